@@ -1,0 +1,61 @@
+"""All settings, read from the environment (prefix ``PEERPEAR_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./peerpear.db"
+
+
+class Settings(BaseSettings):
+    """PeerPear's configuration. Every field is documented in README.md and `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PEERPEAR_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    secret_key: str = DEFAULT_SECRET_KEY
+    database_url: str = DEFAULT_DATABASE_URL
+    database_echo: bool = False
+    # Apply pending migrations when `peerpear serve` starts (on by default for the embedded
+    # SQLite setup; production operators usually run `peerpear db upgrade` themselves).
+    auto_migrate: bool = True
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["plain", "json"] = "plain"
+    cors_origins: list[str] = Field(default_factory=list)
+    # Accounts and organizations
+    allow_org_creation: bool = True
+    allow_local_accounts: bool = True
+    session_ttl_hours: int = Field(default=24 * 14, ge=1)
+    min_password_length: int = Field(default=10, ge=8)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=300, ge=1)
+    # CAS single sign-on (disabled while cas_server_url is empty)
+    cas_server_url: str = ""
+    cas_service_url: str = "http://127.0.0.1:8000/api/v1/auth/cas/callback"
+    cas_email_domain: str = "example.edu"
+    cas_version: Literal["2", "3"] = "3"
+
+    @model_validator(mode="after")
+    def _secret_required_outside_development(self) -> Settings:
+        if self.environment == "production" and self.secret_key in ("", DEFAULT_SECRET_KEY):
+            raise ValueError(
+                "PEERPEAR_SECRET_KEY must be set to a private random value outside development"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
