@@ -23,9 +23,10 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET_KEY
     database_url: str = DEFAULT_DATABASE_URL
     database_echo: bool = False
-    # Apply pending migrations when `peerpear serve` starts (on by default for the embedded
-    # SQLite setup; production operators usually run `peerpear db upgrade` themselves).
-    auto_migrate: bool = True
+    # Apply pending migrations when `peerpear serve` starts. Unset means: on for the embedded
+    # SQLite default, off for PostgreSQL, where operators run `peerpear db upgrade` once per deploy
+    # instead of letting many API processes race to migrate.
+    auto_migrate: bool | None = None
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["plain", "json"] = "plain"
@@ -50,6 +51,10 @@ class Settings(BaseSettings):
                 "PEERPEAR_SECRET_KEY must be set to a private random value outside development"
             )
         return self
+
+    @property
+    def should_auto_migrate(self) -> bool:
+        return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
 
     @property
     def is_sqlite(self) -> bool:

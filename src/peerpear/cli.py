@@ -1,0 +1,71 @@
+"""The `peerpear` command: serve, db, pair (and later worker, seed, users)."""
+
+from __future__ import annotations
+
+import typer
+
+from peerpear.config import get_settings
+
+app = typer.Typer(help="PeerPear: pair the members of student organizations.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, help="Worker processes."),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+) -> None:
+    """Run the API server (applies pending migrations first on the embedded SQLite default)."""
+    import uvicorn
+
+    from peerpear import migrate
+
+    try:
+        settings = get_settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        typer.echo(f"error: invalid configuration: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if settings.should_auto_migrate:
+        migrate.upgrade(settings.database_url)
+    uvicorn.run(
+        "peerpear.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=None if reload else workers,
+        reload=reload,
+        log_config=None,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from peerpear import migrate
+
+    migrate.upgrade(get_settings().database_url, revision)
+    typer.echo(f"database at {migrate.current(get_settings().database_url)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument("-1", help="Target revision (default: one back).")) -> None:
+    """Revert migrations down to REVISION (`base` reverts everything)."""
+    from peerpear import migrate
+
+    migrate.downgrade(get_settings().database_url, revision)
+    typer.echo(f"database at {migrate.current(get_settings().database_url) or 'base'}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the revision the database is at."""
+    from peerpear import migrate
+
+    typer.echo(migrate.current(get_settings().database_url) or "base (no migrations applied)")
+
+
+if __name__ == "__main__":
+    app()

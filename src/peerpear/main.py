@@ -1,0 +1,52 @@
+"""App factory and lifespan: long-lived clients are built at start-up, never at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from peerpear import __version__
+from peerpear.config import Settings, get_settings
+from peerpear.db import create_engine, create_sessionmaker
+from peerpear.errors import install_error_handlers
+from peerpear.health import router as health_router
+from peerpear.logging_setup import configure_logging
+from peerpear.middleware import RequestContextMiddleware
+
+API_PREFIX = "/api/v1"
+
+
+def _api_router() -> APIRouter:
+    """Every feature router, mounted under /api/v1."""
+    api = APIRouter(prefix=API_PREFIX)
+    return api
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    configure_logging(settings.log_level, settings.log_format)
+    app = FastAPI(
+        title="PeerPear",
+        version=__version__,
+        description="Pairs the members of student organizations into pairs and small groups.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health_router)
+    app.include_router(_api_router())
+    return app
