@@ -51,7 +51,9 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: str = typer.Argument("-1", help="Target revision (default: one back).")) -> None:
+def db_downgrade(
+    revision: str = typer.Argument("-1", help="Target revision (default: one back)."),
+) -> None:
     """Revert migrations down to REVISION (`base` reverts everything)."""
     from peerpear import migrate
 

@@ -85,7 +85,9 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             echo=settings.database_echo,
             connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
         )
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(settings.sqlite_busy_timeout_ms))
+        event.listen(
+            engine.sync_engine, "connect", _sqlite_pragmas(settings.sqlite_busy_timeout_ms)
+        )
     else:
         engine = create_async_engine(
             url,

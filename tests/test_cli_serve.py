@@ -1,0 +1,81 @@
+"""`peerpear serve` alone, in an empty directory, gives a working service on SQLite with every
+table created by the migrations."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+import peerpear.models  # noqa: F401  (registers every table on Base)
+from peerpear.db import Base
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_on_embedded_default(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERPEAR_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "peerpear.cli", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        health = None
+        while time.monotonic() < deadline:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+                time.sleep(0.3)
+        assert health is not None and health.status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/ready").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/docs").status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+    db = tmp_path / "peerpear.db"
+    assert db.exists()
+    with sqlite3.connect(db) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert set(Base.metadata.tables) <= tables
+    assert "alembic_version" in tables
+
+
+def test_db_commands(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERPEAR_")}
+    env["PEERPEAR_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'ops.db'}"
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "peerpear.cli", "db", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "base" in run("current")
+    run("upgrade")
+    head = run("current").strip()
+    assert head and "base" not in head
+    run("downgrade", "base")
+    assert "base" in run("current")
