@@ -1,1 +1,70 @@
 """ORM models, one file per table. Importing this package registers every table on Base."""
+
+from peerpear.models.admin_request import AdminRequest
+from peerpear.models.answer import Answer
+from peerpear.models.audit_log import AuditLogEntry
+from peerpear.models.auth_session import AuthSession
+from peerpear.models.enums import (
+    AdminRequestStatus,
+    EventStatus,
+    EventVisibility,
+    IdentityProvider,
+    MembershipRole,
+    PairRuleKind,
+    QuestionMode,
+    QuestionType,
+    RegistrationRole,
+    RoleScheme,
+    RunStatus,
+    RunStrategy,
+    SummaryStatus,
+)
+from peerpear.models.event import Event
+from peerpear.models.identity import Identity
+from peerpear.models.login_attempt import LoginAttempt
+from peerpear.models.membership import Membership
+from peerpear.models.organization import Organization
+from peerpear.models.pair_rule import PairRule
+from peerpear.models.pairing import Pairing
+from peerpear.models.pairing_group import PairingGroup
+from peerpear.models.pairing_group_member import PairingGroupMember
+from peerpear.models.pairing_run import PairingRun
+from peerpear.models.profile import Profile
+from peerpear.models.question import Question
+from peerpear.models.registration import Registration
+from peerpear.models.user import User, normalize_email
+
+__all__ = [
+    "AdminRequest",
+    "AdminRequestStatus",
+    "Answer",
+    "AuditLogEntry",
+    "AuthSession",
+    "Event",
+    "EventStatus",
+    "EventVisibility",
+    "Identity",
+    "IdentityProvider",
+    "LoginAttempt",
+    "Membership",
+    "MembershipRole",
+    "Organization",
+    "PairRule",
+    "PairRuleKind",
+    "Pairing",
+    "PairingGroup",
+    "PairingGroupMember",
+    "PairingRun",
+    "Profile",
+    "Question",
+    "QuestionMode",
+    "QuestionType",
+    "Registration",
+    "RegistrationRole",
+    "RoleScheme",
+    "RunStatus",
+    "RunStrategy",
+    "SummaryStatus",
+    "User",
+    "normalize_email",
+]
