@@ -1,0 +1,87 @@
+"""Authentication dependencies every route uses to learn who is calling.
+
+Identity comes only from the session cookie (``peerpear_session``) or an
+``Authorization: Bearer <token>`` header, never from an id the client sends. When both are
+present the bearer header wins.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+
+from peerpear.auth.sessions import resolve_session
+from peerpear.deps import SessionDep
+from peerpear.errors import Forbidden, Unauthorized
+from peerpear.models import AuthSession, User
+
+SESSION_COOKIE = "peerpear_session"
+
+# auto_error=False: we raise our own Unauthorized so the error shape stays uniform. These also
+# document both schemes in OpenAPI so /docs offers an "Authorize" button.
+_bearer = HTTPBearer(auto_error=False, description="The access_token from /auth/login.")
+_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="Session cookie.")
+
+
+def request_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> str | None:
+    """The raw session token the request carries (bearer first, then cookie), if any."""
+    if credentials is not None and credentials.credentials:
+        return credentials.credentials
+    return cookie or None
+
+
+RequestToken = Annotated[str | None, Depends(request_token)]
+
+
+async def optional_session(db: SessionDep, token: RequestToken) -> tuple[AuthSession, User] | None:
+    """The caller's live session and user, or None (no token, or one that is not valid)."""
+    if not token:
+        return None
+    return await resolve_session(db, token)
+
+
+SessionAndUser = Annotated[tuple[AuthSession, User] | None, Depends(optional_session)]
+
+
+def _refuse(token: str | None) -> Unauthorized:
+    return Unauthorized(
+        "sign in required" if not token else "session is invalid or has expired",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+async def optional_user(found: SessionAndUser) -> User | None:
+    """The signed-in user, or None for an anonymous (or invalid-token) request."""
+    return found[1] if found is not None else None
+
+
+async def current_session(found: SessionAndUser, token: RequestToken) -> AuthSession:
+    """The caller's live session; 401 when missing, invalid, expired, revoked or inactive."""
+    if found is None:
+        raise _refuse(token)
+    return found[0]
+
+
+async def current_user(found: SessionAndUser, token: RequestToken) -> User:
+    """The signed-in, active user; 401 when missing, invalid, expired, revoked or inactive."""
+    if found is None:
+        raise _refuse(token)
+    return found[1]
+
+
+async def platform_admin(user: Annotated[User, Depends(current_user)]) -> User:
+    """The signed-in user if they are a platform admin; 403 otherwise."""
+    if not user.is_platform_admin:
+        raise Forbidden("platform admin required")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+PlatformAdmin = Annotated[User, Depends(platform_admin)]
+CurrentSession = Annotated[AuthSession, Depends(current_session)]

@@ -1,0 +1,29 @@
+"""Password hashing with argon2id (argon2-cffi's defaults follow the RFC 9106 recommendation)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()
+
+# Verified against when the account does not exist, so an unknown email costs the same time as a
+# wrong password and response timing does not reveal which emails have accounts.
+_DUMMY_HASH = _hasher.hash("peerpear-dummy-password-for-timing")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when ``password`` matches; always does the argon2 work, even without a hash."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with weaker parameters than today's; rehash on next login."""
+    return _hasher.check_needs_rehash(password_hash)

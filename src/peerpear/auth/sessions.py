@@ -1,0 +1,90 @@
+"""Server-side sessions behind the cookie and the bearer token.
+
+A token is 32 random bytes (URL-safe base64); only its SHA-256 hex digest is stored, so a leaked
+``auth_sessions`` table holds no usable credential. The same token is both the cookie value and
+the bearer token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerpear.db import utcnow
+from peerpear.models import AuthSession, User
+
+DEFAULT_TTL_HOURS = 24 * 14
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+async def create_session(
+    db: AsyncSession, user: User, *, ttl_hours: int = DEFAULT_TTL_HOURS
+) -> tuple[str, AuthSession]:
+    """Store a new session for ``user``; return the raw token and the row."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    row = AuthSession(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=ttl_hours),
+    )
+    db.add(row)
+    await db.flush()
+    return token, row
+
+
+async def issue_session(db: AsyncSession, user: User, *, ttl_hours: int = DEFAULT_TTL_HOURS) -> str:
+    """Start a session for ``user`` and return its raw token (the caller commits)."""
+    token, _ = await create_session(db, user, ttl_hours=ttl_hours)
+    return token
+
+
+async def resolve_session(db: AsyncSession, token: str) -> tuple[AuthSession, User] | None:
+    """The live session and its active user for ``token``, or None.
+
+    None when the token is unknown, revoked or expired, or the user is inactive.
+    """
+    row = (
+        await db.execute(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.token_hash == hash_token(token))
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    auth_session, user = row._tuple()
+    now = utcnow()
+    if auth_session.revoked_at is not None or auth_session.expires_at <= now:
+        return None
+    if not user.is_active:
+        return None
+    return auth_session, user
+
+
+async def revoke_session(db: AsyncSession, token: str) -> bool:
+    """Revoke the session for ``token``; True when a live one was revoked."""
+    result = await db.execute(
+        update(AuthSession)
+        .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def revoke_all_sessions(db: AsyncSession, user_id: int) -> None:
+    """Revoke every live session of a user (after a password change, or on deactivation)."""
+    await db.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
