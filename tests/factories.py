@@ -6,12 +6,24 @@ Each helper commits, so the app (which uses its own connections) sees the rows.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.auth.passwords import hash_password
 from peerpear.auth.sessions import issue_session
-from peerpear.models import Identity, IdentityProvider, User, normalize_email
+from peerpear.models import (
+    AdminRequest,
+    AdminRequestStatus,
+    Identity,
+    IdentityProvider,
+    Membership,
+    MembershipRole,
+    Organization,
+    User,
+    normalize_email,
+)
+from peerpear.organizations.service import slugify
 
 _counter = itertools.count(1)
 
@@ -60,3 +72,45 @@ async def auth_headers(session: AsyncSession, user: User) -> dict[str, str]:
     token = await issue_session(session, user)
     await session.commit()
     return {"Authorization": f"Bearer {token}"}
+
+
+async def create_organization(
+    session: AsyncSession, owner: User, name: str | None = None, **fields: Any
+) -> Organization:
+    """A committed organization with ``owner`` as its owner (slug derived from the name)."""
+    n = next(_counter)
+    org_name = name or f"Organization {n}"
+    org = Organization(name=org_name, slug=fields.pop("slug", f"{slugify(org_name)}-{n}"), **fields)
+    session.add(org)
+    await session.flush()
+    session.add(Membership(user_id=owner.id, organization_id=org.id, role=MembershipRole.OWNER))
+    await session.commit()
+    return org
+
+
+async def add_member(
+    session: AsyncSession,
+    org: Organization,
+    user: User,
+    role: MembershipRole = MembershipRole.ADMIN,
+) -> Membership:
+    """A committed membership of ``user`` in ``org``."""
+    membership = Membership(user_id=user.id, organization_id=org.id, role=role)
+    session.add(membership)
+    await session.commit()
+    return membership
+
+
+async def create_admin_request(
+    session: AsyncSession,
+    org: Organization,
+    user: User,
+    *,
+    status: AdminRequestStatus = AdminRequestStatus.PENDING,
+    message: str = "",
+) -> AdminRequest:
+    """A committed admin request by ``user`` for ``org``."""
+    request = AdminRequest(user_id=user.id, organization_id=org.id, status=status, message=message)
+    session.add(request)
+    await session.commit()
+    return request

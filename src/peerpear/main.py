@@ -15,6 +15,7 @@ from peerpear.errors import install_error_handlers
 from peerpear.health import router as health_router
 from peerpear.logging_setup import configure_logging
 from peerpear.middleware import RequestContextMiddleware
+from peerpear.organizations.router import router as organizations_router
 
 API_PREFIX = "/api/v1"
 
@@ -22,6 +23,7 @@ API_PREFIX = "/api/v1"
 def _api_router() -> APIRouter:
     """Every feature router, mounted under /api/v1."""
     api = APIRouter(prefix=API_PREFIX)
+    api.include_router(organizations_router)
     return api
 
 

@@ -1,0 +1,134 @@
+"""Members of an organization: list, change role, remove, leave.
+
+"At least one owner" spans rows, so every change that can take an owner away first locks the
+organization's membership rows and re-reads them: ``SELECT ... FOR UPDATE`` on PostgreSQL; on
+SQLite a no-op UPDATE of those rows, which takes the database's single write lock before the
+read (SQLite otherwise reads outside the write transaction, and two concurrent "leave" requests
+could each see the other owner still there).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerpear import audit
+from peerpear.errors import InvalidState, NotFound
+from peerpear.models import Membership, MembershipRole, User
+from peerpear.organizations.deps import OrgAccess
+from peerpear.organizations.schemas import MemberOut, Page, Pagination
+
+LAST_OWNER_MESSAGE = "an organization must keep at least one owner; make another member owner first"
+
+
+def _member_out(membership: Membership, user: User) -> MemberOut:
+    return MemberOut(
+        user_id=user.id,
+        email=user.email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        role=membership.role,
+        joined_at=membership.created_at,
+    )
+
+
+async def list_members(db: AsyncSession, org_id: int, page: Pagination) -> Page[MemberOut]:
+    where = Membership.organization_id == org_id
+    total = await db.scalar(select(func.count()).select_from(Membership).where(where)) or 0
+    rows = await db.execute(
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(where)
+        # Owners first, then by name: the order people expect in a member list.
+        .order_by(Membership.role.desc(), User.last_name, User.first_name, User.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    items = [_member_out(m, u) for m, u in rows.tuples()]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+async def lock_memberships(db: AsyncSession, org_id: int) -> list[Membership]:
+    """The org's memberships, locked against concurrent changes until the transaction ends."""
+    query = select(Membership).where(Membership.organization_id == org_id)
+    if db.get_bind().dialect.name == "sqlite":
+        await db.execute(
+            update(Membership)
+            .where(Membership.organization_id == org_id)
+            .values(role=Membership.role)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        query = query.with_for_update()
+    # populate_existing: the caller's own membership may already sit in the session, stale.
+    rows = await db.scalars(query.order_by(Membership.id).execution_options(populate_existing=True))
+    return list(rows)
+
+
+def _find(memberships: list[Membership], user_id: int) -> Membership:
+    for membership in memberships:
+        if membership.user_id == user_id:
+            return membership
+    raise NotFound("member not found", details={"user_id": user_id})
+
+
+def _refuse_last_owner(memberships: list[Membership], target: Membership) -> None:
+    owners = [m for m in memberships if m.role is MembershipRole.OWNER]
+    if target.role is MembershipRole.OWNER and len(owners) <= 1:
+        raise InvalidState(LAST_OWNER_MESSAGE)
+
+
+async def change_role(
+    db: AsyncSession, access: OrgAccess, user_id: int, role: MembershipRole
+) -> MemberOut:
+    """Promote or demote a member. Demoting the last owner is refused."""
+    org_id = access.organization.id
+    memberships = await lock_memberships(db, org_id)
+    target = _find(memberships, user_id)
+    if target.role is not role:
+        if role is not MembershipRole.OWNER:
+            _refuse_last_owner(memberships, target)
+        previous = target.role
+        target.role = role
+        promoted = role is MembershipRole.OWNER
+        audit.record(
+            db,
+            access.user,
+            "membership.promote" if promoted else "membership.demote",
+            organization_id=org_id,
+            target_type="membership",
+            target_id=user_id,
+            details={"user_id": user_id, "from": previous.value, "to": role.value},
+        )
+        await db.flush()
+    user = await db.get(User, user_id)
+    assert user is not None
+    return _member_out(target, user)
+
+
+async def _delete(db: AsyncSession, access: OrgAccess, user_id: int, action: str) -> None:
+    org_id = access.organization.id
+    memberships = await lock_memberships(db, org_id)
+    target = _find(memberships, user_id)
+    _refuse_last_owner(memberships, target)
+    await db.delete(target)
+    audit.record(
+        db,
+        access.user,
+        action,
+        organization_id=org_id,
+        target_type="membership",
+        target_id=user_id,
+        details={"user_id": user_id, "role": target.role.value},
+    )
+    await db.flush()
+
+
+async def remove_member(db: AsyncSession, access: OrgAccess, user_id: int) -> None:
+    """An owner removes a member (the last owner cannot be removed)."""
+    await _delete(db, access, user_id, "membership.remove")
+
+
+async def leave(db: AsyncSession, access: OrgAccess) -> None:
+    """The caller leaves the organization (the last owner cannot)."""
+    await _delete(db, access, access.user.id, "membership.leave")

@@ -1,0 +1,170 @@
+"""Routes for organizations, their members and admin requests (thin: authorize, call, return).
+
+Visibility: an organization and everything in it answers 404 to non-members (the joinable list
+shows the public card of every organization the caller is not in). Members with too low a role
+get 403; anonymous callers get 401.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response, status
+
+from peerpear.auth.deps import CurrentUser
+from peerpear.deps import SessionDep, SettingsDep
+from peerpear.models import AdminRequestStatus
+from peerpear.organizations import admin_requests, members, service
+from peerpear.organizations.deps import OrgAdmin, OrgIdPath, OrgOwner
+from peerpear.organizations.schemas import (
+    AdminRequestCreate,
+    AdminRequestOut,
+    BulkAdminRequestCreate,
+    BulkAdminRequestResult,
+    JoinableOrganization,
+    MemberOut,
+    MemberRoleUpdate,
+    OrganizationCreate,
+    OrganizationOut,
+    OrganizationUpdate,
+    Page,
+    Pagination,
+    pagination,
+)
+
+router = APIRouter(tags=["organizations"])
+
+PageDep = Annotated[Pagination, Depends(pagination)]
+UserIdPath = Annotated[int, Path(description="The member's user id.")]
+RequestIdPath = Annotated[int, Path(description="Admin request id.")]
+
+
+@router.post("/organizations", status_code=status.HTTP_201_CREATED)
+async def create_organization(
+    body: OrganizationCreate, user: CurrentUser, db: SessionDep, settings: SettingsDep
+) -> OrganizationOut:
+    """Create an organization; the caller becomes its owner.
+
+    Allowed for platform admins, and for anyone signed in while `PEERPEAR_ALLOW_ORG_CREATION`
+    is on (403 otherwise). The name is unique (409); the slug is derived from it.
+    """
+    return await service.create_organization(db, user, body, settings)
+
+
+@router.get("/organizations")
+async def list_my_organizations(
+    user: CurrentUser, db: SessionDep, page: PageDep
+) -> Page[OrganizationOut]:
+    """The organizations the caller is an owner or admin of, with their role, by name."""
+    return await service.list_mine(db, user, page)
+
+
+@router.get("/organizations/joinable")
+async def list_joinable_organizations(
+    user: CurrentUser, db: SessionDep, page: PageDep
+) -> Page[JoinableOrganization]:
+    """Organizations the caller is not a member of (public card only), to request admin of."""
+    return await service.list_joinable(db, user, page)
+
+
+@router.get("/organizations/{org_id}")
+async def get_organization(access: OrgAdmin) -> OrganizationOut:
+    """An organization the caller is a member of (404 for non-members)."""
+    return service.to_out(access)
+
+
+@router.patch("/organizations/{org_id}")
+async def update_organization(
+    body: OrganizationUpdate, access: OrgOwner, db: SessionDep
+) -> OrganizationOut:
+    """Change the name or description (owners; 403 for admins). The slug stays stable."""
+    return await service.update_organization(db, access, body)
+
+
+@router.get("/organizations/{org_id}/members")
+async def list_members(access: OrgAdmin, db: SessionDep, page: PageDep) -> Page[MemberOut]:
+    """Members with names, emails and roles, owners first (admins and owners)."""
+    return await members.list_members(db, access.organization.id, page)
+
+
+@router.patch("/organizations/{org_id}/members/{user_id}")
+async def change_member_role(
+    user_id: UserIdPath, body: MemberRoleUpdate, access: OrgOwner, db: SessionDep
+) -> MemberOut:
+    """Promote to owner or demote to admin (owners). Demoting the last owner answers 409."""
+    return await members.change_role(db, access, user_id, body.role)
+
+
+@router.delete("/organizations/{org_id}/members/{user_id}", status_code=204)
+async def remove_member(user_id: UserIdPath, access: OrgOwner, db: SessionDep) -> Response:
+    """Remove a member (owners). Removing the last owner answers 409."""
+    await members.remove_member(db, access, user_id)
+    return Response(status_code=204)
+
+
+@router.post("/organizations/{org_id}/leave", status_code=204)
+async def leave_organization(access: OrgAdmin, db: SessionDep) -> Response:
+    """The caller leaves the organization. The last owner cannot leave (409)."""
+    await members.leave(db, access)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/organizations/{org_id}/admin-requests",
+    status_code=status.HTTP_201_CREATED,
+    tags=["admin requests"],
+)
+async def request_admin(
+    org_id: OrgIdPath, user: CurrentUser, db: SessionDep, body: AdminRequestCreate | None = None
+) -> AdminRequestOut:
+    """Ask to become an admin of an organization (any signed-in non-member).
+
+    409 when the caller is already a member or already has a pending request; 404 when the
+    organization does not exist.
+    """
+    message = body.message if body is not None else ""
+    return await admin_requests.create_request(db, user, org_id, message)
+
+
+@router.get("/organizations/{org_id}/admin-requests", tags=["admin requests"])
+async def list_admin_requests(
+    access: OrgOwner,
+    db: SessionDep,
+    page: PageDep,
+    status: Annotated[
+        AdminRequestStatus | None, Query(description="Only requests in this status.")
+    ] = None,
+) -> Page[AdminRequestOut]:
+    """Admin requests with the requesters' names and emails, newest first (owners)."""
+    return await admin_requests.list_requests(db, access.organization.id, status, page)
+
+
+@router.post("/admin-requests/bulk", tags=["admin requests"])
+async def bulk_request_admin(
+    body: BulkAdminRequestCreate, user: CurrentUser, db: SessionDep
+) -> BulkAdminRequestResult:
+    """Ask to become admin of several organizations at once.
+
+    Each organization is `created` or `skipped` with a reason (`not_found`, `already_member`,
+    `already_pending`); the created requests commit together.
+    """
+    return await admin_requests.bulk_create(db, user, body.organization_ids, body.message)
+
+
+@router.post("/admin-requests/{request_id}/approve", tags=["admin requests"])
+async def approve_admin_request(
+    request_id: RequestIdPath, user: CurrentUser, db: SessionDep
+) -> AdminRequestOut:
+    """Approve a pending request: the requester becomes an admin (owners of its organization).
+
+    404 for non-members of the organization, 403 for its admins, 409 if already decided.
+    """
+    return await admin_requests.decide(db, user, request_id, approve=True)
+
+
+@router.post("/admin-requests/{request_id}/deny", tags=["admin requests"])
+async def deny_admin_request(
+    request_id: RequestIdPath, user: CurrentUser, db: SessionDep
+) -> AdminRequestOut:
+    """Deny a pending request (owners of its organization; 409 if already decided)."""
+    return await admin_requests.decide(db, user, request_id, approve=False)

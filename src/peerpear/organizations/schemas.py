@@ -1,0 +1,159 @@
+"""Request and response bodies for organizations, members and admin requests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Generic, Literal, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from peerpear.models import AdminRequestStatus, MembershipRole
+
+T = TypeVar("T")
+
+OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: ``items``, the ``total`` matching rows, and the window used."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class Pagination(BaseModel):
+    limit: int
+    offset: int
+
+
+def pagination(
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")] = 50,
+    offset: Annotated[int, Query(ge=0, description="Rows to skip.")] = 0,
+) -> Pagination:
+    return Pagination(limit=limit, offset=offset)
+
+
+# --- organizations -----------------------------------------------------------------------------
+
+
+class OrganizationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: OrgName
+    description: Description = ""
+
+
+class OrganizationUpdate(BaseModel):
+    """Fields to change; omitted fields stay. The slug stays stable on rename, so links keep
+    working."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: OrgName | None = None
+    description: Description | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_null(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("name cannot be null")
+        return value
+
+
+class OrganizationCard(BaseModel):
+    """What anyone signed in may know about an organization (the joinable list)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    slug: str
+    description: str
+
+
+class JoinableOrganization(OrganizationCard):
+    has_pending_request: bool
+
+
+class OrganizationOut(OrganizationCard):
+    """An organization as its members see it, with the caller's role."""
+
+    created_at: datetime
+    my_role: MembershipRole
+
+
+# --- members -----------------------------------------------------------------------------------
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    email: str
+    first_name: str
+    last_name: str
+    role: MembershipRole
+    joined_at: datetime
+
+
+class MemberRoleUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: MembershipRole
+
+
+# --- admin requests ----------------------------------------------------------------------------
+
+
+class AdminRequestCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class Requester(BaseModel):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+
+
+class AdminRequestOut(BaseModel):
+    id: int
+    organization_id: int
+    status: AdminRequestStatus
+    message: str
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by_id: int | None
+    requester: Requester
+
+
+class BulkAdminRequestCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organization_ids: Annotated[list[int], Field(min_length=1, max_length=100)]
+    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+    @field_validator("organization_ids")
+    @classmethod
+    def _distinct(cls, value: list[int]) -> list[int]:
+        return list(dict.fromkeys(value))
+
+
+SkipReason = Literal["not_found", "already_member", "already_pending"]
+
+
+class BulkAdminRequestItem(BaseModel):
+    organization_id: int
+    result: Literal["created", "skipped"]
+    reason: SkipReason | None = None
+    request: AdminRequestOut | None = None
+
+
+class BulkAdminRequestResult(BaseModel):
+    created: int
+    skipped: int
+    items: list[BulkAdminRequestItem]

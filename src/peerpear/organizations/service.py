@@ -1,0 +1,196 @@
+"""Organizations: create, list (mine, joinable), update. SQL for organizations lives here."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerpear import audit
+from peerpear.config import Settings
+from peerpear.errors import Conflict, Forbidden
+from peerpear.models import (
+    AdminRequest,
+    AdminRequestStatus,
+    Membership,
+    MembershipRole,
+    Organization,
+    User,
+)
+from peerpear.organizations.deps import OrgAccess
+from peerpear.organizations.schemas import (
+    JoinableOrganization,
+    OrganizationCreate,
+    OrganizationOut,
+    OrganizationUpdate,
+    Page,
+    Pagination,
+)
+
+SLUG_MAX = 80
+
+
+def slugify(name: str) -> str:
+    """ASCII, lower-case, dash-separated; "org" when nothing usable is left."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:SLUG_MAX].strip("-") or "org"
+
+
+async def _unique_slug(db: AsyncSession, name: str) -> str:
+    base = slugify(name)
+    taken = set(
+        await db.scalars(
+            select(Organization.slug).where(
+                or_(Organization.slug == base, Organization.slug.like(f"{base}-%"))
+            )
+        )
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+async def _ensure_name_free(db: AsyncSession, name: str, *, except_id: int | None = None) -> None:
+    # Names are unique case-insensitively for people; the database constraint is the exact-match
+    # backstop against a concurrent create.
+    query = select(Organization.id).where(func.lower(Organization.name) == name.lower())
+    if except_id is not None:
+        query = query.where(Organization.id != except_id)
+    if await db.scalar(query) is not None:
+        raise Conflict("an organization with this name already exists", details={"name": name})
+
+
+def _out(org: Organization, role: MembershipRole) -> OrganizationOut:
+    return OrganizationOut(
+        id=org.id,
+        name=org.name,
+        slug=org.slug,
+        description=org.description,
+        created_at=org.created_at,
+        my_role=role,
+    )
+
+
+def to_out(access: OrgAccess) -> OrganizationOut:
+    assert access.role is not None
+    return _out(access.organization, access.role)
+
+
+async def create_organization(
+    db: AsyncSession, user: User, data: OrganizationCreate, settings: Settings
+) -> OrganizationOut:
+    """Create an organization with the caller as its owner."""
+    if not (user.is_platform_admin or settings.allow_org_creation):
+        raise Forbidden("only platform admins may create organizations")
+    await _ensure_name_free(db, data.name)
+    org = Organization(
+        name=data.name, slug=await _unique_slug(db, data.name), description=data.description
+    )
+    db.add(org)
+    try:
+        await db.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "an organization with this name already exists", details={"name": data.name}
+        ) from exc
+    db.add(Membership(user_id=user.id, organization_id=org.id, role=MembershipRole.OWNER))
+    audit.record(
+        db,
+        user,
+        "organization.create",
+        organization_id=org.id,
+        target_type="membership",
+        target_id=user.id,
+        details={"name": org.name, "owner_id": user.id, "role": MembershipRole.OWNER.value},
+    )
+    await db.flush()
+    return _out(org, MembershipRole.OWNER)
+
+
+async def list_mine(db: AsyncSession, user: User, page: Pagination) -> Page[OrganizationOut]:
+    where = Membership.user_id == user.id
+    total = await db.scalar(select(func.count()).select_from(Membership).where(where)) or 0
+    rows = await db.execute(
+        select(Organization, Membership.role)
+        .join(Membership, Membership.organization_id == Organization.id)
+        .where(where)
+        .order_by(Organization.name, Organization.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    items = [_out(org, role) for org, role in rows.tuples()]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+async def list_joinable(
+    db: AsyncSession, user: User, page: Pagination
+) -> Page[JoinableOrganization]:
+    """Organizations the caller is not a member of, with whether they already asked to join."""
+    not_member = ~exists().where(
+        Membership.organization_id == Organization.id, Membership.user_id == user.id
+    )
+    pending = (
+        exists()
+        .where(
+            AdminRequest.organization_id == Organization.id,
+            AdminRequest.user_id == user.id,
+            AdminRequest.status == AdminRequestStatus.PENDING,
+        )
+        .label("pending")
+    )
+    total = await db.scalar(select(func.count()).select_from(Organization).where(not_member)) or 0
+    rows = await db.execute(
+        select(Organization, pending)
+        .where(not_member)
+        .order_by(Organization.name, Organization.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    items = [
+        JoinableOrganization(
+            id=org.id,
+            name=org.name,
+            slug=org.slug,
+            description=org.description,
+            has_pending_request=bool(has_pending),
+        )
+        for org, has_pending in rows.tuples()
+    ]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+async def update_organization(
+    db: AsyncSession, access: OrgAccess, data: OrganizationUpdate
+) -> OrganizationOut:
+    org = access.organization
+    changes: dict[str, dict[str, str]] = {}
+    fields = data.model_dump(exclude_unset=True)
+    if "name" in fields and fields["name"] != org.name:
+        await _ensure_name_free(db, fields["name"], except_id=org.id)
+        changes["name"] = {"from": org.name, "to": fields["name"]}
+        org.name = fields["name"]
+    if "description" in fields and fields["description"] != org.description:
+        changes["description"] = {"from": org.description, "to": fields["description"]}
+        org.description = fields["description"]
+    if changes:
+        try:
+            await db.flush()
+        except IntegrityError as exc:
+            raise Conflict("an organization with this name already exists") from exc
+        audit.record(
+            db,
+            access.user,
+            "organization.update",
+            organization_id=org.id,
+            target_type="organization",
+            target_id=org.id,
+            details=changes,
+        )
+    return to_out(access)
