@@ -1,13 +1,207 @@
-"""Affinity matrix."""
+"""Affinity between participants (DESIGN §3), vectorized.
+
+affinity(i, j) = sum_q w_q * m_q(i) m_q(j) * sim_q(i, j) / sum_q w_q * m_q(i) m_q(j), where
+m_q marks who answered q (a missing answer is no signal; no common question gives 0) and sim_q
+is equality (single choice), Jaccard (multi choice), 1 - |a - b| / range (scale) or the cosine of
+text embeddings clipped to [0, 1]; mode ``different`` uses 1 - sim.
+
+Most terms are bilinear, so the numerator is one matrix product ``left @ right.T`` over stacked
+feature columns: one-hot options, and for scales a "thermometer" code, since for levels
+v_0 < ... < v_k, |a - b| = sum_t gap_t * (T_t(a) + T_t(b) - 2 T_t(a) T_t(b)) with
+T_t(x) = [x >= v_{t+1}]. Jaccard and (signed) text cosines need an elementwise step and are done
+per row block, which keeps peak memory near the n x n float32 output (400 MB at n = 10,000).
+"""
 
 from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from peerpear.engine.embedding import Embedder
-from peerpear.engine.problem import Problem
+from peerpear.engine.embedding import Embedder, TfidfEmbedder
+from peerpear.engine.problem import Problem, Question
+
+F32 = NDArray[np.float32]
+BLOCK_ROWS = 1024
+MAX_THERMOMETER_LEVELS = 64
+MAX_PATTERNS = 64
 
 
-def compute_affinity(problem: Problem, embedder: Embedder | None = None) -> NDArray[np.float32]:
-    raise NotImplementedError
+@dataclass
+class _Terms:
+    """Feature columns: numerator = left @ right.T + elementwise terms; denominator likewise."""
+
+    left: list[F32] = field(default_factory=list)
+    right: list[F32] = field(default_factory=list)
+    den_cols: list[F32] = field(default_factory=list)
+    den_weights: list[float] = field(default_factory=list)
+    # (weight, sign, multi-hot matrix): sign -1 means mode "different" (the +w*m*m part is bilinear)
+    jaccard: list[tuple[float, float, F32]] = field(default_factory=list)
+    cosine: list[tuple[float, float, F32]] = field(default_factory=list)
+    abs_diff: list[tuple[float, float, F32, float, F32]] = field(default_factory=list)
+
+    def bilinear(self, left: F32, right: F32) -> None:
+        self.left.append(left.reshape(len(left), -1))
+        self.right.append(right.reshape(len(right), -1))
+
+
+def _answers(problem: Problem, q: Question) -> list[object]:
+    return [p.answers.get(q.id) for p in problem.participants]
+
+
+def _items(value: object, multi: bool) -> list[str]:
+    if value is None:
+        return []
+    if multi and isinstance(value, list):
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+def _one_hot(values: list[object], multi: bool) -> F32:
+    labels: dict[str, int] = {}
+    for v in values:
+        for item in _items(v, multi):
+            labels.setdefault(item, len(labels))
+    out = np.zeros((len(values), max(len(labels), 1)), dtype=np.float32)
+    for row, v in enumerate(values):
+        for item in _items(v, multi):
+            out[row, labels[item]] = 1.0
+    return out
+
+
+def _add_scale(terms: _Terms, q: Question, values: list[object], mask: F32, sign: float) -> None:
+    assert q.min is not None and q.max is not None
+    span = q.max - q.min
+    x = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)  # type: ignore[arg-type]
+    levels = np.unique(x[~np.isnan(x)])
+    if len(levels) > MAX_THERMOMETER_LEVELS:
+        terms.abs_diff.append((q.weight, sign, np.nan_to_num(x).astype(np.float32), span, mask))
+        return
+    for lower, upper in itertools.pairwise(levels):
+        step = (x >= upper).astype(np.float32)  # NaN compares False: unanswered rows stay 0
+        c = np.float32(-sign * q.weight * (upper - lower) / span)
+        terms.bilinear(c * step, mask)
+        terms.bilinear(c * mask, step)
+        terms.bilinear(-2 * c * step, step)
+
+
+def _build_terms(problem: Problem, embedder: Embedder) -> _Terms:
+    terms = _Terms()
+    for q in problem.questions:
+        if q.weight <= 0:
+            continue
+        values = _answers(problem, q)
+        mask = np.array([v is not None for v in values], dtype=np.float32)
+        if not mask.any():
+            continue
+        w = float(q.weight)
+        sign = 1.0 if q.mode == "similar" else -1.0
+        terms.den_cols.append(mask)
+        terms.den_weights.append(w)
+        # similar: +w*sim; different: +w*mask*mask - w*sim
+        if sign < 0:
+            terms.bilinear(np.float32(w) * mask, mask)
+        if q.type == "single_choice":
+            hot = _one_hot(values, multi=False)
+            terms.bilinear(np.float32(sign * w) * hot, hot)
+        elif q.type == "multi_choice":
+            _add_multi_choice(terms, values, sign * w)
+        elif q.type == "scale":  # sim * both-answered = mask * mask - |a - b| / span
+            terms.bilinear(np.float32(sign * w) * mask, mask)
+            _add_scale(terms, q, values, mask, sign)
+        else:
+            emb = _embed_texts(embedder, values)
+            if emb.min(initial=0.0) >= 0:  # cosines already in [0, 1]: stays bilinear
+                terms.bilinear(np.float32(sign * w) * emb, emb)
+            else:
+                terms.cosine.append((w, sign, emb))
+    return terms
+
+
+def _embed_texts(embedder: Embedder, values: list[object]) -> F32:
+    answered = [i for i, v in enumerate(values) if v is not None]
+    vectors = np.asarray(embedder.embed([str(values[i]) for i in answered]), dtype=np.float32)
+    out = np.zeros((len(values), vectors.shape[1]), dtype=np.float32)
+    out[answered] = vectors
+    return out
+
+
+def _add_multi_choice(terms: _Terms, values: list[object], signed_w: float) -> None:
+    """Few distinct answer sets: Jaccard is a lookup table, so it stays bilinear."""
+    hot = _one_hot(values, multi=True)
+    patterns, pattern_of = np.unique(hot, axis=0, return_inverse=True)
+    if len(patterns) > MAX_PATTERNS:
+        terms.jaccard.append((abs(signed_w), np.sign(signed_w), hot))
+        return
+    inter = patterns @ patterns.T
+    count = patterns.sum(axis=1)
+    union = count[:, None] + count[None, :] - inter
+    table = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    which = np.zeros((len(values), len(patterns)), dtype=np.float32)
+    which[np.arange(len(values)), pattern_of.ravel()] = 1.0
+    terms.bilinear(np.float32(signed_w) * (which @ table), which)
+
+
+def compute_affinity(problem: Problem, embedder: Embedder | None = None) -> F32:
+    """Returns the n x n affinity matrix (float32, symmetric, zero diagonal, values in [0, 1]).
+
+    Only the upper block triangle is computed; it is mirrored, so the result is exactly symmetric.
+    """
+    n = len(problem.participants)
+    terms = _build_terms(problem, embedder or TfidfEmbedder(seed=problem.settings.seed))
+    if not terms.den_cols:
+        return np.zeros((n, n), dtype=np.float32)
+    out = np.empty((n, n), dtype=np.float32)  # every entry is written below
+    if not terms.left:  # every term is elementwise; a zero column keeps the product valid
+        terms.bilinear(np.zeros(n, np.float32), np.zeros(n, np.float32))
+    stacked = _Stacked(terms)
+    for start in range(0, n, BLOCK_ROWS):
+        rows = slice(start, min(start + BLOCK_ROWS, n))
+        cols = slice(start, n)
+        block = _block(stacked, rows, cols)
+        out[rows, cols] = block
+        for tile in range(0, n - start, BLOCK_ROWS):  # tile by tile: a whole .T copy thrashes
+            width = slice(tile, tile + BLOCK_ROWS)
+            out[start + tile : start + tile + BLOCK_ROWS, rows] = block[:, width].T
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+class _Stacked:
+    """The feature columns of ``_Terms`` stacked once into matrices."""
+
+    def __init__(self, terms: _Terms) -> None:
+        self.terms = terms
+        self.left, self.right = np.hstack(terms.left), np.hstack(terms.right)
+        self.den_right = np.stack(terms.den_cols, axis=1)
+        self.den_left = self.den_right * np.asarray(terms.den_weights, dtype=np.float32)
+        self.counts = [hot.sum(axis=1) for _, _, hot in terms.jaccard]
+
+
+def _block(stacked: _Stacked, rows: slice, cols: slice) -> F32:
+    """Affinities of ``rows`` x ``cols``."""
+    terms = stacked.terms
+    num = stacked.left[rows] @ stacked.right[cols].T
+    for (w, sign, hot), count in zip(terms.jaccard, stacked.counts, strict=True):
+        inter = hot[rows] @ hot[cols].T
+        union = count[rows, None] + count[None, cols] - inter
+        np.divide(inter, union, out=inter, where=union > 0)
+        inter *= np.float32(sign * w)
+        num += inter
+    for w, sign, emb in terms.cosine:
+        cos = np.clip(emb[rows] @ emb[cols].T, 0.0, 1.0)
+        cos *= np.float32(sign * w)
+        num += cos
+    for w, sign, x, span, answered in terms.abs_diff:
+        # the w*mask*mask part is bilinear already; subtract w*|a-b|/span where both answered
+        dist = np.abs(x[rows, None] - x[None, cols])
+        dist *= answered[rows, None] * answered[None, cols]
+        dist *= np.float32(sign * w / span)
+        num -= dist
+    den = stacked.den_left[rows] @ stacked.den_right[cols].T
+    np.divide(num, den, out=num, where=den > 0)
+    num[den <= 0] = 0.0
+    result: F32 = np.clip(num, 0.0, 1.0, out=num)
+    return result

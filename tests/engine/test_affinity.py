@@ -1,0 +1,123 @@
+"""Affinity against a slow, literal reading of DESIGN §3."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.typing import NDArray
+
+from peerpear.engine import Problem, TfidfEmbedder, compute_affinity
+from tests.engine.conftest import random_problem
+
+
+def reference_affinity(
+    problem: Problem, emb: dict[str, NDArray[np.float32]]
+) -> NDArray[np.float64]:
+    """Pair by pair, question by question: the definition, with no vectorization tricks."""
+    people = problem.participants
+    n = len(people)
+    out = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                continue
+            num = den = 0.0
+            for q in problem.questions:
+                a, b = people[i].answers.get(q.id), people[j].answers.get(q.id)
+                if a is None or b is None or q.weight == 0:
+                    continue
+                if q.type == "single_choice":
+                    sim = float(a == b)
+                elif q.type == "multi_choice":
+                    sa, sb = set(a), set(b)  # type: ignore[arg-type]
+                    sim = len(sa & sb) / len(sa | sb)
+                elif q.type == "scale":
+                    assert q.max is not None and q.min is not None
+                    sim = 1 - abs(float(a) - float(b)) / (q.max - q.min)  # type: ignore[arg-type]
+                else:
+                    sim = float(np.clip(emb[q.id][i] @ emb[q.id][j], 0, 1))
+                if q.mode == "different":
+                    sim = 1 - sim
+                num += q.weight * sim
+                den += q.weight
+            out[i, j] = num / den if den else 0.0
+    return out
+
+
+def text_embeddings(problem: Problem) -> dict[str, NDArray[np.float32]]:
+    out = {}
+    for q in problem.questions:
+        if q.type != "text":
+            continue
+        rows = [i for i, p in enumerate(problem.participants) if p.answers.get(q.id) is not None]
+        vectors = TfidfEmbedder().embed([str(problem.participants[i].answers[q.id]) for i in rows])
+        full = np.zeros((len(problem.participants), vectors.shape[1]), dtype=np.float32)
+        full[rows] = vectors
+        out[q.id] = full
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 30), seed=st.integers(0, 10_000))
+def test_matches_the_definition(n: int, seed: int) -> None:
+    problem = random_problem(n, seed)
+    got = compute_affinity(problem)
+    want = reference_affinity(problem, text_embeddings(problem))
+    np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_known_values() -> None:
+    problem = Problem.model_validate(
+        {
+            "questions": [
+                {"id": "h", "type": "multi_choice", "weight": 2},
+                {"id": "y", "type": "single_choice", "mode": "different"},
+                {"id": "s", "type": "scale", "min": 1, "max": 5},
+            ],
+            "participants": [
+                {"id": "a", "answers": {"h": ["x", "y"], "y": "1", "s": 5}},
+                {"id": "b", "answers": {"h": ["y"], "y": "2", "s": 4}},
+                {"id": "c", "answers": {}},
+            ],
+        }
+    )
+    a = compute_affinity(problem)
+    # (2 * 1/2 + 1 * 1 + 1 * 0.75) / 4
+    assert a[0, 1] == pytest.approx((2 * 0.5 + 1 + 0.75) / 4)
+    assert a[0, 2] == 0.0 and a[2, 1] == 0.0  # no common question: no signal
+    assert np.all(np.diag(a) == 0)
+
+
+def test_negative_embeddings_are_clipped() -> None:
+    class Opposite:
+        def embed(self, texts: list[str]) -> NDArray[np.float32]:
+            return np.array([[1.0, 0.0], [-1.0, 0.0]], dtype=np.float32)[: len(texts)]
+
+    problem = Problem.model_validate(
+        {
+            "questions": [{"id": "t", "type": "text"}],
+            "participants": [
+                {"id": "a", "answers": {"t": "x"}},
+                {"id": "b", "answers": {"t": "y"}},
+            ],
+        }
+    )
+    assert compute_affinity(problem, Opposite())[0, 1] == 0.0
+
+
+def test_fine_scale_uses_the_elementwise_path() -> None:
+    rng = np.random.default_rng(1)
+    values = rng.uniform(0, 100, size=80).round(3)
+    problem = Problem.model_validate(
+        {
+            "questions": [{"id": "s", "type": "scale", "min": 0, "max": 100, "mode": "different"}],
+            "participants": [
+                {"id": f"p{i}", "answers": {"s": float(v)}} for i, v in enumerate(values)
+            ],
+        }
+    )
+    want = np.abs(values[:, None] - values[None, :]) / 100
+    np.fill_diagonal(want, 0)
+    np.testing.assert_allclose(compute_affinity(problem), want, atol=1e-5)
