@@ -1,0 +1,1 @@
+"""Benchmarks of the pairing engine against reference methods (see docs/benchmarks.md)."""

@@ -1,0 +1,131 @@
+"""Run PeerPear and the reference methods side by side on the same instances.
+
+    uv run python -m benchmarks.engine.compare                     # every target of issue 3
+    uv run python -m benchmarks.engine.compare --case pairs-1000 --repeats 5
+    uv run python -m benchmarks.engine.compare --modes pairs,groups --sizes 100,1000 --noise 0.3
+
+Each (case, method, repeat) runs in a fresh worker process that rebuilds the instance from the
+case's seed, so imports and caches of one method never help another and the peak resident memory
+(ru_maxrss) belongs to that run alone. Time is measured around the method only; the references
+get the affinity matrix precomputed (not timed), while PeerPear's time includes computing it.
+Quality is scored by one function for all methods (see baselines.score).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from benchmarks.engine.cases import Case, grid_cases, target_cases
+from benchmarks.engine.report import render_markdown, render_tables
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+
+
+def run_worker(case: Case, method: str, timeout: float) -> dict[str, Any]:
+    command = [sys.executable, "-m", "benchmarks.engine.worker", json.dumps(case.to_json()), method]
+    root = Path(__file__).resolve().parents[2]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, cwd=root, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:g} s"}
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+        return {"error": lines[-1]}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run_case(
+    case: Case, repeats: int, slow_repeats: int, timeout: float, console: Console
+) -> dict[str, Any]:
+    """Run every method `repeats` times (slow exact references `slow_repeats` times)."""
+    methods: dict[str, Any] = {}
+    extra = ("planted",) if case.source == "planted" else ()
+    for method in (*case.methods, *extra):
+        times = {"networkx": slow_repeats, "planted": 1}.get(method, repeats)
+        runs = []
+        for attempt in range(times):
+            console.print(f"  {case.name}: {method} run {attempt + 1}/{times}", style="dim")
+            run = run_worker(case, method, timeout)
+            runs.append(run)
+            if "error" in run:
+                break
+        methods[method] = summarize(runs)
+    return {"case": case.to_json(), "methods": methods}
+
+
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians of time and peak memory; quality from the first run (methods are seeded)."""
+    errors = [run["error"] for run in runs if "error" in run]
+    if errors:
+        return {"error": errors[0], "runs": len(runs)}
+    first = runs[0]
+    return {
+        **first,
+        "runs": len(runs),
+        "time_s": statistics.median(run["time_s"] for run in runs),
+        "times_s": [run["time_s"] for run in runs],
+        "peak_mb": statistics.median(run["peak_mb"] for run in runs),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--case", action="append", default=[], help="run only these target cases")
+    parser.add_argument("--modes", help="custom grid: comma-separated modes (needs --sizes)")
+    parser.add_argument("--sizes", help="custom grid: comma-separated participant counts")
+    parser.add_argument("--noise", type=float, default=0.2, help="custom grid: planted noise")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per method (median)")
+    parser.add_argument("--networkx-repeats", type=int, default=1, help="runs of networkx")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
+    parser.add_argument("--json", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--markdown", type=Path, help="also write the tables as markdown here")
+    parser.add_argument("--list", action="store_true", help="list the target cases and exit")
+    args = parser.parse_args(argv)
+    console = Console()
+
+    if args.modes or args.sizes:
+        if not (args.modes and args.sizes):
+            parser.error("--modes and --sizes go together")
+        sizes = [int(size) for size in args.sizes.split(",")]
+        cases = grid_cases(args.modes.split(","), sizes, args.noise)
+    else:
+        cases = target_cases()
+        if args.case:
+            unknown = set(args.case) - {case.name for case in cases}
+            if unknown:
+                parser.error(f"unknown case(s): {', '.join(sorted(unknown))}")
+            cases = [case for case in cases if case.name in args.case]
+    if args.list:
+        for case in cases:
+            console.print(f"{case.name:24} {case.target}")
+        return 0
+
+    results = []
+    for case in cases:
+        console.print(f"[bold]{case.name}[/]: {case.target}")
+        results.append(run_case(case, args.repeats, args.networkx_repeats, args.timeout, console))
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2))  # keep partial results
+    render_tables(console, results)
+    if args.markdown:
+        args.markdown.write_text(render_markdown(results))
+    console.print(f"results in {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

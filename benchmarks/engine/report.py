@@ -1,0 +1,116 @@
+"""Turn compare.py's results into tables (terminal and markdown) and check each case's targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+COLUMNS = (
+    "method", "runs", "time s (median)", "speedup vs ref", "peak MB", "mean sat", "min sat",
+    "p10 sat", "gap", "total affinity", "total / ref", "ARI", "valid",
+)  # fmt: skip
+
+
+def rows(result: dict[str, Any]) -> list[list[str]]:
+    case, methods = result["case"], result["methods"]
+    ref = methods.get(case["reference"], {})
+    out = []
+    for name, m in methods.items():
+        if "error" in m:
+            out.append([name, str(m["runs"]), f"error: {m['error']}", *[""] * 10])
+            continue
+        timed = name != "planted"
+        speedup = (
+            f"{ref['time_s'] / m['time_s']:.1f}x"
+            if timed and "time_s" in ref and m["time_s"] > 0 and name != case["reference"]
+            else ""
+        )
+        ratio = f"{m['total'] / ref['total']:.5f}" if ref.get("total") else ""
+        out.append([
+            name,
+            str(m["runs"]),
+            f"{m['time_s']:.3f}" if timed else "-",
+            speedup,
+            f"{m['peak_mb']:.0f}" if timed else "-",
+            f"{m['mean']:.4f}",
+            f"{m['min']:.4f}",
+            f"{m['p10']:.4f}",
+            f"{m['gap']:.4f}",
+            f"{m['total']:.2f}",
+            ratio,
+            f"{m['ari']:.4f}" if "ari" in m else "",
+            "" if "valid" not in m else ("yes" if m["valid"] else "NO"),
+        ])  # fmt: skip
+    return out
+
+
+def checks(result: dict[str, Any]) -> list[tuple[str, bool]]:
+    """(statement, met) for each target of the case, for every PeerPear variant that ran."""
+    case, methods = result["case"], result["methods"]
+    ref = methods.get(case["reference"], {})
+    found = []
+    for name, m in methods.items():
+        if not name.startswith("peerpear"):
+            continue
+        if "error" in m:
+            found.append((f"{name} failed: {m['error']}", False))
+            continue
+        if case["time_limit_s"] is not None:
+            limit = case["time_limit_s"]
+            found.append((f"{name}: {m['time_s']:.2f} s < {limit:g} s", m["time_s"] < limit))
+        if case["max_peak_mb"] is not None:
+            limit = case["max_peak_mb"]
+            found.append(
+                (f"{name}: peak {m['peak_mb']:.0f} MB < {limit:g} MB", m["peak_mb"] < limit)
+            )
+        if case["min_ari"] is not None and "ari" in m:
+            found.append(
+                (f"{name}: ARI {m['ari']:.4f} >= {case['min_ari']}", m["ari"] >= case["min_ari"])
+            )
+        if "error" in ref or not ref:
+            continue
+        if case["min_objective_ratio"] is not None:
+            ratio = m["total"] / ref["total"]
+            bound = case["min_objective_ratio"]
+            found.append(
+                (f"{name}: total / {case['reference']} = {ratio:.5f} >= {bound}", ratio >= bound)
+            )
+        if case["min_speedup"] is not None:
+            speedup = ref["time_s"] / m["time_s"]
+            bound = case["min_speedup"]
+            found.append(
+                (
+                    f"{name}: {speedup:.1f}x faster than {case['reference']} (>= {bound}x)",
+                    speedup >= bound,
+                )
+            )
+    return found  # fmt: skip
+
+
+def render_tables(console: Console, results: list[dict[str, Any]]) -> None:
+    for result in results:
+        case = result["case"]
+        table = Table(title=f"{case['name']}: {case['target']}", title_justify="left")
+        for column in COLUMNS:
+            table.add_column(column, justify="left" if column == "method" else "right")
+        for row in rows(result):
+            table.add_row(*row)
+        console.print(table)
+        for statement, met in checks(result):
+            console.print(f"  {'[green]met[/]' if met else '[red]NOT met[/]'}: {statement}")
+
+
+def render_markdown(results: list[dict[str, Any]]) -> str:
+    parts = []
+    for result in results:
+        case = result["case"]
+        parts.append(f"### {case['name']}\n\n{case['target']}\n")
+        parts.append("| " + " | ".join(COLUMNS) + " |")
+        parts.append("|" + "---|" * len(COLUMNS))
+        parts.extend("| " + " | ".join(row) + " |" for row in rows(result))
+        parts.append("")
+        parts.extend(f"- {'met' if met else '**not met**'}: {s}" for s, met in checks(result))
+        parts.append("")
+    return "\n".join(parts)

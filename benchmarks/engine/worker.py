@@ -1,0 +1,141 @@
+"""One benchmark run in a fresh process: build the case's instance, run one method, score it.
+
+Invoked by compare.py as `python -m benchmarks.engine.worker CASE_JSON METHOD`; prints one JSON
+line. Peak memory is read right after the method returns, before scoring allocates anything.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from benchmarks.engine.baselines import (
+    F32,
+    Groups,
+    check_partition,
+    greedy_groups,
+    greedy_pairs,
+    leaders_and_followers,
+    random_grouping,
+    score,
+)
+from benchmarks.engine.cases import Case
+from peerpear.engine import Problem, compute_affinity, solve
+
+REFERENCES = ("networkx", "scipy-lsa", "greedy", "random", "planted")
+
+
+def run_peerpear(problem: Problem, objective: str) -> tuple[Groups, dict[str, Any]]:
+    settings = problem.settings.model_copy(update={"objective": objective})
+    result = solve(problem.model_copy(update={"settings": settings}))
+    index = {p.id: i for i, p in enumerate(problem.participants)}
+    groups = [[index[m] for m in group.members] for group in result.groups]
+    info = {
+        "valid": result.validation.ok,
+        "solver": result.metrics.solver,
+        "engine_runtime_s": result.metrics.runtime_s,
+        "proven_optimal": result.metrics.proven_optimal,
+    }
+    return groups, info
+
+
+def run_networkx(affinity: F32) -> tuple[Groups, float]:
+    """Exact maximum-weight matching on the complete graph; the time excludes building it."""
+    import networkx as nx
+
+    n = len(affinity)
+    graph = nx.Graph()
+    rows, cols = np.triu_indices(n, 1)
+    graph.add_weighted_edges_from(
+        zip(rows.tolist(), cols.tolist(), affinity[rows, cols].astype(float).tolist(), strict=True)
+    )
+    del rows, cols
+    started = time.perf_counter()
+    matching = nx.max_weight_matching(graph, maxcardinality=True)
+    elapsed = time.perf_counter() - started
+    groups = [sorted((int(a), int(b))) for a, b in matching]
+    matched = {i for pair in groups for i in pair}
+    for odd in (i for i in range(n) if i not in matched):  # odd n: the last one joins a pair
+        best = max(range(len(groups)), key=lambda g: float(affinity[odd, groups[g]].mean()))
+        groups[best].append(odd)
+    return groups, elapsed
+
+
+def run_lsa(problem: Problem, affinity: F32) -> Groups:
+    from scipy.optimize import linear_sum_assignment
+
+    leaders, followers = leaders_and_followers(problem)
+    if len(leaders) != len(followers):
+        raise ValueError("linear_sum_assignment here needs equal sides")
+    rows, cols = linear_sum_assignment(affinity[np.ix_(leaders, followers)], maximize=True)
+    return [[leaders[r], followers[c]] for r, c in zip(rows, cols, strict=True)]
+
+
+def planted_groups(planted: NDArray[np.int64]) -> Groups:
+    """The planted partition itself, scored like a method: what a perfect recovery would get."""
+    groups: dict[int, list[int]] = {}
+    for person, label in enumerate(planted.tolist()):
+        groups.setdefault(label, []).append(person)
+    return list(groups.values())
+
+
+def run_reference(method: str, problem: Problem, affinity: F32, seed: int) -> Groups:
+    if method == "scipy-lsa":
+        return run_lsa(problem, affinity)
+    if method == "random":
+        return random_grouping(problem, seed)
+    if problem.settings.mode == "pairs":
+        return greedy_pairs(affinity)
+    return greedy_groups(problem, affinity, seed)
+
+
+def main(case_json: str, method: str) -> dict[str, Any]:
+    case = Case.from_json(json.loads(case_json))
+    instance = case.build()
+    problem = instance.problem
+    info: dict[str, Any] = {}
+    affinity: F32 | None = None
+    if method in REFERENCES:
+        affinity = compute_affinity(problem)  # the references' input; not timed
+    started = time.perf_counter()
+    if method.startswith("peerpear"):
+        objective = "total" if method == "peerpear-total" else problem.settings.objective
+        groups, info = run_peerpear(problem, objective)
+        elapsed = time.perf_counter() - started
+    elif method == "networkx":
+        assert affinity is not None
+        groups, elapsed = run_networkx(affinity)
+    elif method == "planted":
+        assert instance.planted is not None
+        groups, elapsed = planted_groups(instance.planted), 0.0
+    else:
+        assert affinity is not None
+        groups = run_reference(method, problem, affinity, case.seed)
+        elapsed = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+    check_partition(problem, groups)
+    if affinity is None:
+        affinity = compute_affinity(problem)
+    out: dict[str, Any] = {"time_s": elapsed, "peak_mb": peak_mb, **info}
+    out.update(asdict(score(affinity, groups)))
+    out["groups"] = len(groups)
+    if instance.planted is not None:
+        from sklearn.metrics import adjusted_rand_score
+
+        labels = np.empty(len(problem.participants), dtype=np.int64)
+        for g, group in enumerate(groups):
+            labels[group] = g
+        out["ari"] = float(adjusted_rand_score(instance.planted, labels))
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1], sys.argv[2])))
