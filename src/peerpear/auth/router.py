@@ -1,0 +1,155 @@
+"""Sign-in endpoints: local accounts (signup, login, logout) and CAS single sign-on."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from peerpear.auth import cas, service, throttle
+from peerpear.auth.deps import SESSION_COOKIE, RequestToken
+from peerpear.auth.schemas import LoginIn, SignupIn, TokenOut, UserOut
+from peerpear.auth.sessions import revoke_session
+from peerpear.config import Settings
+from peerpear.deps import SessionDep, SettingsDep
+from peerpear.errors import Unauthorized
+from peerpear.models import normalize_email
+
+router = APIRouter(prefix="/auth", tags=["sign-in"])
+
+
+def _secure_cookies(settings: Settings) -> bool:
+    return settings.environment != "development"
+
+
+def _set_session_cookie(
+    response: Response, settings: Settings, signed_in: service.SignedIn
+) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed_in.token,
+        max_age=settings.session_ttl_hours * 3600,
+        httponly=True,
+        secure=_secure_cookies(settings),
+        samesite="lax",
+        path="/",
+    )
+
+
+def _token_out(signed_in: service.SignedIn) -> TokenOut:
+    return TokenOut(
+        access_token=signed_in.token,
+        expires_at=signed_in.expires_at,
+        user=UserOut.model_validate(signed_in.user),
+    )
+
+
+@router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+async def signup(body: SignupIn, db: SessionDep, settings: SettingsDep) -> UserOut:
+    """Create an email + password account, then sign in with `POST /auth/login`.
+
+    Emails are unique regardless of case (409 when taken); the password must be at least
+    `PEERPEAR_MIN_PASSWORD_LENGTH` characters (422). 403 when the server only allows CAS.
+    """
+    user = await service.signup(
+        db,
+        settings,
+        email=str(body.email),
+        password=body.password,
+        first_name=body.first_name,
+        last_name=body.last_name,
+    )
+    return UserOut.model_validate(user)
+
+
+@router.post("/login", response_model=TokenOut)
+async def login(
+    body: LoginIn, request: Request, response: Response, db: SessionDep, settings: SettingsDep
+) -> TokenOut:
+    """Sign in with email and password.
+
+    Sets the HttpOnly `peerpear_session` cookie and returns the same token as a bearer token for
+    API clients (`Authorization: Bearer <access_token>`). A wrong email or password answers 401
+    with one generic message; repeated failures for one account or one client address answer 429
+    with `Retry-After` for `PEERPEAR_LOGIN_LOCKOUT_SECONDS`.
+    """
+    service.ensure_local_accounts(settings)
+    keys = [throttle.email_key(normalize_email(body.email)), throttle.address_key(request)]
+    await throttle.ensure_not_locked(db, keys)
+    try:
+        user = await service.authenticate(db, body.email, body.password)
+    except Unauthorized:
+        maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+        await throttle.record_failure(maker, keys, settings)
+        raise
+    await throttle.clear(db, keys[0])
+    signed_in = await service.sign_in(db, settings, user)
+    _set_session_cookie(response, settings, signed_in)
+    return _token_out(signed_in)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(token: RequestToken, db: SessionDep, settings: SettingsDep) -> Response:
+    """End the current session (cookie or bearer) and clear the cookie.
+
+    Always 204, even without a valid session, so a stale browser can always sign out.
+    """
+    if token:
+        await revoke_session(db, token)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure_cookies(settings)
+    )
+    return response
+
+
+NextParam = Annotated[
+    str | None,
+    Query(
+        alias="next",
+        max_length=2000,
+        description="A local path (e.g. `/events/3`) to return to afterwards.",
+    ),
+]
+
+
+@router.get("/cas/login", status_code=status.HTTP_302_FOUND, response_class=RedirectResponse)
+async def cas_login(settings: SettingsDep, next_path: NextParam = None) -> RedirectResponse:
+    """Redirect the browser to the CAS server's login page (404 when CAS is not configured).
+
+    After signing in there, CAS sends the browser back to `/auth/cas/callback`.
+    """
+    return RedirectResponse(
+        cas.login_url(settings, cas.safe_next(next_path)), status_code=status.HTTP_302_FOUND
+    )
+
+
+@router.get("/cas/callback", response_model=TokenOut)
+async def cas_callback(
+    db: SessionDep,
+    settings: SettingsDep,
+    ticket: Annotated[str | None, Query(max_length=4000)] = None,
+    next_param: NextParam = None,
+) -> Response:
+    """Validate the CAS service ticket and sign in, creating the account on first use.
+
+    The user is found by CAS user id, or else by email (`mail` attribute, or
+    `<id>@PEERPEAR_CAS_EMAIL_DOMAIN`) so an existing local account gets linked. Sets the session
+    cookie; with a safe local `next` path it answers 302 to it, otherwise 200 with the same body
+    as `/auth/login`. A missing or invalid ticket answers 401 and creates nothing.
+    """
+    if not ticket:
+        raise Unauthorized("CAS ticket is missing")
+    next_path = cas.safe_next(next_param)
+    principal = await cas.validate_ticket(settings, ticket, next_path)
+    user = await cas.find_or_create_user(db, settings, principal)
+    signed_in = await service.sign_in(db, settings, user)
+    response: Response
+    if next_path is not None:
+        response = RedirectResponse(next_path, status_code=status.HTTP_302_FOUND)
+    else:
+        response = Response(_token_out(signed_in).model_dump_json(), media_type="application/json")
+    _set_session_cookie(response, settings, signed_in)
+    return response

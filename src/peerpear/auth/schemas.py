@@ -1,0 +1,56 @@
+"""Request and response bodies of the sign-in endpoints, and the public view of a user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+# Passwords are bounded so a megabyte "password" cannot be used to burn CPU in argon2.
+MAX_PASSWORD_LENGTH = 1024
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+OptionalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Password = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+
+
+class UserOut(BaseModel):
+    """A user as the API shows them (to themself, and to admins of their organizations)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    is_platform_admin: bool
+    created_at: datetime
+
+
+class SignupIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr = Field(max_length=320)
+    password: Password = Field(
+        description="At least PEERPEAR_MIN_PASSWORD_LENGTH characters (default 10)."
+    )
+    first_name: Name
+    last_name: OptionalName = ""
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # A plain string, not EmailStr: a malformed address is just a wrong credential (401).
+    email: str = Field(min_length=1, max_length=320)
+    password: Password
+
+
+class TokenOut(BaseModel):
+    """A new session: the bearer token (also set as the ``peerpear_session`` cookie)."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+    user: UserOut

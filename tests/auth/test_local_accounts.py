@@ -1,0 +1,188 @@
+"""Sign-up, sign-in and sign-out with email and password; cookie and bearer both work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerpear.auth.deps import SESSION_COOKIE
+from peerpear.auth.passwords import hash_password
+from peerpear.models import AuthSession, Identity, IdentityProvider, User
+from tests.factories import create_user
+
+PASSWORD = "correct horse battery"
+SIGNUP = "/api/v1/auth/signup"
+LOGIN = "/api/v1/auth/login"
+LOGOUT = "/api/v1/auth/logout"
+ME = "/api/v1/me"
+
+
+async def signup(client: httpx.AsyncClient, email: str, **extra: Any) -> httpx.Response:
+    body = {"email": email, "password": PASSWORD, "first_name": "Ada", "last_name": "Lovelace"}
+    body.update(extra)
+    return await client.post(SIGNUP, json=body)
+
+
+def session_cookie(resp: httpx.Response) -> str:
+    header = resp.headers["set-cookie"]
+    assert header.startswith(f"{SESSION_COOKIE}=")
+    return header.split(";", 1)[0].split("=", 1)[1]
+
+
+async def test_signup_login_me_logout(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    created = await signup(client, "Ada@Example.EDU")
+    assert created.status_code == 201, created.text
+    assert created.json()["email"] == "ada@example.edu"
+    assert created.json()["first_name"] == "Ada"
+    assert "password" not in created.text
+
+    login = await client.post(LOGIN, json={"email": "ADA@example.edu", "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    body = login.json()
+    assert body["token_type"] == "bearer" and body["user"]["email"] == "ada@example.edu"
+    assert body["expires_at"]
+    cookie_header = login.headers["set-cookie"].lower()
+    assert "httponly" in cookie_header and "samesite=lax" in cookie_header
+    assert "secure" in cookie_header  # the test environment is not "development"
+    assert f"max-age={336 * 3600}" in cookie_header
+    token = body["access_token"]
+    assert session_cookie(login) == token
+
+    # Only the digest is stored.
+    stored = (await session.scalars(select(AuthSession.token_hash))).all()
+    assert len(stored) == 1 and token not in stored[0] and len(stored[0]) == 64
+
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert (await client.get(ME, headers=bearer)).json()["email"] == "ada@example.edu"
+    by_cookie = await client.get(ME, headers={"Cookie": f"{SESSION_COOKIE}={token}"})
+    assert by_cookie.status_code == 200 and by_cookie.json()["email"] == "ada@example.edu"
+
+    out = await client.post(LOGOUT, headers=bearer)
+    assert out.status_code == 204
+    assert f'{SESSION_COOKIE}=""' in out.headers["set-cookie"]
+    assert (await client.get(ME, headers=bearer)).status_code == 401
+    cookie = {"Cookie": f"{SESSION_COOKIE}={token}"}
+    assert (await client.get(ME, headers=cookie)).status_code == 401
+
+
+async def test_logout_by_cookie(client: httpx.AsyncClient) -> None:
+    await signup(client, "c@example.edu")
+    token = (
+        await client.post(LOGIN, json={"email": "c@example.edu", "password": PASSWORD})
+    ).json()["access_token"]
+    cookie = {"Cookie": f"{SESSION_COOKIE}={token}"}
+    assert (await client.post(LOGOUT, headers=cookie)).status_code == 204
+    assert (await client.get(ME, headers={"Authorization": f"Bearer {token}"})).status_code == 401
+    # Signing out again, or anonymously, is harmless.
+    assert (await client.post(LOGOUT, headers=cookie)).status_code == 204
+    assert (await client.post(LOGOUT)).status_code == 204
+
+
+async def test_duplicate_email_any_case(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    assert (await signup(client, "dup@example.edu")).status_code == 201
+    again = await signup(client, "DUP@Example.edu")
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "conflict"
+    assert await session.scalar(select(func.count()).select_from(User)) == 1
+
+
+async def test_signup_validation(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    short = await signup(client, "s@example.edu", password="short")
+    assert short.status_code == 422
+    assert short.json()["error"]["code"] == "validation_error"
+    assert "at least 10" in short.json()["error"]["message"]
+    bad_email = await signup(client, "not-an-email")
+    assert bad_email.status_code == 422
+    no_name = await signup(client, "n@example.edu", first_name="  ")
+    assert no_name.status_code == 422
+    assert await session.scalar(select(func.count()).select_from(User)) == 0
+
+
+async def test_wrong_credentials_one_message(client: httpx.AsyncClient) -> None:
+    await signup(client, "w@example.edu")
+    wrong_pw = await client.post(LOGIN, json={"email": "w@example.edu", "password": "nope" * 3})
+    unknown = await client.post(LOGIN, json={"email": "x@example.edu", "password": PASSWORD})
+    assert wrong_pw.status_code == unknown.status_code == 401
+    assert wrong_pw.json() == unknown.json()
+    assert "set-cookie" not in wrong_pw.headers
+
+
+async def test_cas_only_user_cannot_use_a_password(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await create_user(session, "casonly@example.edu")  # no local identity
+    resp = await client.post(LOGIN, json={"email": "casonly@example.edu", "password": PASSWORD})
+    assert resp.status_code == 401
+
+
+async def test_inactive_user_refused(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    user = await create_user(session, "gone@example.edu", password=PASSWORD)
+    token = (
+        await client.post(LOGIN, json={"email": "gone@example.edu", "password": PASSWORD})
+    ).json()["access_token"]
+    await session.execute(update(User).where(User.id == user.id).values(is_active=False))
+    await session.commit()
+    resp = await client.get(ME, headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 401
+    again = await client.post(LOGIN, json={"email": "gone@example.edu", "password": PASSWORD})
+    assert again.status_code == 403
+    assert "disabled" in again.json()["error"]["message"]
+
+
+async def test_weak_hash_is_upgraded_on_login(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    from argon2 import PasswordHasher
+
+    user_id = (await create_user(session, "old@example.edu", password=PASSWORD)).id
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    await session.execute(
+        update(Identity).where(Identity.user_id == user_id).values(password_hash=weak)
+    )
+    await session.commit()
+    resp = await client.post(LOGIN, json={"email": "old@example.edu", "password": PASSWORD})
+    assert resp.status_code == 200
+    session.expire_all()
+    stored = await session.scalar(
+        select(Identity.password_hash).where(
+            Identity.user_id == user_id, Identity.provider == IdentityProvider.LOCAL
+        )
+    )
+    assert stored is not None and stored != weak
+    assert stored.split("$")[3] == hash_password("x").split("$")[3]  # today's parameters
+
+
+class TestLocalAccountsDisabled:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"allow_local_accounts": False}
+
+    async def test_signup_and_login_refused(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await create_user(session, "op@example.edu", password=PASSWORD)
+        resp = await signup(client, "new@example.edu")
+        assert resp.status_code == 403
+        assert "CAS" in resp.json()["error"]["message"]
+        login = await client.post(LOGIN, json={"email": "op@example.edu", "password": PASSWORD})
+        assert login.status_code == 403
+
+
+class TestDevelopmentCookie:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"environment": "development", "session_ttl_hours": 2}
+
+    async def test_cookie_not_secure_in_development(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await create_user(session, "dev@example.edu", password=PASSWORD)
+        resp = await client.post(LOGIN, json={"email": "dev@example.edu", "password": PASSWORD})
+        header = resp.headers["set-cookie"].lower()
+        assert "secure" not in header and "max-age=7200" in header
+        # The client's jar now holds the cookie and sends it back on its own.
+        assert (await client.get(ME)).json()["email"] == "dev@example.edu"

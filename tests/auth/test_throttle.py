@@ -1,0 +1,101 @@
+"""Repeated failed sign-ins answer 429 with Retry-After, per account and per client address,
+from a counter in the database; the lockout ends on its own and a success clears the count."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerpear.db import utcnow
+from peerpear.models import LoginAttempt
+from tests.factories import create_user
+
+PASSWORD = "correct horse battery"
+LOGIN = "/api/v1/auth/login"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"login_max_failures": 3, "login_lockout_seconds": 60}
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    return await client.post(LOGIN, json={"email": email, "password": password})
+
+
+async def expire_lockouts(session: AsyncSession) -> None:
+    """Move every counter's clock two windows back, as if the lockout had passed."""
+    past = utcnow() - timedelta(seconds=121)
+    await session.execute(
+        update(LoginAttempt).values(
+            first_failure_at=past, last_failure_at=past, locked_until=past + timedelta(seconds=60)
+        )
+    )
+    await session.commit()
+
+
+async def test_account_lockout_and_recovery(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await create_user(session, "t@example.edu", password=PASSWORD)
+    for _ in range(3):
+        assert (await login(client, "t@example.edu", "wrong password")).status_code == 401
+    locked = await login(client, "T@example.edu", PASSWORD)  # even the right password
+    assert locked.status_code == 429
+    assert locked.json()["error"]["code"] == "too_many_requests"
+    assert 1 <= int(locked.headers["Retry-After"]) <= 60
+
+    key = "email:t@example.edu"
+    row = await session.scalar(select(LoginAttempt).where(LoginAttempt.key == key))
+    assert row is not None and row.failures == 3 and row.locked_until is not None
+
+    await expire_lockouts(session)
+    assert (await login(client, "t@example.edu", PASSWORD)).status_code == 200
+    # Success cleared the account's counter.
+    session.expire_all()
+    keys = set((await session.scalars(select(LoginAttempt.key))).all())
+    assert "email:t@example.edu" not in keys
+
+
+async def test_success_resets_the_count(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    await create_user(session, "r@example.edu", password=PASSWORD)
+    for _ in range(2):
+        assert (await login(client, "r@example.edu", "wrong password")).status_code == 401
+    assert (await login(client, "r@example.edu", PASSWORD)).status_code == 200
+    await expire_lockouts(session)  # forget the address counter; the account one is gone
+    for _ in range(2):
+        assert (await login(client, "r@example.edu", "wrong password")).status_code == 401
+    assert (await login(client, "r@example.edu", PASSWORD)).status_code == 200
+
+
+async def test_a_new_window_starts_after_the_old_one(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await create_user(session, "n@example.edu", password=PASSWORD)
+    for _ in range(2):
+        await login(client, "n@example.edu", "wrong password")
+    await expire_lockouts(session)
+    # The two old failures are outside the window: two more do not lock the account.
+    for _ in range(2):
+        assert (await login(client, "n@example.edu", "wrong password")).status_code == 401
+    assert (await login(client, "n@example.edu", PASSWORD)).status_code == 200
+
+
+async def test_address_lockout_across_accounts(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await create_user(session, "victim@example.edu", password=PASSWORD)
+    for n in range(3):  # one failure each on three different (unknown) accounts
+        assert (await login(client, f"guess{n}@example.edu", "wrong password")).status_code == 401
+    resp = await login(client, "victim@example.edu", PASSWORD)
+    assert resp.status_code == 429 and "Retry-After" in resp.headers
+    addr = await session.scalar(select(LoginAttempt).where(LoginAttempt.key.startswith("ip:")))
+    assert addr is not None and addr.failures == 3
+
+    await expire_lockouts(session)
+    assert (await login(client, "victim@example.edu", PASSWORD)).status_code == 200
