@@ -1,0 +1,149 @@
+"""Members: list, promote/demote, remove, leave, and the "at least one owner" rule."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerpear.models import AuditLogEntry, Membership, MembershipRole, Organization, User
+from tests.factories import add_member, auth_headers, create_organization, create_user
+
+API = "/api/v1"
+
+
+async def _world(session: AsyncSession) -> tuple[Organization, User, User, User]:
+    owner = await create_user(session, first_name="Olive", last_name="Owner")
+    admin = await create_user(session, first_name="Adam", last_name="Admin")
+    stranger = await create_user(session)
+    org = await create_organization(session, owner, "Alpha")
+    await add_member(session, org, admin, MembershipRole.ADMIN)
+    return org, owner, admin, stranger
+
+
+async def _roles(session: AsyncSession, org: Organization) -> dict[int, MembershipRole]:
+    rows = await session.execute(
+        select(Membership.user_id, Membership.role).where(Membership.organization_id == org.id)
+    )
+    return dict(rows.tuples().all())
+
+
+async def _actions(session: AsyncSession, org: Organization) -> list[str]:
+    rows = await session.scalars(
+        select(AuditLogEntry.action)
+        .where(AuditLogEntry.organization_id == org.id)
+        .order_by(AuditLogEntry.id)
+    )
+    return list(rows)
+
+
+async def test_list_members_for_admins_only(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    org, owner, admin, stranger = await _world(session)
+    url = f"{API}/organizations/{org.id}/members"
+    resp = await client.get(url, headers=await auth_headers(session, admin))
+    assert resp.status_code == 200
+    items = resp.json()["items"]
+    assert [(m["user_id"], m["role"]) for m in items] == [
+        (owner.id, "owner"),
+        (admin.id, "admin"),
+    ]
+    assert items[0]["email"] == owner.email and items[0]["first_name"] == "Olive"
+    assert resp.json()["total"] == 2
+    assert (await client.get(url, headers=await auth_headers(session, stranger))).status_code == 404
+    assert (await client.get(url)).status_code == 401
+
+
+async def test_promote_demote_and_last_owner(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    org, owner, admin, _ = await _world(session)
+    owner_h = await auth_headers(session, owner)
+    admin_h = await auth_headers(session, admin)
+    base = f"{API}/organizations/{org.id}/members"
+
+    # The only owner cannot demote themself.
+    last = await client.patch(f"{base}/{owner.id}", json={"role": "admin"}, headers=owner_h)
+    assert last.status_code == 409 and last.json()["error"]["code"] == "invalid_state"
+    assert "at least one owner" in last.json()["error"]["message"]
+    # An admin cannot change roles.
+    forbidden = await client.patch(f"{base}/{admin.id}", json={"role": "owner"}, headers=admin_h)
+    assert forbidden.status_code == 403
+
+    promoted = await client.patch(f"{base}/{admin.id}", json={"role": "owner"}, headers=owner_h)
+    assert promoted.status_code == 200 and promoted.json()["role"] == "owner"
+    # Now there are two owners, so the first may step down.
+    demoted = await client.patch(f"{base}/{owner.id}", json={"role": "admin"}, headers=owner_h)
+    assert demoted.status_code == 200 and demoted.json()["role"] == "admin"
+    assert await _roles(session, org) == {
+        owner.id: MembershipRole.ADMIN,
+        admin.id: MembershipRole.OWNER,
+    }
+    # The former owner lost owner powers at once.
+    again = await client.patch(f"{base}/{admin.id}", json={"role": "admin"}, headers=owner_h)
+    assert again.status_code == 403
+
+    missing = await client.patch(f"{base}/999999", json={"role": "owner"}, headers=admin_h)
+    assert missing.status_code == 404
+    invalid = await client.patch(f"{base}/{owner.id}", json={"role": "member"}, headers=admin_h)
+    assert invalid.status_code == 422
+    assert await _actions(session, org) == ["membership.promote", "membership.demote"]
+
+
+async def test_remove_member(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    org, owner, admin, stranger = await _world(session)
+    owner_h = await auth_headers(session, owner)
+    base = f"{API}/organizations/{org.id}/members"
+    admin_h = await auth_headers(session, admin)
+    assert (await client.delete(f"{base}/{owner.id}", headers=admin_h)).status_code == 403
+    assert (await client.delete(f"{base}/{stranger.id}", headers=owner_h)).status_code == 404
+    self_remove = await client.delete(f"{base}/{owner.id}", headers=owner_h)
+    assert self_remove.status_code == 409
+    removed = await client.delete(f"{base}/{admin.id}", headers=owner_h)
+    assert removed.status_code == 204 and removed.content == b""
+    assert await _roles(session, org) == {owner.id: MembershipRole.OWNER}
+    # The removed admin no longer sees the organization.
+    gone = await client.get(f"{API}/organizations/{org.id}", headers=admin_h)
+    assert gone.status_code == 404
+    entry = await session.scalar(
+        select(AuditLogEntry).where(AuditLogEntry.action == "membership.remove")
+    )
+    assert entry is not None and entry.actor_id == owner.id and entry.target_id == str(admin.id)
+    assert entry.details == {"user_id": admin.id, "role": "admin"}
+
+
+async def test_leave(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    org, owner, admin, stranger = await _world(session)
+    url = f"{API}/organizations/{org.id}/leave"
+    owner_h = await auth_headers(session, owner)
+    last = await client.post(url, headers=owner_h)
+    assert last.status_code == 409 and "at least one owner" in last.json()["error"]["message"]
+    assert (
+        await client.post(url, headers=await auth_headers(session, stranger))
+    ).status_code == 404
+    assert (await client.post(url, headers=await auth_headers(session, admin))).status_code == 204
+    assert await _roles(session, org) == {owner.id: MembershipRole.OWNER}
+    assert await _actions(session, org) == ["membership.leave"]
+
+
+async def test_two_owners_leaving_at_once_keep_one(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    org, owner, admin, _ = await _world(session)
+    second = await create_user(session)
+    await add_member(session, org, second, MembershipRole.OWNER)
+    url = f"{API}/organizations/{org.id}/leave"
+    headers = [await auth_headers(session, owner), await auth_headers(session, second)]
+    for _ in range(3):
+        results = await asyncio.gather(*(client.post(url, headers=h) for h in headers))
+        codes = sorted(r.status_code for r in results)
+        assert codes == [204, 409], [r.text for r in results]
+        roles = await _roles(session, org)
+        assert list(roles.values()).count(MembershipRole.OWNER) == 1
+        # Restore the owner who left and go again.
+        left = owner if owner.id not in roles else second
+        await add_member(session, org, left, MembershipRole.OWNER)
+    assert admin.id in await _roles(session, org)
