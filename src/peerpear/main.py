@@ -9,11 +9,13 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from peerpear import __version__
+from peerpear.auth.router import router as auth_router
 from peerpear.config import Settings, get_settings
 from peerpear.db import create_engine, create_sessionmaker
 from peerpear.errors import install_error_handlers
 from peerpear.health import router as health_router
 from peerpear.logging_setup import configure_logging
+from peerpear.me.router import router as me_router
 from peerpear.middleware import RequestContextMiddleware
 from peerpear.organizations.router import router as organizations_router
 
@@ -23,6 +25,8 @@ API_PREFIX = "/api/v1"
 def _api_router() -> APIRouter:
     """Every feature router, mounted under /api/v1."""
     api = APIRouter(prefix=API_PREFIX)
+    api.include_router(auth_router)
+    api.include_router(me_router)
     api.include_router(organizations_router)
     return api
 
