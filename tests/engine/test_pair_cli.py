@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
+from rich.console import Console
 from typer.testing import CliRunner, Result
 
+from peerpear import pair_cli
 from peerpear.cli import app as peerpear_app
 from peerpear.pair_cli import BAD_INPUT_EXIT, pair_command
 
@@ -197,3 +200,16 @@ def test_unreadable_inputs_exit_with_one_line(tmp_path: Path) -> None:
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("id,q\na,1\nb,2,3\n")
     assert_fails_with(run(ragged), "row 3 has 3 cells")
+
+
+@pytest.mark.parametrize(("delay", "drawn"), [(0.0, True), (60.0, False)])
+def test_progress_bar_appears_only_on_long_runs(
+    monkeypatch: pytest.MonkeyPatch, delay: float, drawn: bool
+) -> None:
+    monkeypatch.setattr(pair_cli, "PROGRESS_DELAY_S", delay)
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=80)
+    with pair_cli.LazyProgress(console) as progress:
+        for step in range(5):
+            progress.update(step / 4)
+    assert ("pairing" in screen.getvalue()) is drawn
