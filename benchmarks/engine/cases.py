@@ -25,6 +25,7 @@ class Case:
     leaders: int | None = None
     noise: float = NOISE
     seed: int = 1
+    text: bool = True  # include the free-text question (costs an embedding)
     settings: dict[str, Any] = field(default_factory=dict)
     methods: tuple[str, ...] = ("peerpear", "greedy", "random")
     reference: str = "greedy"  # the method that ratios are taken against
@@ -60,6 +61,7 @@ class Case:
             noise=self.noise,
             seed=self.seed,
             settings=settings,
+            text=self.text,
         )
 
 

@@ -52,7 +52,7 @@ def run_worker(case: Case, method: str, timeout: float) -> dict[str, Any]:
 
 def cache_path(case: Case, method: str) -> Path:
     # Only what defines the instance: the same instance may be run with other methods listed.
-    keys = ("source", "mode", "n", "group_size", "leaders", "noise", "seed", "settings")
+    keys = ("source", "mode", "n", "group_size", "leaders", "noise", "seed", "settings", "text")
     instance = {key: case.to_json()[key] for key in keys}
     digest = hashlib.sha256(json.dumps(instance, sort_keys=True).encode()).hexdigest()
     return RESULTS / "cache" / f"{case.name}-{method}-{digest[:12]}.json"
@@ -108,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", help="custom grid: comma-separated modes (needs --sizes)")
     parser.add_argument("--sizes", help="custom grid: comma-separated participant counts")
     parser.add_argument("--noise", type=float, default=0.2, help="custom grid: planted noise")
+    parser.add_argument(
+        "--no-text", action="store_true", help="planted instances without the free-text question"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="runs per method (median)")
     parser.add_argument("--networkx-repeats", type=int, default=1, help="runs of networkx")
     parser.add_argument(
@@ -136,6 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         keep = args.methods.split(",")
         cases = [
             replace(case, methods=tuple(m for m in case.methods if m in keep)) for case in cases
+        ]
+    if args.no_text:
+        cases = [
+            replace(case, name=f"{case.name}-notext", text=False)
+            for case in cases
+            if case.source == "planted"
         ]
     if args.list:
         for case in cases:

@@ -66,6 +66,7 @@ def planted_instance(
     noise: float = 0.2,
     seed: int = 0,
     settings: dict[str, Any] | None = None,
+    text: bool = True,
 ) -> Instance:
     """n participants in latent types shaped like the mode's groups, answers = prototype + noise."""
     rng = np.random.default_rng(seed)
@@ -75,7 +76,7 @@ def planted_instance(
         "big_little": ("big", "little"),
         "mentor": ("mentor", "mentee"),
     }.get(mode, (None, None))
-    questions = planted_questions()
+    questions = [q for q in planted_questions() if text or q["type"] != "text"]
     qids = [q["id"] for q in questions]
     participants: list[dict[str, Any]] = []
     labels: list[int] = []
@@ -101,7 +102,7 @@ def planted_instance(
         "participants": participants,
         "settings": {"mode": mode, "group_size": group_size, "seed": seed, **(settings or {})},
     }
-    name = f"planted-{mode}-{n}-noise{noise:g}"
+    name = f"planted-{mode}-{n}-noise{noise:g}" + ("" if text else "-notext")
     return Instance(name, Problem.model_validate(data), planted)
 
 
