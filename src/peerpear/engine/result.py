@@ -28,8 +28,8 @@ class Metrics(BaseModel):
     of the solver's objective only; reported satisfactions never include it, so runs with and
     without history are comparable. ``upper_bound`` is the mean over people of the best
     satisfaction each could reach ignoring everybody else (their top ``s - 1`` affinities for a
-    group of size ``s``); ``gap = upper_bound - mean_satisfaction``. ``matching_upper_bound``,
-    when set, is a tighter bound proved by the pairs solver (assignment relaxation).
+    group of size ``s``); ``gap = upper_bound - mean_satisfaction``. ``objective_upper_bound``,
+    when set, bounds ``objective`` itself, proved by the pairs solver (assignment relaxation).
     """
 
     mean_satisfaction: float
@@ -42,7 +42,7 @@ class Metrics(BaseModel):
     objective_name: str = "fair"
     solver: str = ""
     proven_optimal: bool = False
-    matching_upper_bound: float | None = None
+    objective_upper_bound: float | None = None
 
 
 class Validation(BaseModel):

@@ -1,0 +1,113 @@
+"""Plain-word explanations from the affinity terms.
+
+For every participant: their closest group mates (at most ``MATES``), and for each the strongest
+shared or complementary answers, e.g. "You and Sam both picked Hiking and Cooking; you both
+rated 'How social are you?' 5/5." Deterministic: mates by affinity then id, reasons by weight.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from numpy.typing import NDArray
+
+from peerpear.engine.problem import Participant, Problem, Question
+
+MATES = 3
+REASONS = 2
+WORD = re.compile(r"[a-zA-Z][a-zA-Z'-]{3,}")
+COMMON = frozenset(
+    [
+        "that",
+        "this",
+        "with",
+        "have",
+        "from",
+        "they",
+        "them",
+        "like",
+        "love",
+        "really",
+        "about",
+        "very",
+        "what",
+        "when",
+    ]
+)
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _reason(q: Question, mine: object, theirs: object) -> tuple[float, str] | None:
+    """(strength, phrase) for one question, or None when it says nothing about this pair."""
+    label = q.label
+    if q.type == "single_choice":
+        if q.mode == "similar" and mine == theirs:
+            return q.weight, f"you both chose {mine} for '{label}'"
+        if q.mode == "different" and mine != theirs:
+            return q.weight, f"you complement each other on '{label}' ({mine} and {theirs})"
+    elif q.type == "multi_choice":
+        a, b = set(mine), set(theirs)  # type: ignore[call-overload]
+        shared = sorted(a & b)
+        if q.mode == "similar" and shared:
+            return q.weight * len(shared) / len(a | b), f"you both picked {_join(shared)}"
+        if q.mode == "different" and a != b:
+            return q.weight * len(a ^ b) / len(a | b), f"you bring different picks for '{label}'"
+    elif q.type == "scale":
+        assert q.min is not None and q.max is not None
+        x, y = float(mine), float(theirs)  # type: ignore[arg-type]
+        closeness = 1 - abs(x - y) / (q.max - q.min)
+        top = f"{q.max:g}"
+        if q.mode == "similar" and closeness >= 0.75:
+            if x == y:
+                return q.weight * closeness, f"you both rated '{label}' {x:g}/{top}"
+            return q.weight * closeness, f"you rated '{label}' alike ({x:g} and {y:g} of {top})"
+        if q.mode == "different" and closeness <= 0.5:
+            return q.weight * (1 - closeness), f"you differ on '{label}' ({x:g} and {y:g} of {top})"
+    else:
+        words_a = {w.lower() for w in WORD.findall(str(mine))} - COMMON
+        words_b = {w.lower() for w in WORD.findall(str(theirs))} - COMMON
+        shared = sorted(words_a & words_b)[:3]
+        if q.mode == "similar" and shared:
+            return q.weight * 0.5, f"you both wrote about {_join(shared)}"
+    return None
+
+
+def explain_pair(problem: Problem, me: Participant, mate: Participant) -> list[str]:
+    reasons: list[tuple[float, int, str]] = []
+    for order, q in enumerate(problem.questions):
+        mine, theirs = me.answers.get(q.id), mate.answers.get(q.id)
+        if q.weight <= 0 or mine is None or theirs is None:
+            continue
+        found = _reason(q, mine, theirs)
+        if found is not None:
+            reasons.append((-found[0], order, found[1]))
+    return [text for _, _, text in sorted(reasons)[:REASONS]]
+
+
+def explain(problem: Problem, affinity: NDArray[np.float32], groups: list[list[int]]) -> list[str]:
+    """One explanation per participant, in problem order."""
+    people = problem.participants
+    out = [""] * len(people)
+    for members in groups:
+        for me in members:
+            mates = sorted(
+                (m for m in members if m != me), key=lambda m: (-affinity[me, m], people[m].id)
+            )
+            sentences = []
+            for mate in mates[:MATES]:
+                reasons = explain_pair(problem, people[me], people[mate])
+                name = people[mate].display_name
+                if reasons:
+                    sentences.append(f"You and {name}: " + "; ".join(reasons) + ".")
+            if not sentences:
+                names = _join([people[m].display_name for m in mates]) if mates else "nobody"
+                sentences.append(
+                    f"You are with {names}; your answers have little in common, so this group "
+                    "was chosen to keep everyone else's matches strong."
+                )
+            out[me] = " ".join(sentences)
+    return out

@@ -1,0 +1,236 @@
+"""Turns a validated problem into what the solvers work on, or fails naming the conflict.
+
+A ``Plan`` holds: the must-pair units (union-find), pair costs (history penalty and never-pair),
+the role "side" each person takes (``either`` is resolved here, to the smaller side), the number
+of groups, the size range and per-group role quotas. Every infeasibility that can be seen before
+solving raises ``EngineError`` here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from peerpear.engine.errors import EngineError
+from peerpear.engine.problem import Problem
+
+I64 = NDArray[np.int64]
+# Cost of putting a never-pair in one group: far above any affinity gain (all are <= n).
+NEVER_COST = 1.0e6
+
+
+@dataclass
+class Plan:
+    n: int
+    ids: list[str]
+    mode: str
+    units: list[I64]  # must-pair units, each a sorted array of person indices
+    unit_of: I64
+    cost: sp.csr_matrix  # symmetric pair costs: history penalty, NEVER_COST for never-pairs
+    never: set[tuple[int, int]]
+    sides: list[str]  # role tag names used for quotas ("big"/"little" or "mentor"/"mentee")
+    side_of: I64  # index into ``sides`` per person, -1 when roles play no part
+    n_groups: int
+    size_lo: int
+    size_hi: int
+    side_lo: I64  # per side: min and max count in any group
+    side_hi: I64
+    iso_tags: list[tuple[str, str]]
+    iso_member: NDArray[np.bool_]  # n x len(iso_tags)
+
+    @property
+    def has_costs(self) -> bool:
+        return bool(self.cost.nnz > 0)
+
+
+def _units(problem: Problem, index: dict[str, int]) -> list[I64]:
+    parent = list(range(len(index)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for group in problem.settings.must_pair:
+        root = find(index[group[0]])
+        for pid in group[1:]:
+            other = find(index[pid])
+            if other != root:
+                parent[max(root, other)] = min(root, other)
+                root = min(root, other)
+    members: dict[int, list[int]] = {}
+    for person in range(len(index)):
+        members.setdefault(find(person), []).append(person)
+    return [np.asarray(m, dtype=np.int64) for m in members.values()]
+
+
+def _pairs_of(groups: list[list[str]], index: dict[str, int]) -> set[tuple[int, int]]:
+    pairs: set[tuple[int, int]] = set()
+    for group in groups:
+        people = sorted({index[p] for p in group if p in index})
+        pairs.update((a, b) for i, a in enumerate(people) for b in people[i + 1 :])
+    return pairs
+
+
+def _costs(
+    problem: Problem, index: dict[str, int], units: list[I64]
+) -> tuple[sp.csr_matrix, set[tuple[int, int]]]:
+    n = len(index)
+    never = _pairs_of(problem.settings.never_pair, index)
+    history = _pairs_of(problem.settings.history, index) - never
+    unit_of = np.empty(n, dtype=np.int64)
+    for u, members in enumerate(units):
+        unit_of[members] = u
+    ids = problem.ids
+    for a, b in sorted(never):
+        if unit_of[a] == unit_of[b]:
+            raise EngineError(
+                f"{ids[a]} and {ids[b]} are linked by must-pair but are also a never-pair"
+            )
+    entries = [(a, b, NEVER_COST) for a, b in never]
+    # as if the pair's affinity were lowered by the penalty: a pair adds 2 a_ij / (k - 1) to the
+    # summed satisfaction of a group of k
+    scale = 2.0 / (problem.settings.target_size - 1)
+    entries += [(a, b, problem.settings.history_penalty * scale) for a, b in history]
+    entries = [e for e in entries if e[2] > 0]
+    rows = [e[0] for e in entries] + [e[1] for e in entries]
+    cols = [e[1] for e in entries] + [e[0] for e in entries]
+    vals = [e[2] for e in entries] * 2
+    cost = sp.csr_matrix((vals, (rows, cols)), shape=(n, n), dtype=np.float64)
+    return cost, never
+
+
+def _resolve_sides(problem: Problem) -> tuple[list[str], I64]:
+    """Role sides per person; ``either`` joins the smaller side (ties: big), in input order."""
+    mode, people = problem.settings.mode, problem.participants
+    if mode == "mentor":
+        return ["mentor", "mentee"], np.array([0 if p.role == "mentor" else 1 for p in people])
+    if mode != "big_little":
+        return [], np.full(len(people), -1, dtype=np.int64)
+    side = np.array([{"big": 0, "little": 1}.get(p.role or "either", -1) for p in people])
+    counts = [int((side == 0).sum()), int((side == 1).sum())]
+    for i in np.flatnonzero(side == -1):
+        side[i] = 0 if counts[0] <= counts[1] else 1
+        counts[side[i]] += 1
+    return ["big", "little"], side.astype(np.int64)
+
+
+def _spread(total: int, groups: int) -> tuple[int, int]:
+    return total // groups, -(-total // groups)
+
+
+def _group_count(problem: Problem, n: int, side_counts: list[int]) -> tuple[int, int, int]:
+    """Number of groups and the size range, per mode (DESIGN §3)."""
+    s = problem.settings
+    if s.mode == "pairs":
+        return n // 2, 2, 3 if n % 2 else 2
+    if s.mode == "mentor":
+        mentors, mentees = side_counts
+        if mentees > mentors * s.capacity:
+            raise EngineError(f"{mentees} mentees exceed {mentors} mentors x capacity {s.capacity}")
+        if mentees < mentors:
+            raise EngineError(
+                f"{mentors} mentors but only {mentees} mentees: every mentor needs one"
+            )
+        return mentors, 2, s.capacity + 1
+    k = s.target_size
+    if s.mode == "big_little":
+        smaller = min(side_counts)
+        if smaller == 0:
+            raise EngineError("big_little needs at least one big and one little")
+        g = smaller if k == 2 else max(1, min(smaller, math.floor(n / k + 0.5)))
+        lo, hi = _spread(n, g)
+        if s.max_size is not None and hi > s.max_size:
+            raise EngineError(
+                f"{smaller} {'bigs' if side_counts[0] == smaller else 'littles'} for {n} people "
+                f"force groups of {hi}, above the maximum size {s.max_size}"
+            )
+        return g, lo, hi
+    min_size = s.min_size or 2
+    if n < min_size:
+        raise EngineError(f"too few participants: {n} for groups of at least {min_size}")
+    explicit = s.min_size is not None or s.max_size is not None
+    max_size = s.max_size or max(k, min_size)
+    g = max(1, math.floor(n / k + 0.5))
+    g = min(max(g, -(-n // max_size)), n // min_size)
+    lo, hi = _spread(n, g)
+    if g * max_size < n or lo < min_size:
+        raise EngineError(f"{n} people cannot form groups of {min_size}..{max_size}")
+    return (g, min_size, max_size) if explicit else (g, lo, hi)
+
+
+def build_plan(problem: Problem) -> Plan:
+    ids = problem.ids
+    n = len(ids)
+    index = {pid: i for i, pid in enumerate(ids)}
+    units = _units(problem, index)
+    unit_of = np.empty(n, dtype=np.int64)
+    for u, members in enumerate(units):
+        unit_of[members] = u
+    cost, never = _costs(problem, index, units)
+    sides, side_of = _resolve_sides(problem)
+    counts = [int((side_of == t).sum()) for t in range(len(sides))]
+    g, lo, hi = _group_count(problem, n, counts)
+    side_lo = np.array([_spread(c, g)[0] for c in counts], dtype=np.int64)
+    side_hi = np.array([_spread(c, g)[1] for c in counts], dtype=np.int64)
+    if problem.settings.mode == "mentor":
+        side_lo[1], side_hi[1] = 1, problem.settings.capacity
+    elif problem.settings.mode == "big_little":
+        side_lo = np.maximum(side_lo, 1)
+    iso_tags = [(r.attribute, r.value) for r in problem.settings.no_isolation]
+    iso_member = np.array(
+        [[p.attributes.get(a) == v for a, v in iso_tags] for p in problem.participants],
+        dtype=bool,
+    ).reshape(n, len(iso_tags))
+    plan = Plan(
+        n,
+        ids,
+        problem.settings.mode,
+        units,
+        unit_of,
+        cost,
+        never,
+        sides,
+        side_of,
+        g,
+        lo,
+        hi,
+        side_lo,
+        side_hi,
+        iso_tags,
+        iso_member,
+    )
+    _check_units(plan)
+    _check_isolation(plan)
+    return plan
+
+
+def _check_units(plan: Plan) -> None:
+    for members in plan.units:
+        names = ", ".join(plan.ids[i] for i in members[:6])
+        if len(members) > plan.size_hi:
+            raise EngineError(
+                f"must-pair chain of {len(members)} people ({names}) exceeds the maximum "
+                f"group size {plan.size_hi}"
+            )
+        for t, side in enumerate(plan.sides):
+            count = int((plan.side_of[members] == t).sum())
+            if count > plan.side_hi[t]:
+                raise EngineError(
+                    f"must-pair ({names}) puts {count} {side}s together, but a group holds at "
+                    f"most {plan.side_hi[t]}"
+                )
+
+
+def _check_isolation(plan: Plan) -> None:
+    for t, (attribute, value) in enumerate(plan.iso_tags):
+        if int(plan.iso_member[:, t].sum()) == 1:
+            raise EngineError(
+                f"only one participant has {attribute} = {value}; no_isolation needs none or at "
+                "least two in each group"
+            )
