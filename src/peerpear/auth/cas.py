@@ -54,9 +54,13 @@ def _service_url(settings: Settings, next_path: str | None) -> str:
     return f"{base}{'&' if '?' in base else '?'}{urlencode({'next': next_path})}"
 
 
-def _client(settings: Settings, next_path: str | None) -> Any:
+def ensure_configured(settings: Settings) -> None:
     if not settings.cas_server_url:
         raise NotFound("CAS single sign-on is not configured on this server")
+
+
+def _client(settings: Settings, next_path: str | None) -> Any:
+    ensure_configured(settings)
     server = settings.cas_server_url
     client = cas.CASClient(
         version=settings.cas_version,

@@ -140,6 +140,7 @@ async def cas_callback(
     cookie; with a safe local `next` path it answers 302 to it, otherwise 200 with the same body
     as `/auth/login`. A missing or invalid ticket answers 401 and creates nothing.
     """
+    cas.ensure_configured(settings)
     if not ticket:
         raise Unauthorized("CAS ticket is missing")
     next_path = cas.safe_next(next_param)
