@@ -43,6 +43,17 @@ def serve(
     )
 
 
+@app.command()
+def seed(
+    demo: bool = typer.Option(False, "--demo", help="Create the demo organization and users."),
+    password: str = typer.Option("peerpear-demo", help="Password for every demo account."),
+) -> None:
+    """Create demo data (an organization, its owner and admin, 40 students) and print sign-ins."""
+    from peerpear.seed import seed_command
+
+    seed_command(demo, password)
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Apply migrations up to REVISION (default: head)."""

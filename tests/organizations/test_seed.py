@@ -1,0 +1,107 @@
+"""`peerpear seed --demo`: the CLI on a fresh SQLite file, and the seeding service on both
+backends (idempotent, refuses to collide, the accounts can sign in)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from typer.testing import CliRunner
+
+from peerpear.cli import app as cli_app
+from peerpear.config import get_settings
+from peerpear.models import Membership, MembershipRole, Organization, Profile, User
+from peerpear.seed import (
+    ADMIN_EMAIL,
+    DEMO_ORG_NAME,
+    DEMO_PASSWORD,
+    OWNER_EMAIL,
+    SeedRefused,
+    seed_demo,
+    student_email,
+)
+from tests.factories import create_user
+
+
+@pytest.fixture
+def fresh_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    db_file = tmp_path / "demo.db"
+    monkeypatch.setenv("PEERPEAR_DATABASE_URL", f"sqlite+aiosqlite:///{db_file}")
+    monkeypatch.setenv("PEERPEAR_ENVIRONMENT", "development")
+    monkeypatch.delenv("PEERPEAR_AUTO_MIGRATE", raising=False)
+    get_settings.cache_clear()
+    yield db_file
+    get_settings.cache_clear()
+
+
+def test_cli_seeds_a_fresh_database_once(fresh_sqlite: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(cli_app, ["seed", "--demo"])
+    assert first.exit_code == 0, first.output
+    assert "Seeded 'PeerPear Demo Society'" in first.output
+    assert OWNER_EMAIL in first.output and ADMIN_EMAIL in first.output
+    assert student_email(1) in first.output and student_email(40) in first.output
+    assert DEMO_PASSWORD in first.output
+    assert fresh_sqlite.is_file()
+
+    second = runner.invoke(cli_app, ["seed", "--demo"])
+    assert second.exit_code == 0, second.output
+    assert "already there" in second.output and "nothing changed" in second.output
+
+
+def test_cli_needs_demo_flag_and_a_long_password(fresh_sqlite: Path) -> None:
+    runner = CliRunner()
+    bare = runner.invoke(cli_app, ["seed"])
+    assert bare.exit_code == 2 and "--demo" in bare.output
+    short = runner.invoke(cli_app, ["seed", "--demo", "--password", "short"])
+    assert short.exit_code == 2 and "at least" in short.output
+    assert not fresh_sqlite.exists()  # refused before touching the database
+
+
+async def test_seed_contents_and_sign_in(session: AsyncSession, client: httpx.AsyncClient) -> None:
+    result = await seed_demo(session)
+    await session.commit()
+    assert result.created and len(result.student_emails) == 40
+
+    org = await session.scalar(select(Organization).where(Organization.name == DEMO_ORG_NAME))
+    assert org is not None
+    roles = await session.execute(
+        select(User.email, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == org.id)
+    )
+    assert dict(roles.tuples().all()) == {
+        OWNER_EMAIL: MembershipRole.OWNER,
+        ADMIN_EMAIL: MembershipRole.ADMIN,
+    }
+    profiles = list(await session.scalars(select(Profile)))
+    assert len(profiles) == 40
+    # Varied: several class years and majors, every student has hobbies and a bio.
+    assert len(Counter(p.class_year for p in profiles)) >= 3
+    assert len({p.major for p in profiles}) >= 6
+    assert all(p.hobbies and p.bio for p in profiles)
+    assert len({p.bio for p in profiles}) >= 20
+
+    for email in (OWNER_EMAIL, student_email(17)):
+        login = await client.post(
+            "/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD}
+        )
+        assert login.status_code == 200, login.text
+
+    again = await seed_demo(session)
+    await session.commit()
+    assert not again.created and again.organization_id == org.id
+    assert await session.scalar(select(func.count()).select_from(User)) == 42
+
+
+async def test_seed_refuses_to_collide(session: AsyncSession) -> None:
+    await create_user(session, student_email(3))
+    with pytest.raises(SeedRefused, match="already belong"):
+        await seed_demo(session)
+    await session.rollback()
+    assert await session.scalar(select(func.count()).select_from(Organization)) == 0
