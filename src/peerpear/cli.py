@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from peerpear.auth.cli import users_app
 from peerpear.config import get_settings
 from peerpear.pair_cli import pair_command
 
 app = typer.Typer(help="PeerPear: pair the members of student organizations.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
 app.command("pair")(pair_command)
 
 
