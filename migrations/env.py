@@ -61,24 +61,60 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# Any constant: serializes concurrent upgrades of one PostgreSQL database (several API processes
+# or operators starting at once); the second waits, then finds nothing left to do.
+_PG_MIGRATION_LOCK = 0x7065_6172  # "pear"
+
+
 def do_run_migrations(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
         render_item=render_item,
+        # SQLite runs DDL inside a transaction perfectly well; see _run_on_own_sqlite_connection.
+        transactional_ddl=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
         context.run_migrations()
+        if sqlite:
+            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"migration left rows violating foreign keys: {problems[:5]}")
+
+
+def _run_on_own_sqlite_connection(connection: Connection) -> None:
+    """Make a SQLite upgrade atomic and safe for batch mode, on the connection env.py owns.
+
+    Batch mode rebuilds a table (create copy, copy rows, DROP the original, rename); with
+    foreign keys on, that DROP would cascade-delete every child row. The pragma cannot change
+    inside a transaction, so it is turned off first (the connection is private to this run and
+    discarded after) and foreign_key_check verifies the result before commit instead.
+    The Python driver does not BEGIN before DDL, so the transaction is opened explicitly;
+    IMMEDIATE takes the write lock up front, so two processes upgrading at once run one after
+    the other instead of both reading the old version; the waiting one is given a minute, more
+    than the application's busy timeout, since a migration may hold the lock that long.
+    """
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.exec_driver_sql("PRAGMA busy_timeout=60000")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    do_run_migrations(connection)
 
 
 async def run_async_migrations(url: str) -> None:
     engine = create_engine(get_settings(), url)
     try:
         async with engine.connect() as connection:
-            await connection.run_sync(do_run_migrations)
+            if connection.dialect.name == "sqlite":
+                await connection.run_sync(_run_on_own_sqlite_connection)
+            else:
+                await connection.run_sync(do_run_migrations)
+            # Alembic treats a transaction begun before configure() as the caller's to commit.
             await connection.commit()
     finally:
         await engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,41 @@ async def test_upgrade_twice_is_a_no_op(empty_database_url: str) -> None:
     await migrate.upgrade_async(empty_database_url)
     await migrate.upgrade_async(empty_database_url)
     assert await asyncio.to_thread(migrate.current, empty_database_url) == migrate.head()
+
+
+async def test_a_failed_upgrade_leaves_nothing_behind(empty_database_url: str) -> None:
+    """The upgrade is one transaction on both backends (SQLite included): a table that is in
+    the way makes it fail part-way, and the tables it had already created are rolled back."""
+
+    def create_blocking_table(conn: Connection) -> None:
+        conn.exec_driver_sql("CREATE TABLE events (id INTEGER PRIMARY KEY)")
+        conn.commit()
+
+    await _inspect(empty_database_url, create_blocking_table)
+    with pytest.raises(Exception, match="events"):
+        await migrate.upgrade_async(empty_database_url)
+
+    assert await _inspect(empty_database_url, _table_names) == {"events"}
+    assert await asyncio.to_thread(migrate.current, empty_database_url) is None
+
+
+async def test_concurrent_upgrades_all_succeed(empty_database_url: str) -> None:
+    """Several processes (and threads of one process) upgrading at once must not trip over each
+    other's CREATE TABLEs: the database serializes processes, a lock serializes threads."""
+    script = f"from peerpear import migrate; migrate.upgrade({empty_database_url!r})"
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", script, stderr=asyncio.subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    threads = [migrate.upgrade_async(empty_database_url) for _ in range(2)]
+    await asyncio.gather(*threads)
+    for process in processes:
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+        assert process.returncode == 0, stderr.decode()
+    assert await asyncio.to_thread(migrate.current, empty_database_url) == migrate.head()
+    assert await _inspect(empty_database_url, _model_diff) == []
 
 
 def test_one_head_and_date_prefixed_files() -> None:

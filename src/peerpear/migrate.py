@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -23,6 +24,11 @@ from peerpear.config import get_settings
 from peerpear.db import create_engine
 
 MIGRATIONS_DIR_ENV = "PEERPEAR_MIGRATIONS_DIR"
+
+# Alembic's command API installs module-level proxies (alembic.context, alembic.op) for the run,
+# so two runs in one process must not overlap. Between processes the database serializes them
+# (see migrations/env.py).
+_ALEMBIC_LOCK = threading.Lock()
 
 
 def migrations_dir() -> Path:
@@ -55,13 +61,15 @@ def _refuse_running_loop(name: str) -> None:
 def upgrade(url: str | None = None, revision: str = "head") -> None:
     """Apply migrations up to ``revision``; a no-op when the database is already there."""
     _refuse_running_loop("upgrade")
-    command.upgrade(alembic_config(url), revision)
+    with _ALEMBIC_LOCK:
+        command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str | None = None, revision: str = "-1") -> None:
     """Revert migrations down to ``revision`` (``"base"`` reverts everything)."""
     _refuse_running_loop("downgrade")
-    command.downgrade(alembic_config(url), revision)
+    with _ALEMBIC_LOCK:
+        command.downgrade(alembic_config(url), revision)
 
 
 def _current_revision(connection: Connection) -> str | None:
