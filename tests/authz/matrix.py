@@ -1,0 +1,123 @@
+"""The authorization matrix: for every registered route, the status each persona gets.
+
+Personas (columns, in this order): anonymous, a signed-in stranger, an admin of *another*
+organization (org B), an admin of org A, the owner of org A. Path parameters resolve to real
+objects of the :mod:`tests.authz.world` (``{org_id}`` is org A, ``{user_id}`` org A's admin,
+``{request_id}`` a pending admin request for org A), and a valid body is sent where one is
+needed, so a status reflects who is asking, not a validation error.
+
+To extend it (later issues): add one ``MATRIX`` entry per new (method, path template), add a
+resolver to ``PATH_PARAMS`` for a new path parameter (e.g. ``"event_id": lambda w:
+w.event.id``) and the object to ``World``. A registered route without an entry fails
+``test_every_route_has_an_entry`` with its name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.authz.world import SIGNIN_PASSWORD, World, signin_email
+
+Resolver = Callable[[World], Any]
+
+PATH_PARAMS: dict[str, Resolver] = {
+    "org_id": lambda w: w.org_a.id,
+    "user_id": lambda w: w.admin.id,
+    "request_id": lambda w: w.pending_request.id,
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """Expected statuses, one per persona, plus what the request needs to be valid."""
+
+    anonymous: int
+    stranger: int
+    other_org_admin: int
+    admin: int
+    owner: int
+    body: Resolver | None = None
+    query: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Resolver] = field(default_factory=dict)  # overrides of PATH_PARAMS
+    needs_signin: bool = False  # build the World's password account (slow: argon2)
+    note: str = ""
+
+    def expected(self, persona: str) -> int:
+        status: int = getattr(self, persona)
+        return status
+
+
+def everyone(status: int, **kwargs: Any) -> Case:
+    return Case(status, status, status, status, status, **kwargs)
+
+
+def signed_in(status: int, **kwargs: Any) -> Case:
+    """401 for anonymous callers, ``status`` for every signed-in persona."""
+    return Case(401, status, status, status, status, **kwargs)
+
+
+ORG = "/api/v1/organizations/{org_id}"
+
+MATRIX: dict[tuple[str, str], Case] = {
+    # --- probes (outside /api/v1) ---
+    ("GET", "/health"): everyone(200),
+    ("GET", "/ready"): everyone(200),
+    # --- sign-in: open to everyone ---
+    ("POST", "/api/v1/auth/signup"): everyone(
+        201,
+        body=lambda w: {
+            "email": f"new.person.{w.tag}@example.edu",
+            "password": "a long enough password",
+            "first_name": "New",
+        },
+    ),
+    ("POST", "/api/v1/auth/login"): everyone(
+        200,
+        body=lambda w: {"email": signin_email(w.tag), "password": SIGNIN_PASSWORD},
+        needs_signin=True,
+    ),
+    ("POST", "/api/v1/auth/logout"): everyone(204, note="always 204, even when signed out"),
+    ("GET", "/api/v1/auth/cas/login"): everyone(302, note="redirects to the CAS server"),
+    ("GET", "/api/v1/auth/cas/callback"): everyone(
+        401, note="no ticket: 401 whoever asks (tickets are tested in tests/auth)"
+    ),
+    # --- me: any signed-in user, about themself ---
+    ("GET", "/api/v1/me"): signed_in(200),
+    ("PATCH", "/api/v1/me"): signed_in(200, body=lambda w: {"first_name": "Renamed"}),
+    ("GET", "/api/v1/me/profile"): signed_in(200),
+    ("PUT", "/api/v1/me/profile"): signed_in(
+        200,
+        body=lambda w: {"class_year": 2027, "major": "History", "hobbies": ["Chess"], "bio": "hi"},
+    ),
+    # --- organizations ---
+    ("POST", "/api/v1/organizations"): signed_in(
+        201,
+        body=lambda w: {"name": f"Matrix Club {w.tag}"},
+        note="org creation allowed (the default); off: tests/organizations",
+    ),
+    ("GET", "/api/v1/organizations"): signed_in(200),
+    ("GET", "/api/v1/organizations/joinable"): signed_in(200),
+    ("GET", ORG): Case(401, 404, 404, 200, 200),
+    ("PATCH", ORG): Case(401, 404, 404, 403, 200, body=lambda w: {"description": "new"}),
+    # --- members ---
+    ("GET", ORG + "/members"): Case(401, 404, 404, 200, 200),
+    ("PATCH", ORG + "/members/{user_id}"): Case(
+        401, 404, 404, 403, 200, body=lambda w: {"role": "owner"}
+    ),
+    ("DELETE", ORG + "/members/{user_id}"): Case(401, 404, 404, 403, 204),
+    ("POST", ORG + "/leave"): Case(401, 404, 404, 204, 409, note="409: the last owner"),
+    # --- admin requests ---
+    ("POST", ORG + "/admin-requests"): Case(
+        401, 201, 201, 409, 409, body=lambda w: {"message": "please"}, note="409: already a member"
+    ),
+    ("GET", ORG + "/admin-requests"): Case(401, 404, 404, 403, 200),
+    ("POST", "/api/v1/admin-requests/bulk"): signed_in(
+        200,
+        body=lambda w: {"organization_ids": [w.org_a.id, w.org_b.id]},
+        note="members get a per-organization 'skipped' result, not an error",
+    ),
+    ("POST", "/api/v1/admin-requests/{request_id}/approve"): Case(401, 404, 404, 403, 200),
+    ("POST", "/api/v1/admin-requests/{request_id}/deny"): Case(401, 404, 404, 403, 200),
+}

@@ -1,0 +1,118 @@
+"""Every registered route, as each persona, answers the status in ``MATRIX`` (see matrix.py).
+
+One test per route; inside it every persona gets its own World, so the failure message lists
+each persona whose status differs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerpear.main import create_app
+from tests.authz.matrix import MATRIX, PATH_PARAMS, Case
+from tests.authz.world import PERSONAS, build_world
+from tests.conftest import make_settings
+from tests.factories import auth_headers
+
+# FastAPI's own documentation routes, deliberately outside the matrix.
+DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+# CAS must be configured for /auth/cas/login to redirect; nothing contacts this address.
+CAS_SETTINGS = {"cas_server_url": "http://127.0.0.1:9/cas"}
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return dict(CAS_SETTINGS)
+
+
+def _route_contexts(app: FastAPI) -> list[Any]:
+    # FastAPI >= 0.16x mounts included routers lazily; iter_route_contexts flattens them.
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI: app.routes is already flat
+        return list(app.routes)
+    return list(iter_route_contexts(app.routes))
+
+
+def registered_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path template) for every route, HEAD folded into GET, docs routes skipped."""
+    found: set[tuple[str, str]] = set()
+    for route in _route_contexts(app):
+        path = str(getattr(route, "path", ""))
+        methods: set[str] = set(getattr(route, "methods", None) or ())
+        if path in DOC_ROUTES:
+            continue
+        if not methods:  # a mount or websocket: it needs an explicit decision, so fail loudly
+            found.add(("?", path))
+            continue
+        for method in methods:
+            if method == "HEAD" and "GET" in methods:
+                continue
+            found.add((method, path))
+    return found
+
+
+def test_every_route_has_an_entry() -> None:
+    app = create_app(make_settings("sqlite://", **CAS_SETTINGS))
+    routes = registered_routes(app)
+    missing = sorted(routes - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes)
+    assert not missing, "routes without an authorization-matrix entry (tests/authz/matrix.py): " + (
+        ", ".join(f"{m} {p}" for m, p in missing)
+    )
+    assert not stale, "matrix entries for routes that are not registered: " + (
+        ", ".join(f"{m} {p}" for m, p in stale)
+    )
+
+
+def test_the_matrix_is_not_vacuous() -> None:
+    # Guards the guard: the org routes must be in both the app and the table.
+    assert ("PATCH", "/api/v1/organizations/{org_id}") in registered_routes(
+        create_app(make_settings("sqlite://"))
+    )
+    assert len(MATRIX) >= 25
+
+
+ROUTES = [pytest.param(method, path, id=f"{method} {path}") for (method, path) in MATRIX]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+async def test_authorization(
+    client: httpx.AsyncClient, session: AsyncSession, method: str, path: str
+) -> None:
+    case: Case = MATRIX[(method, path)]
+    resolvers = {**PATH_PARAMS, **case.params}
+    names = re.findall(r"{(\w+)}", path)
+    unknown = [n for n in names if n not in resolvers]
+    assert not unknown, f"no resolver for path parameter(s) {unknown}; add them to PATH_PARAMS"
+    # One world per persona, side by side in the database, so a request's side effects
+    # (leaving, approving, deleting) never change what another persona's request sees.
+    worlds = {
+        persona: await build_world(session, persona, with_signin=case.needs_signin)
+        for persona in PERSONAS
+    }
+    mismatches: list[str] = []
+    for persona, world in worlds.items():
+        url = path.format(**{n: resolvers[n](world) for n in names})
+        user = world.persona(persona)
+        headers = await auth_headers(session, user) if user is not None else {}
+        kwargs: dict[str, Any] = {"headers": headers, "params": case.query}
+        if case.body is not None:
+            kwargs["json"] = case.body(world)
+        response = await client.request(method, url, **kwargs)
+        expected = case.expected(persona)
+        if response.status_code != expected:
+            mismatches.append(
+                f"as {persona}: expected {expected}, got {response.status_code}: "
+                f"{response.text[:200]}"
+            )
+        elif expected >= 400 and "error" not in response.json():
+            mismatches.append(f"as {persona}: {expected} without the JSON error shape")
+    assert not mismatches, f"{method} {path}\n  " + "\n  ".join(mismatches)

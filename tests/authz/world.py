@@ -1,0 +1,86 @@
+"""The data every authorization-matrix request runs against.
+
+Org A has an owner and an admin (two of the personas); org B has its own owner and an admin (the
+"admin of another organization" persona); a stranger belongs nowhere; a requester has a pending
+admin request for org A. Later issues add their objects (an event of org A, its questions, a
+registration, a pairing run, ...) as fields here and path-parameter resolvers in ``matrix.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerpear.models import AdminRequest, MembershipRole, Organization, User
+from tests.factories import (
+    add_member,
+    create_admin_request,
+    create_organization,
+    create_user,
+)
+
+PERSONAS = ("anonymous", "stranger", "other_org_admin", "admin", "owner")
+
+# The local password of ``World.signin`` (the one account the login route signs in).
+SIGNIN_PASSWORD = "correct horse battery"
+
+
+def signin_email(tag: str) -> str:
+    return f"signin-{tag}@example.edu"
+
+
+@dataclass
+class World:
+    tag: str  # distinguishes the worlds that share one database (one per persona)
+    org_a: Organization
+    owner: User
+    admin: User
+    org_b: Organization
+    owner_b: User
+    other_org_admin: User
+    stranger: User
+    requester: User
+    pending_request: AdminRequest
+    signin: User | None
+
+    def persona(self, name: str) -> User | None:
+        """The user behind a persona name (None for anonymous)."""
+        if name == "anonymous":
+            return None
+        user: User = getattr(self, name)
+        return user
+
+
+async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = False) -> World:
+    """A complete, committed world; names and emails carry ``tag`` so several can coexist."""
+    owner = await create_user(session, first_name="Owner", last_name="A")
+    admin = await create_user(session, first_name="Admin", last_name="A")
+    org_a = await create_organization(session, owner, f"Org A {tag}")
+    await add_member(session, org_a, admin, MembershipRole.ADMIN)
+    owner_b = await create_user(session, first_name="Owner", last_name="B")
+    other_org_admin = await create_user(session, first_name="Admin", last_name="B")
+    org_b = await create_organization(session, owner_b, f"Org B {tag}")
+    await add_member(session, org_b, other_org_admin, MembershipRole.ADMIN)
+    stranger = await create_user(session, first_name="Stranger")
+    requester = await create_user(session, first_name="Requester")
+    pending = await create_admin_request(session, org_a, requester, message="let me help")
+    # Hashing a password is slow, so only the cases that sign in with one get this account.
+    signin = (
+        await create_user(session, signin_email(tag), password=SIGNIN_PASSWORD)
+        if with_signin
+        else None
+    )
+    return World(
+        tag=tag,
+        org_a=org_a,
+        owner=owner,
+        admin=admin,
+        org_b=org_b,
+        owner_b=owner_b,
+        other_org_admin=other_org_admin,
+        stranger=stranger,
+        requester=requester,
+        pending_request=pending,
+        signin=signin,
+    )
