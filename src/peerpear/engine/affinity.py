@@ -18,6 +18,7 @@ import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from peerpear.engine.embedding import Embedder, TfidfEmbedder
@@ -27,6 +28,7 @@ F32 = NDArray[np.float32]
 BLOCK_ROWS = 1024
 MAX_THERMOMETER_LEVELS = 64
 MAX_PATTERNS = 64
+DENSE_TEXT_DIM = 1024
 
 
 @dataclass
@@ -40,6 +42,7 @@ class _Terms:
     # (weight, sign, multi-hot matrix): sign -1 means mode "different" (the +w*m*m part is bilinear)
     jaccard: list[tuple[float, float, F32]] = field(default_factory=list)
     cosine: list[tuple[float, float, F32]] = field(default_factory=list)
+    sparse_cosine: list[tuple[float, float, sp.csr_matrix]] = field(default_factory=list)
     abs_diff: list[tuple[float, float, F32, float, F32]] = field(default_factory=list)
 
     def bilinear(self, left: F32, right: F32) -> None:
@@ -51,23 +54,20 @@ def _answers(problem: Problem, q: Question) -> list[object]:
     return [p.answers.get(q.id) for p in problem.participants]
 
 
-def _items(value: object, multi: bool) -> list[str]:
-    if value is None:
-        return []
-    if multi and isinstance(value, list):
-        return [str(item) for item in value]
-    return [str(value)]
-
-
 def _one_hot(values: list[object], multi: bool) -> F32:
+    """Rows of 0/1 per option (unanswered rows stay 0); options in order of first use."""
     labels: dict[str, int] = {}
-    for v in values:
-        for item in _items(v, multi):
-            labels.setdefault(item, len(labels))
+    rows: list[int] = []
+    cols: list[int] = []
+    for row, value in enumerate(values):
+        if value is None:
+            continue
+        items = value if multi and isinstance(value, list) else [value]
+        for item in items:
+            rows.append(row)
+            cols.append(labels.setdefault(str(item), len(labels)))
     out = np.zeros((len(values), max(len(labels), 1)), dtype=np.float32)
-    for row, v in enumerate(values):
-        for item in _items(v, multi):
-            out[row, labels[item]] = 1.0
+    out[rows, cols] = 1.0
     return out
 
 
@@ -111,6 +111,13 @@ def _build_terms(problem: Problem, embedder: Embedder) -> _Terms:
         elif q.type == "scale":  # sim * both-answered = mask * mask - |a - b| / span
             terms.bilinear(np.float32(sign * w) * mask, mask)
             _add_scale(terms, q, values, mask, sign)
+        elif isinstance(embedder, TfidfEmbedder):  # exact TF-IDF: cosines are non-negative
+            texts = _embed_sparse(embedder, values)
+            if texts.shape[1] <= DENSE_TEXT_DIM:  # small vocabulary: one more dense product
+                dense = texts.toarray()
+                terms.bilinear(np.float32(sign * w) * dense, dense)
+            else:
+                terms.sparse_cosine.append((w, sign, texts))
         else:
             emb = _embed_texts(embedder, values)
             if emb.min(initial=0.0) >= 0:  # cosines already in [0, 1]: stays bilinear
@@ -118,6 +125,14 @@ def _build_terms(problem: Problem, embedder: Embedder) -> _Terms:
             else:
                 terms.cosine.append((w, sign, emb))
     return terms
+
+
+def _embed_sparse(embedder: TfidfEmbedder, values: list[object]) -> sp.csr_matrix:
+    answered = [i for i, v in enumerate(values) if v is not None]
+    vectors = embedder.embed_sparse([str(values[i]) for i in answered]).tocoo()
+    rows = np.asarray(answered, dtype=np.int64)[vectors.row]
+    shape = (len(values), vectors.shape[1])
+    return sp.csr_matrix((vectors.data, (rows, vectors.col)), shape=shape, dtype=np.float32)
 
 
 def _embed_texts(embedder: Embedder, values: list[object]) -> F32:
@@ -185,15 +200,20 @@ def _block(stacked: _Stacked, rows: slice, cols: slice) -> F32:
     terms = stacked.terms
     num = stacked.left[rows] @ stacked.right[cols].T
     for (w, sign, hot), count in zip(terms.jaccard, stacked.counts, strict=True):
+        # in place: these blocks are the largest arrays of the whole run
         inter = hot[rows] @ hot[cols].T
-        union = count[rows, None] + count[None, cols] - inter
-        np.divide(inter, union, out=inter, where=union > 0)
+        union = np.subtract(count[rows, None], inter)
+        union += count[None, cols]
+        np.maximum(union, 1.0, out=union)  # both unanswered: inter is 0 anyway
+        np.divide(inter, union, out=inter)
         inter *= np.float32(sign * w)
         num += inter
     for w, sign, emb in terms.cosine:
         cos = np.clip(emb[rows] @ emb[cols].T, 0.0, 1.0)
         cos *= np.float32(sign * w)
         num += cos
+    for w, sign, texts in terms.sparse_cosine:
+        num += np.float32(sign * w) * (texts[rows] @ texts[cols].T).toarray()
     for w, sign, x, span, answered in terms.abs_diff:
         # the w*mask*mask part is bilinear already; subtract w*|a-b|/span where both answered
         dist = np.abs(x[rows, None] - x[None, cols])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 
@@ -30,23 +31,32 @@ def l2_normalize(rows: NDArray[np.floating]) -> NDArray[np.float32]:
 
 
 class TfidfEmbedder:
-    """TF-IDF over the given texts (word unigrams and bigrams, sublinear tf)."""
+    """TF-IDF over the given texts (word unigrams, sublinear tf), fitted on these texts only."""
 
     def __init__(self, max_dim: int = 256, seed: int = 0) -> None:
         self.max_dim = max_dim
         self.seed = seed
 
-    def embed(self, texts: list[str]) -> NDArray[np.float32]:
-        from sklearn.decomposition import TruncatedSVD
+    def embed_sparse(self, texts: list[str]) -> sp.csr_matrix:
+        """The exact TF-IDF rows (L2-normalized, non-negative), as a sparse matrix.
+
+        The affinity prefers this to ``embed``: short answers share few words, so the sparse
+        product of two row blocks is cheap and exact at any vocabulary size.
+        """
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        if not any(t.strip() for t in texts):
-            return np.zeros((len(texts), 1), dtype=np.float32)
-        vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)
+        vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
         try:
-            matrix = vectorizer.fit_transform(texts)
-        except ValueError:  # only stop words / no tokens at all
-            return np.zeros((len(texts), 1), dtype=np.float32)
+            matrix: sp.csr_matrix = vectorizer.fit_transform(texts).tocsr()
+        except ValueError:  # no tokens at all (empty or only punctuation)
+            return sp.csr_matrix((len(texts), 1), dtype=np.float32)
+        return matrix
+
+    def embed(self, texts: list[str]) -> NDArray[np.float32]:
+        """Dense rows; vocabularies above ``max_dim`` are reduced by a seeded truncated SVD."""
+        from sklearn.decomposition import TruncatedSVD
+
+        matrix = self.embed_sparse(texts)
         if matrix.shape[1] <= self.max_dim:
             return l2_normalize(matrix.toarray())
         svd = TruncatedSVD(n_components=self.max_dim, random_state=self.seed)

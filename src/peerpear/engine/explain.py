@@ -12,7 +12,7 @@ import re
 import numpy as np
 from numpy.typing import NDArray
 
-from peerpear.engine.problem import Participant, Problem, Question
+from peerpear.engine.problem import Problem, Question
 
 MATES = 3
 REASONS = 2
@@ -50,7 +50,8 @@ def _reason(q: Question, mine: object, theirs: object) -> tuple[float, str] | No
         if q.mode == "different" and mine != theirs:
             return q.weight, f"you complement each other on '{label}' ({mine} and {theirs})"
     elif q.type == "multi_choice":
-        a, b = set(mine), set(theirs)  # type: ignore[call-overload]
+        a, b = mine, theirs
+        assert isinstance(a, frozenset) and isinstance(b, frozenset)
         shared = sorted(a & b)
         if q.mode == "similar" and shared:
             return q.weight * len(shared) / len(a | b), f"you both picked {_join(shared)}"
@@ -68,29 +69,46 @@ def _reason(q: Question, mine: object, theirs: object) -> tuple[float, str] | No
         if q.mode == "different" and closeness <= 0.5:
             return q.weight * (1 - closeness), f"you differ on '{label}' ({x:g} and {y:g} of {top})"
     else:
-        words_a = {w.lower() for w in WORD.findall(str(mine))} - COMMON
-        words_b = {w.lower() for w in WORD.findall(str(theirs))} - COMMON
-        shared = sorted(words_a & words_b)[:3]
+        assert isinstance(mine, frozenset) and isinstance(theirs, frozenset)
+        shared = sorted(mine & theirs)[:3]
         if q.mode == "similar" and shared:
             return q.weight * 0.5, f"you both wrote about {_join(shared)}"
     return None
 
 
-def explain_pair(problem: Problem, me: Participant, mate: Participant) -> list[str]:
+def _prepared(problem: Problem) -> list[dict[str, object]]:
+    """Answers in the form ``_reason`` compares: sets for multi choice, word sets for text."""
+    out: list[dict[str, object]] = []
+    for person in problem.participants:
+        prepared: dict[str, object] = {}
+        for q in problem.questions:
+            value = person.answers.get(q.id)
+            if value is None or q.weight <= 0:
+                continue
+            if q.type == "multi_choice":
+                prepared[q.id] = frozenset(value)  # type: ignore[arg-type]
+            elif q.type == "text":
+                prepared[q.id] = frozenset(w.lower() for w in WORD.findall(str(value))) - COMMON
+            else:
+                prepared[q.id] = value
+        out.append(prepared)
+    return out
+
+
+def explain_pair(problem: Problem, mine: dict[str, object], theirs: dict[str, object]) -> list[str]:
     reasons: list[tuple[float, int, str]] = []
     for order, q in enumerate(problem.questions):
-        mine, theirs = me.answers.get(q.id), mate.answers.get(q.id)
-        if q.weight <= 0 or mine is None or theirs is None:
-            continue
-        found = _reason(q, mine, theirs)
-        if found is not None:
-            reasons.append((-found[0], order, found[1]))
+        if q.id in mine and q.id in theirs:
+            found = _reason(q, mine[q.id], theirs[q.id])
+            if found is not None:
+                reasons.append((-found[0], order, found[1]))
     return [text for _, _, text in sorted(reasons)[:REASONS]]
 
 
 def explain(problem: Problem, affinity: NDArray[np.float32], groups: list[list[int]]) -> list[str]:
     """One explanation per participant, in problem order."""
     people = problem.participants
+    answers = _prepared(problem)
     out = [""] * len(people)
     for members in groups:
         for me in members:
@@ -99,7 +117,7 @@ def explain(problem: Problem, affinity: NDArray[np.float32], groups: list[list[i
             )
             sentences = []
             for mate in mates[:MATES]:
-                reasons = explain_pair(problem, people[me], people[mate])
+                reasons = explain_pair(problem, answers[me], answers[mate])
                 name = people[mate].display_name
                 if reasons:
                     sentences.append(f"You and {name}: " + "; ".join(reasons) + ".")

@@ -9,7 +9,7 @@ costs kept in a second ``cost_pull`` matrix, and isolation as a prohibitive per-
 search also repairs a start that breaks them.
 
 For large instances each unit only looks at the ``CANDIDATE_GROUPS`` groups it is most drawn to.
-The search stops at a local optimum, after ``MAX_SWEEPS`` sweeps, or at the deadline; small
+The search stops at a local optimum, after ``MAX_ROUNDS`` rounds, or at the deadline; small
 inputs reach a local optimum long before any deadline, so their results do not depend on timing.
 """
 
@@ -27,7 +27,8 @@ from peerpear.engine.objective import ISOLATION_COST, utility
 from peerpear.engine.plan import Plan
 
 CANDIDATE_GROUPS = 8
-MAX_SWEEPS = 60
+MAX_ROUNDS = 500
+CHUNK_ELEMENTS = 400_000
 MIN_GAIN = 1e-9
 F64 = NDArray[np.float64]
 
@@ -71,6 +72,8 @@ class GroupSearch:
         self.iso_count = np.zeros((g, self.uiso.shape[1]), dtype=np.int64)
         self.members = np.zeros((g, plan.size_hi), dtype=np.int64)
         self.mmask = np.zeros((g, plan.size_hi), dtype=bool)
+        # units per group padded with the empty unit: every row offers at least one move
+        self.gunits = np.full((g, plan.size_hi + 1), nu, dtype=np.int64)
         self.group_util = np.zeros(g)
         for group in range(g):
             for u in self.group_units[group]:
@@ -93,92 +96,115 @@ class GroupSearch:
         self.mmask[group] = False
         self.members[group, : len(people)] = people
         self.mmask[group, : len(people)] = True
+        self.gunits[group] = len(self.plan.units)
+        self.gunits[group, : len(units)] = units
         s = self.pull[group, people] / max(len(people) - 1, 1)
         self.group_util[group] = float(utility(s, self.objective).sum())
 
-    def _candidate_groups(self, unit: int, own: int) -> I64:
+    def _candidate_groups(self, units: I64) -> I64:
+        """Per unit, the other groups it may join: all, or the ones it is most drawn to."""
         g = self.plan.n_groups
+        own = self.unit_group[units]
         if g - 1 <= CANDIDATE_GROUPS:
-            return np.array([b for b in range(g) if b != own], dtype=np.int64)
-        members = self.um[unit, : self.usize[unit]]
-        draw = self.pull[:, members].sum(axis=1) / np.maximum(self.size, 1)
-        draw[own] = -np.inf
-        top = np.argpartition(-draw, CANDIDATE_GROUPS)[:CANDIDATE_GROUPS]
-        return np.sort(top)
+            others = np.arange(g - 1)[None, :]
+            result: I64 = np.where(others < own[:, None], others, others + 1)
+            return result
+        draw = (self.pull[:, self.um[units]] * self.umask[units]).sum(axis=2)
+        draw /= np.maximum(self.size, 1)[:, None]
+        draw[own, np.arange(len(units))] = -np.inf
+        top = np.argpartition(-draw, CANDIDATE_GROUPS, axis=0)[:CANDIDATE_GROUPS]
+        return np.sort(top.T, axis=1)
 
-    def best_exchange(self, unit: int) -> tuple[float, int, int]:
-        """(gain, other unit, its group) of the best exchange for ``unit``; gain <= 0 if none."""
-        a = int(self.unit_group[unit])
-        groups = self._candidate_groups(unit, a)
-        nu = len(self.plan.units)
-        cu = np.concatenate([np.append(self.group_units[b], nu) for b in groups]).astype(np.int64)
-        cb = np.concatenate([np.full(len(self.group_units[b]) + 1, b) for b in groups])
-        mu = int(self.usize[unit])
-        na = self.size[a] - mu + self.usize[cu]
+    def best_exchanges(self, units: I64) -> tuple[F64, I64, I64]:
+        """For each unit: (gain, other unit, its group) of its best exchange; -inf if none."""
+        a = self.unit_group[units]
+        groups = self._candidate_groups(units)
+        width = self.gunits.shape[1]
+        cu = self.gunits[groups].reshape(len(units), -1)
+        cb = np.repeat(groups, width, axis=1)
+        mu = self.usize[units][:, None]
+        na = self.size[a][:, None] - mu + self.usize[cu]
         nb = self.size[cb] - self.usize[cu] + mu
         lo, hi = self.plan.size_lo, self.plan.size_hi
         ok = (na >= lo) & (na <= hi) & (nb >= lo) & (nb <= hi)
-        side_a = self.side_count[a] - self.uside[unit] + self.uside[cu]
-        side_b = self.side_count[cb] - self.uside[cu] + self.uside[unit]
-        for sides in (side_a, side_b):
-            ok &= ((sides >= self.side_lo) & (sides <= self.side_hi)).all(axis=1)
-        cu, cb, na, nb = cu[ok], cb[ok], na[ok], nb[ok]
-        if len(cu) == 0:
-            return 0.0, -1, -1
-        gain = self._utility_gain(unit, a, cu, cb, na, nb)
-        iso_a = self.iso_count[a] - self.uiso[unit] + self.uiso[cu]
-        iso_b = self.iso_count[cb] - self.uiso[cu] + self.uiso[unit]
-        before = (self.iso_count[a] == 1).sum() + (self.iso_count[cb] == 1).sum(axis=1)
-        gain -= ISOLATION_COST * ((iso_a == 1).sum(axis=1) + (iso_b == 1).sum(axis=1) - before)
+        if self.plan.sides:
+            u_side = self.uside[units][:, None, :]
+            side_a = self.side_count[a][:, None, :] - u_side + self.uside[cu]
+            side_b = self.side_count[cb] - self.uside[cu] + u_side
+            for sides in (side_a, side_b):
+                ok &= ((sides >= self.side_lo) & (sides <= self.side_hi)).all(axis=2)
+        gain = self._utility_gain(units, a, cu, cb, np.maximum(na, 2), np.maximum(nb, 2))
+        if self.plan.iso_tags:
+            u_iso = self.uiso[units][:, None, :]
+            iso_a = self.iso_count[a][:, None, :] - u_iso + self.uiso[cu]
+            iso_b = self.iso_count[cb] - self.uiso[cu] + u_iso
+            before = (self.iso_count[a] == 1).sum(axis=1)[:, None]
+            before = before + (self.iso_count[cb] == 1).sum(axis=2)
+            after = (iso_a == 1).sum(axis=2) + (iso_b == 1).sum(axis=2)
+            gain -= ISOLATION_COST * (after - before)
         if self.cost_pull is not None:
-            gain -= self._cost_change(unit, a, cu, cb)
-        best = int(np.argmax(gain))
-        return float(gain[best]), int(cu[best]), int(cb[best])
+            gain -= self._cost_change(units, a, cu, cb)
+        gain[~ok] = -np.inf
+        best = np.argmax(gain, axis=1)
+        rows = np.arange(len(units))
+        return gain[rows, best], cu[rows, best], cb[rows, best]
 
-    def _utility_gain(self, unit: int, a: int, cu: I64, cb: I64, na: I64, nb: I64) -> F64:
-        u_in = self.um[unit, : self.usize[unit]]
-        v_in, v_mask = self.um[cu], self.umask[cu]
-        own = self.members[a][self.mmask[a]]
-        rest_a = own[~np.isin(own, u_in)]
-        # new group a: the rest of a plus the incoming unit
-        xa = np.concatenate([np.broadcast_to(rest_a, (len(cu), len(rest_a))), v_in], axis=1)
-        xa_mask = np.concatenate([np.ones((len(cu), len(rest_a)), bool), v_mask], axis=1)
-        sum_a = self.pull[a][xa] - self._sum_to(xa, u_in) + self._sum_to_units(xa, v_in, v_mask)
-        util_a = (utility(sum_a / (na - 1)[:, None], self.objective) * xa_mask).sum(axis=1)
-        # new group b: its members minus the outgoing unit, plus ``unit``
+    def _utility_gain(self, units: I64, a: I64, cu: I64, cb: I64, na: I64, nb: I64) -> F64:
+        """Change of the utility of groups a and b, for every (unit, candidate)."""
+        c = cu.shape[1]
+        u_in, u_mask = self.um[units], self.umask[units]  # (B, um)
+        v_in, v_mask = self.um[cu], self.umask[cu]  # (B, C, um)
+        unit_of = self.plan.unit_of
+        # new group a: its members except the unit (masked out), plus the incoming unit
+        own, own_mask = self.members[a], self.mmask[a]
+        own_mask = own_mask & (unit_of[own] != units[:, None])
+        xa = np.concatenate([np.repeat(own[:, None, :], c, axis=1), v_in], axis=2)
+        xa_mask = np.concatenate([np.repeat(own_mask[:, None, :], c, axis=1), v_mask], axis=2)
+        pull_a = self.pull[a[:, None, None], xa]
+        sum_a = pull_a - self._sum_to(xa, u_in[:, None, :], u_mask[:, None, :])
+        sum_a += self._sum_to(xa, v_in, v_mask)
+        util_a = (utility(sum_a / (na - 1)[..., None], self.objective) * xa_mask).sum(axis=2)
+        # new group b: its members minus the outgoing unit, plus the unit
         mb = self.members[cb]
-        mb_mask = self.mmask[cb] & (self.plan.unit_of[mb] != cu[:, None])
-        xb = np.concatenate([mb, np.broadcast_to(u_in, (len(cu), len(u_in)))], axis=1)
-        xb_mask = np.concatenate([mb_mask, np.ones((len(cu), len(u_in)), bool)], axis=1)
-        pull_b = self.pull[cb[:, None], xb]
-        sum_b = pull_b - self._sum_to_units(xb, v_in, v_mask) + self._sum_to(xb, u_in)
-        util_b = (utility(sum_b / (nb - 1)[:, None], self.objective) * xb_mask).sum(axis=1)
-        result: F64 = util_a + util_b - self.group_util[a] - self.group_util[cb]
+        mb_mask = self.mmask[cb] & (unit_of[mb] != cu[..., None])
+        xb = np.concatenate([mb, np.repeat(u_in[:, None, :], c, axis=1)], axis=2)
+        xb_mask = np.concatenate([mb_mask, np.repeat(u_mask[:, None, :], c, axis=1)], axis=2)
+        pull_b = self.pull[cb[..., None], xb]
+        sum_b = pull_b - self._sum_to(xb, v_in, v_mask)
+        sum_b += self._sum_to(xb, u_in[:, None, :], u_mask[:, None, :])
+        util_b = (utility(sum_b / (nb - 1)[..., None], self.objective) * xb_mask).sum(axis=2)
+        result: F64 = util_a + util_b - self.group_util[a][:, None] - self.group_util[cb]
         return result
 
-    def _sum_to(self, people: I64, targets: I64) -> F64:
-        """sum over ``targets`` of a(person, target), for each entry of ``people``."""
-        sums: F64 = self.a[people[..., None], targets].sum(axis=-1, dtype=np.float64)
-        return sums
-
-    def _sum_to_units(self, people: I64, units: I64, mask: NDArray[np.bool_]) -> F64:
-        """Row c of ``people`` against the members of candidate unit c (padded, masked)."""
-        values = self.a[people[:, :, None], units[:, None, :]] * mask[:, None, :]
+    def _sum_to(self, people: I64, targets: I64, mask: NDArray[np.bool_]) -> F64:
+        """sum over the (masked) ``targets`` of each row of a(person, target)."""
+        values = self.a[people[..., None], targets[:, :, None, :]] * mask[:, :, None, :]
         sums: F64 = values.sum(axis=-1, dtype=np.float64)
         return sums
 
-    def _cost_change(self, unit: int, a: int, cu: I64, cb: I64) -> F64:
+    def _cost_change(self, units: I64, a: I64, cu: I64, cb: I64) -> F64:
         assert self.cost_pull is not None
-        u_in = self.um[unit, : self.usize[unit]]
+        u_in, u_mask = self.um[units][:, None, :], self.umask[units][:, None, :]
         v_in, v_mask = self.um[cu], self.umask[cu]
-        cost_u = np.asarray(self.plan.cost[u_in].sum(axis=0)).ravel()
-        cross = (cost_u[v_in] * v_mask).sum(axis=1)
-        pv_a = (self.cost_pull[a][v_in] * v_mask).sum(axis=1)
-        pv_b = (self.cost_pull[cb[:, None], v_in] * v_mask).sum(axis=1)
-        pu_a = self.cost_pull[a, u_in].sum()
-        pu_b = self.cost_pull[cb[:, None], u_in].sum(axis=1)
-        change: F64 = pv_a - 2 * cross + pu_b - pu_a + self.ucost[unit] - pv_b + self.ucost[cu]
+        cross = self._pair_costs(u_in, u_mask, v_in, v_mask)
+        pv_a = (self.cost_pull[a[:, None, None], v_in] * v_mask).sum(axis=2)
+        pv_b = (self.cost_pull[cb[..., None], v_in] * v_mask).sum(axis=2)
+        pu_a = (self.cost_pull[a[:, None, None], u_in] * u_mask).sum(axis=2)
+        pu_b = (self.cost_pull[cb[..., None], u_in] * u_mask).sum(axis=2)
+        u_cost = self.ucost[units][:, None]
+        change: F64 = pv_a - 2 * cross + pu_b - pu_a + u_cost - pv_b + self.ucost[cu]
         return change
+
+    def _pair_costs(
+        self, u_in: I64, u_mask: NDArray[np.bool_], v_in: I64, v_mask: NDArray[np.bool_]
+    ) -> F64:
+        """Rule cost between the unit and each candidate unit, summed over member pairs."""
+        rows = np.broadcast_to(u_in[..., None], (*v_in.shape[:2], u_in.shape[2], v_in.shape[2]))
+        cols = np.broadcast_to(v_in[:, :, None, :], rows.shape)
+        mask = u_mask[..., None] & v_mask[:, :, None, :]
+        values = np.asarray(self.plan.cost[rows.ravel(), cols.ravel()]).reshape(rows.shape)
+        sums: F64 = (values * mask).sum(axis=(2, 3))
+        return sums
 
     def apply(self, unit: int, other: int, b: int) -> None:
         a = int(self.unit_group[unit])
@@ -199,29 +225,61 @@ class GroupSearch:
 
     def run(
         self,
-        rng: np.random.Generator,
         deadline: float,
-        on_sweep: Callable[[int], None] | None = None,
+        on_round: Callable[[int], None] | None = None,
         stop: Callable[[], bool] | None = None,
     ) -> int:
-        """Improves until a local optimum, the sweep cap or the deadline; returns sweeps done."""
+        """Improves until a local optimum, the round cap or the deadline; returns rounds done.
+
+        Each round scores the best exchange of every unit in one vectorized pass, then applies
+        the best ones whose two groups no earlier exchange of the round touched, so every applied
+        gain is exact. After a round only units of changed groups are rescored; a full pass that
+        finds nothing ends the search at a local optimum.
+        """
         nu = len(self.plan.units)
-        for sweep in range(MAX_SWEEPS):
-            improved = False
-            for step, unit in enumerate(rng.permutation(nu)):
-                gain, other, b = self.best_exchange(int(unit))
-                if gain > MIN_GAIN:
-                    self.apply(int(unit), other, b)
-                    improved = True
-                if step % 64 == 0 and stop is not None and stop():
-                    raise Cancelled("the run was cancelled")
-                if time.monotonic() > deadline:
-                    return sweep + 1
-            if on_sweep is not None:
-                on_sweep(sweep)
-            if not improved:
-                return sweep + 1
-        return MAX_SWEEPS
+        todo, full = np.arange(nu), True
+        for done in range(1, MAX_ROUNDS + 1):
+            gains, others, targets = self._score(todo, deadline, stop)
+            touched = np.zeros(self.plan.n_groups, dtype=bool)
+            for i in np.argsort(-gains, kind="stable"):
+                if not gains[i] > MIN_GAIN:
+                    break
+                unit, b = int(todo[i]), int(targets[i])
+                a = int(self.unit_group[unit])
+                if touched[a] or touched[b]:
+                    continue
+                self.apply(unit, int(others[i]), b)
+                touched[a] = touched[b] = True
+            if on_round is not None:
+                on_round(done)
+            if time.monotonic() > deadline:
+                return done
+            if touched.any():
+                todo, full = np.flatnonzero(touched[self.unit_group[:nu]]), False
+            elif full:
+                return done
+            else:
+                todo, full = np.arange(nu), True
+        return MAX_ROUNDS
+
+    def _score(
+        self, units: I64, deadline: float, stop: Callable[[], bool] | None
+    ) -> tuple[F64, I64, I64]:
+        """``best_exchanges`` in chunks that keep the gathered arrays small."""
+        width = self.members.shape[1] + self.um.shape[1]
+        per_unit = min(CANDIDATE_GROUPS, self.plan.n_groups) * self.gunits.shape[1] * width
+        chunk = max(1, CHUNK_ELEMENTS // (per_unit * self.um.shape[1]))
+        gains = np.full(len(units), -np.inf)
+        others = np.zeros(len(units), dtype=np.int64)
+        targets = np.zeros(len(units), dtype=np.int64)
+        for start in range(0, len(units), chunk):
+            part = slice(start, start + chunk)
+            gains[part], others[part], targets[part] = self.best_exchanges(units[part])
+            if stop is not None and stop():
+                raise Cancelled("the run was cancelled")
+            if time.monotonic() > deadline:
+                break
+        return gains, others, targets
 
     def groups(self) -> list[list[int]]:
         return [

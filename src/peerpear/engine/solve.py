@@ -100,7 +100,7 @@ def _search(
     def stop() -> bool:
         return run.should_stop is not None and run.should_stop()
 
-    search.run(rng, deadline, lambda sweep: run.step(0.3 + 0.6 * (1 - 0.7**sweep)), stop)
+    search.run(deadline, lambda rounds: run.step(0.3 + 0.6 * (1 - 0.8**rounds)), stop)
     return Solution(search.groups(), "local_search")
 
 
