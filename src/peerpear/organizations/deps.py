@@ -58,6 +58,15 @@ class OrgAccess:
         return role is not None and ROLE_RANK[role] >= ROLE_RANK[minimum]
 
 
+async def _membership(db: AsyncSession, user: User, org_id: int) -> Membership | None:
+    membership: Membership | None = await db.scalar(
+        select(Membership).where(
+            Membership.organization_id == org_id, Membership.user_id == user.id
+        )
+    )
+    return membership
+
+
 async def get_org_access(db: AsyncSession, user: User, org_id: int) -> OrgAccess:
     """Load the org and the caller's membership; 404 only when the org does not exist.
 
@@ -67,12 +76,7 @@ async def get_org_access(db: AsyncSession, user: User, org_id: int) -> OrgAccess
     org = await db.get(Organization, org_id)
     if org is None:
         raise NotFound("organization not found", details={"organization_id": org_id})
-    membership = await db.scalar(
-        select(Membership).where(
-            Membership.organization_id == org_id, Membership.user_id == user.id
-        )
-    )
-    return OrgAccess(user=user, organization=org, membership=membership)
+    return OrgAccess(user=user, organization=org, membership=await _membership(db, user, org_id))
 
 
 async def require_org_role(
@@ -86,17 +90,11 @@ async def require_org_role(
     """The caller's access to ``org_id`` if they hold at least ``minimum``.
 
     Raises NotFound (with ``not_found`` as the message, so a caller guarding an event can say
-    "event not found") when the org is missing or the caller is not a member, and Forbidden when
-    they are a member with a lower role.
+    "event not found") when the org is missing or the caller is not a member, alike, so a
+    non-member learns nothing; Forbidden when they are a member with a lower role.
     """
     org = await db.get(Organization, org_id)
-    membership = None
-    if org is not None:
-        membership = await db.scalar(
-            select(Membership).where(
-                Membership.organization_id == org_id, Membership.user_id == user.id
-            )
-        )
+    membership = await _membership(db, user, org_id) if org is not None else None
     if org is None or membership is None:
         raise NotFound(not_found)
     access = OrgAccess(user=user, organization=org, membership=membership)
