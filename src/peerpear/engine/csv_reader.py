@@ -209,8 +209,9 @@ def _question_spec(
         spec["mode"] = override.mode
     inferred = override.type is None
     detail = guess.reason if inferred else "given"
-    if kind == "scale":
-        detail += f"; range {_fmt(spec['min'])}..{_fmt(spec['max'])}"
+    scale_range = f"{_fmt(spec['min'])}..{_fmt(spec['max'])}" if kind == "scale" else ""
+    if scale_range and scale_range not in detail:  # say the range when it is not the data's
+        detail += f"; range {scale_range}"
     report = ColumnReport(header, "question", qid, kind, detail, inferred)
     return spec, report
 
