@@ -14,12 +14,11 @@ Quality is scored by one function for all methods (see baselines.score).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import statistics
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +27,23 @@ from rich.console import Console
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.engine.cases import Case, grid_cases, target_cases
+from benchmarks.engine.cases import RESULTS, Case, grid_cases, instance_digest, target_cases
 from benchmarks.engine.report import render_markdown, render_tables
 
-RESULTS = Path(__file__).resolve().parents[1] / "results"
+
+@dataclass(frozen=True)
+class RunOptions:
+    repeats: int  # PeerPear runs per case (the median is reported)
+    reference_repeats: int  # runs of the cheap references
+    networkx_repeats: int
+    timeout: float
+    networkx_timeout: float
+    reuse_networkx: bool
+
+    def runs_of(self, method: str) -> int:
+        if method.startswith("peerpear"):
+            return self.repeats
+        return {"networkx": self.networkx_repeats, "planted": 1}.get(method, self.reference_repeats)
 
 
 def run_worker(case: Case, method: str, timeout: float) -> dict[str, Any]:
@@ -42,7 +54,7 @@ def run_worker(case: Case, method: str, timeout: float) -> dict[str, Any]:
             command, capture_output=True, text=True, timeout=timeout, cwd=root, check=False
         )
     except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:g} s"}
+        return {"error": f"timed out after {timeout:g} s", "timeout_s": timeout}
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
         return {"error": lines[-1]}
@@ -51,35 +63,31 @@ def run_worker(case: Case, method: str, timeout: float) -> dict[str, Any]:
 
 
 def cache_path(case: Case, method: str) -> Path:
-    # Only what defines the instance: the same instance may be run with other methods listed.
-    keys = ("source", "mode", "n", "group_size", "leaders", "noise", "seed", "settings", "text")
-    instance = {key: case.to_json()[key] for key in keys}
-    digest = hashlib.sha256(json.dumps(instance, sort_keys=True).encode()).hexdigest()
-    return RESULTS / "cache" / f"{case.name}-{method}-{digest[:12]}.json"
+    return RESULTS / "cache" / f"{case.name}-{method}-{instance_digest(case)}.json"
 
 
-def run_case(
-    case: Case, repeats: int, slow_repeats: int, timeout: float, reuse: bool, console: Console
-) -> dict[str, Any]:
-    """Run every method `repeats` times (networkx `slow_repeats` times, reusable from cache)."""
+def run_case(case: Case, options: RunOptions, console: Console) -> dict[str, Any]:
+    """Run every method of the case, each run in a fresh process, on the same instance."""
     methods: dict[str, Any] = {}
     extra = ("planted",) if case.source == "planted" else ()
     for method in (*case.methods, *extra):
-        times = {"networkx": slow_repeats, "planted": 1}.get(method, repeats)
+        times = options.runs_of(method)
+        slow = method == "networkx"
         cached = cache_path(case, method)
-        if method == "networkx" and reuse and cached.exists():
-            # Minutes per run: an identical case (same generator, seed and size) is reused.
+        if slow and options.reuse_networkx and cached.exists():
+            # Minutes to hours per run: an identical instance (same generator, seed, size) is
+            # reused, timeouts included.
             console.print(f"  {case.name}: {method} reused from {cached}", style="dim")
             methods[method] = {**summarize(json.loads(cached.read_text())), "reused": True}
             continue
         runs = []
         for attempt in range(times):
             console.print(f"  {case.name}: {method} run {attempt + 1}/{times}", style="dim")
-            run = run_worker(case, method, timeout)
+            run = run_worker(case, method, options.networkx_timeout if slow else options.timeout)
             runs.append(run)
             if "error" in run:
                 break
-        if method == "networkx" and all("error" not in run for run in runs):
+        if slow:
             cached.parent.mkdir(parents=True, exist_ok=True)
             cached.write_text(json.dumps(runs))
         methods[method] = summarize(runs)
@@ -90,7 +98,12 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians of time and peak memory; quality from the first run (methods are seeded)."""
     errors = [run["error"] for run in runs if "error" in run]
     if errors:
-        return {"error": errors[0], "runs": len(runs)}
+        timeouts = [run["timeout_s"] for run in runs if "timeout_s" in run]
+        return {
+            "error": errors[0],
+            "runs": len(runs),
+            **({"timeout_s": timeouts[0]} if timeouts else {}),
+        }
     first = runs[0]
     return {
         **first,
@@ -111,8 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-text", action="store_true", help="planted instances without the free-text question"
     )
-    parser.add_argument("--repeats", type=int, default=3, help="runs per method (median)")
+    parser.add_argument("--repeats", type=int, default=3, help="PeerPear runs per case (median)")
+    parser.add_argument("--reference-repeats", type=int, default=1, help="runs per reference")
     parser.add_argument("--networkx-repeats", type=int, default=1, help="runs of networkx")
+    parser.add_argument("--networkx-timeout", type=float, default=1800, help="seconds per run")
     parser.add_argument(
         "--reuse-networkx", action="store_true", help="reuse cached networkx runs of same case"
     )
@@ -122,6 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the target cases and exit")
     args = parser.parse_args(argv)
     console = Console()
+    options = RunOptions(
+        args.repeats,
+        args.reference_repeats,
+        args.networkx_repeats,
+        args.timeout,
+        args.networkx_timeout,
+        args.reuse_networkx,
+    )
 
     if args.modes or args.sizes:
         if not (args.modes and args.sizes):
@@ -154,16 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for case in cases:
         console.print(f"[bold]{case.name}[/]: {case.target}")
-        results.append(
-            run_case(
-                case,
-                args.repeats,
-                args.networkx_repeats,
-                args.timeout,
-                args.reuse_networkx,
-                console,
-            )
-        )
+        results.append(run_case(case, options, console))
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2))  # keep partial results
     render_tables(console, results)

@@ -21,6 +21,10 @@ def rows(result: dict[str, Any]) -> list[list[str]]:
         if "error" in m:
             out.append([name, str(m["runs"]), f"error: {m['error']}", *[""] * 10])
             continue
+        if "bound" in m:  # not a grouping: an upper bound on the total
+            cells = [name, str(m["runs"]), f"{m['time_s']:.3f}", "", f"{m['peak_mb']:.0f}"]
+            out.append([*cells, "", "", "", "", f"{m['bound']:.2f} (bound)", "", "", ""])
+            continue
         timed = name != "planted"
         speedup = (
             f"{ref['time_s'] / m['time_s']:.1f}x"
@@ -86,6 +90,40 @@ def checks(result: dict[str, Any]) -> list[tuple[str, bool]]:
                     speedup >= bound,
                 )
             )
+    return found  # fmt: skip
+
+
+def relative_checks(
+    name: str, m: dict[str, Any], case: dict[str, Any], methods: dict[str, Any]
+) -> list[tuple[str, bool]]:
+    """Objective and speed against the reference, or against the bound when it did not finish."""
+    found = []
+    reference = case["reference"]
+    ref = methods.get(reference, {})
+    bound = methods.get("assignment-bound", {}).get("bound")
+    least = case["min_objective_ratio"]
+    if least is not None and "total" in ref:
+        ratio = m["total"] / ref["total"]
+        found.append((f"{name}: total / {reference} = {ratio:.5f} >= {least}", ratio >= least))
+    elif least is not None and bound:
+        ratio = m["total"] / bound
+        statement = (
+            f"{name}: total / assignment upper bound = {ratio:.5f} >= {least} "
+            f"({reference}'s optimum is at most the bound)"
+        )
+        found.append((statement, ratio >= least))
+    fastest = case["min_speedup"]
+    if fastest is not None and "time_s" in ref:
+        speedup = ref["time_s"] / m["time_s"]
+        statement = f"{name}: {speedup:.1f}x faster than {reference} (>= {fastest}x)"
+        found.append((statement, speedup >= fastest))
+    elif fastest is not None and "timeout_s" in ref:
+        speedup = ref["timeout_s"] / m["time_s"]
+        statement = (
+            f"{name}: more than {speedup:.0f}x faster than {reference}, which did not finish "
+            f"in {ref['timeout_s']:g} s (>= {fastest}x)"
+        )
+        found.append((statement, speedup >= fastest))
     return found  # fmt: skip
 
 
