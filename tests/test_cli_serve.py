@@ -12,8 +12,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+from typer.testing import CliRunner
 
 import peerpear.models  # noqa: F401  (registers every table on Base)
+from peerpear.cli import app as cli_app
+from peerpear.config import get_settings
 from peerpear.db import Base
 
 
@@ -58,24 +62,22 @@ def test_serve_on_embedded_default(tmp_path: Path) -> None:
     assert "alembic_version" in tables
 
 
-def test_db_commands(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERPEAR_")}
-    env["PEERPEAR_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'ops.db'}"
+def test_db_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PEERPEAR_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'ops.db'}")
+    get_settings.cache_clear()
+    runner = CliRunner()
 
     def run(*args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "peerpear.cli", "db", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        done = runner.invoke(cli_app, ["db", *args])
+        assert done.exit_code == 0, done.output
+        return done.output
 
-    assert "base" in run("current")
-    run("upgrade")
-    head = run("current").strip()
-    assert head and "base" not in head
-    run("downgrade", "base")
-    assert "base" in run("current")
+    try:
+        assert "base" in run("current")
+        run("upgrade")
+        head = run("current").strip()
+        assert head and "base" not in head
+        run("downgrade", "base")
+        assert "base" in run("current")
+    finally:
+        get_settings.cache_clear()
