@@ -1,12 +1,12 @@
-"""A constructive start for the group local search: seeded round-robin draft.
+"""A constructive start for the group local search: greedy growth from cohesive seeds.
 
 Each group gets a target size and role quotas. Must-pair units of two or more are placed first
-(largest first, where they fit and are most welcome); every still-empty group then gets a seed
-chosen far from the other seeds (farthest-point, deterministic after a seeded first pick); then
-the groups take turns drafting the free person with the highest affinity to their members.
-Taking turns spreads the leftovers over all groups instead of handing them to the last one.
-Never-pairs are avoided when possible; isolation rules are left to the local search, which
-repairs them.
+(largest first, where they fit and are most welcome). Then groups are filled one at a time: the
+free person with the strongest best match seeds it, and it grows by the free person with the
+highest summed affinity to its members, within its quotas. Tight clusters come out whole (this
+is what recovers planted structure); the last groups take the leftovers, which is what the local
+search then repairs. Never-pairs are avoided when possible; isolation rules are left to the local
+search.
 """
 
 from __future__ import annotations
@@ -111,40 +111,17 @@ def construct(plan: Plan, affinity: NDArray[np.float32], rng: np.random.Generato
             raise EngineError(f"no group has room for the must-pair unit of {len(members)}")
         best = max(ok, key=lambda g: (float(draft.pull[g, members].sum()), draft.capacity[g]))
         draft.place(members, best)
-    _seed(draft, rng)
-    while (draft.free == 0).any():
-        progressed = False
-        for group in range(plan.n_groups):
-            if draft.capacity[group] > 0 and (draft.free == 0).any():
-                draft.place(np.array([draft.pick(group)]), group)
-                progressed = True
-        if not progressed:
-            raise EngineError("could not place everyone within the group sizes")
-    return draft.group_of[[int(m[0]) for m in plan.units]]
-
-
-def _seed(draft: _Draft, rng: np.random.Generator) -> None:
-    """Farthest-point seeds for the groups that are still empty."""
-    plan = draft.plan
-    sizes = targets(plan)[0]
-    nearest = np.full(plan.n, -np.inf, dtype=np.float32)
-    for g in range(plan.n_groups):
-        if draft.capacity[g] < sizes[g]:
-            nearest = np.maximum(nearest, draft.pull[g])
+    # most cohesive first: a person with a strong best match seeds a tight group
+    cohesion = np.asarray(affinity.max(axis=1), dtype=np.float64) if plan.n else np.zeros(0)
+    cohesion += rng.random(plan.n) * 1e-9  # seeded tie-break
     for group in range(plan.n_groups):
-        if draft.capacity[group] < sizes[group]:
-            continue
-        mask = draft.open_mask(group)
-        if not np.isfinite(mask.max()):
-            continue
-        if np.isinf(nearest).all():
-            person = int(rng.choice(np.flatnonzero(np.isfinite(mask))))
-        else:
-            person = int(np.argmin(nearest - mask))  # -mask: closed people score +inf
-        draft.place(np.array([person]), group)
-        nearest = np.maximum(nearest, affinity_row(draft, person))
-
-
-def affinity_row(draft: _Draft, person: int) -> NDArray[np.float32]:
-    row: NDArray[np.float32] = draft.affinity[person]
-    return row
+        if draft.capacity[group] == targets(plan)[0][group] and draft.capacity[group] > 0:
+            seed = int(np.argmax(cohesion + draft.open_mask(group)))
+            if not np.isfinite(draft.open_mask(group)[seed]):
+                raise EngineError("the size and role rules leave a group that no one can fill")
+            draft.place(np.array([seed]), group)
+        while draft.capacity[group] > 0:
+            draft.place(np.array([draft.pick(group)]), group)
+    if (draft.free == 0).any():
+        raise EngineError("could not place everyone within the group sizes")
+    return draft.group_of[[int(m[0]) for m in plan.units]]

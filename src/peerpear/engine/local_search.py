@@ -8,7 +8,8 @@ u. Sizes and role quotas are checked per candidate; never-pairs and repeated pai
 costs kept in a second ``cost_pull`` matrix, and isolation as a prohibitive per-person cost, so the
 search also repairs a start that breaks them.
 
-For large instances each unit only looks at the ``CANDIDATE_GROUPS`` groups it is most drawn to.
+For large instances each unit only looks at the groups of its first member's
+``CANDIDATE_GROUPS`` best matches.
 The search stops at a local optimum, after ``MAX_ROUNDS`` rounds, or at the deadline; small
 inputs reach a local optimum long before any deadline, so their results do not depend on timing.
 """
@@ -26,7 +27,7 @@ from peerpear.engine.errors import Cancelled
 from peerpear.engine.objective import ISOLATION_COST, utility
 from peerpear.engine.plan import Plan
 
-CANDIDATE_GROUPS = 8
+CANDIDATE_GROUPS = 16
 MAX_ROUNDS = 500
 CHUNK_ELEMENTS = 400_000
 MIN_GAIN = 1e-9
@@ -35,9 +36,15 @@ F64 = NDArray[np.float64]
 
 class GroupSearch:
     def __init__(
-        self, plan: Plan, affinity: NDArray[np.float32], group_of_unit: I64, objective: str
+        self,
+        plan: Plan,
+        affinity: NDArray[np.float32],
+        group_of_unit: I64,
+        objective: str,
+        neighbours: I64,
     ) -> None:
         self.plan, self.a, self.objective = plan, affinity, objective
+        self.neighbours = neighbours[:, :CANDIDATE_GROUPS]
         nu, g = len(plan.units), plan.n_groups
         width = max(len(m) for m in plan.units)
         # one extra, empty unit (index nu) stands for "nobody": a move is a swap with it
@@ -109,11 +116,10 @@ class GroupSearch:
             others = np.arange(g - 1)[None, :]
             result: I64 = np.where(others < own[:, None], others, others + 1)
             return result
-        draw = (self.pull[:, self.um[units]] * self.umask[units]).sum(axis=2)
-        draw /= np.maximum(self.size, 1)[:, None]
-        draw[own, np.arange(len(units))] = -np.inf
-        top = np.argpartition(-draw, CANDIDATE_GROUPS, axis=0)[:CANDIDATE_GROUPS]
-        return np.sort(top.T, axis=1)
+        # the groups of the unit's first member's best matches (own group masked by the caller)
+        person_group = self.unit_group[self.plan.unit_of]
+        near: I64 = person_group[self.neighbours[self.um[units, 0]]]
+        return near
 
     def best_exchanges(self, units: I64) -> tuple[F64, I64, I64]:
         """For each unit: (gain, other unit, its group) of its best exchange; -inf if none."""
@@ -126,7 +132,7 @@ class GroupSearch:
         na = self.size[a][:, None] - mu + self.usize[cu]
         nb = self.size[cb] - self.usize[cu] + mu
         lo, hi = self.plan.size_lo, self.plan.size_hi
-        ok = (na >= lo) & (na <= hi) & (nb >= lo) & (nb <= hi)
+        ok = (na >= lo) & (na <= hi) & (nb >= lo) & (nb <= hi) & (cb != a[:, None])
         if self.plan.sides:
             u_side = self.uside[units][:, None, :]
             side_a = self.side_count[a][:, None, :] - u_side + self.uside[cu]

@@ -10,7 +10,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 F64 = NDArray[np.float64]
-BLOCK_ROWS = 1024
 
 
 def satisfaction(affinity: NDArray[np.float32], groups: list[list[int]], n: int) -> F64:
@@ -22,23 +21,17 @@ def satisfaction(affinity: NDArray[np.float32], groups: list[list[int]], n: int)
     return out
 
 
-def best_possible(affinity: NDArray[np.float32], group_size: NDArray[np.int64]) -> F64:
-    """Each person's satisfaction with their own best ``size - 1`` mates, ignoring everyone else."""
-    n = len(affinity)
-    out = np.zeros(n)
-    if n < 2:
-        return out
-    top = int(min(max(int(group_size.max()) - 1, 1), n - 1))
-    for start in range(0, n, BLOCK_ROWS):
-        rows = slice(start, min(start + BLOCK_ROWS, n))
-        block = affinity[rows].copy()
-        block[np.arange(block.shape[0]), np.arange(rows.start, rows.stop)] = -np.inf  # not self
-        nearest = -np.partition(-block, top - 1, axis=1)[:, :top]
-        best = -np.sort(-nearest, axis=1).astype(np.float64)
-        mates = np.clip(group_size[rows] - 1, 1, top)
-        cumulative = np.cumsum(best, axis=1)
-        out[rows] = cumulative[np.arange(len(mates)), mates - 1] / mates
-    return out
+def best_possible(top_values: NDArray[np.float32], group_size: NDArray[np.int64]) -> F64:
+    """Each person's satisfaction with their own best ``size - 1`` mates, ignoring everyone else.
+
+    ``top_values`` holds each person's largest affinities, best first (``top_neighbours``).
+    """
+    if top_values.shape[1] == 0:
+        return np.zeros(len(group_size))
+    mates = np.clip(group_size - 1, 1, top_values.shape[1])
+    cumulative = np.cumsum(top_values.astype(np.float64), axis=1)
+    result: F64 = cumulative[np.arange(len(mates)), mates - 1] / mates
+    return result
 
 
 def summary(values: F64) -> tuple[float, float, float]:

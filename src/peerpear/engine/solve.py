@@ -18,14 +18,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from peerpear.engine.affinity import compute_affinity
+from peerpear.engine.anchored import anchor_side, construct_anchored
 from peerpear.engine.assignment import solve_two_sided, two_sided_applies
 from peerpear.engine.construct import construct
 from peerpear.engine.embedding import Embedder
 from peerpear.engine.errors import Cancelled, EngineError
 from peerpear.engine.explain import explain
-from peerpear.engine.local_search import GroupSearch
+from peerpear.engine.local_search import CANDIDATE_GROUPS, GroupSearch
 from peerpear.engine.matching import solve_pairs
 from peerpear.engine.metrics import best_possible, satisfaction, summary
+from peerpear.engine.neighbours import top_neighbours
 from peerpear.engine.objective import utility
 from peerpear.engine.plan import Plan, build_plan
 from peerpear.engine.problem import Problem
@@ -75,27 +77,33 @@ def solve(
     limit = s.time_limit_s or default_time_limit(plan.n)
     deadline = time.monotonic() + max(limit - (time.perf_counter() - started), 0.1)
     rng = np.random.default_rng(s.seed)
+    top_idx, top_val = top_neighbours(affinity, max(CANDIDATE_GROUPS, plan.size_hi))
     if plan.mode == "pairs" and not plan.iso_tags:
         solution = solve_pairs(plan, affinity, s.objective, rng, deadline)
     elif two_sided_applies(plan):
         solution = solve_two_sided(plan, affinity, s.objective)
     else:
-        solution = _search(plan, affinity, s.objective, rng, deadline, run)
+        solution = _search(plan, affinity, top_idx, s.objective, rng, deadline, run)
     run.step(0.9)
-    return _result(problem, plan, affinity, solution, started)
+    return _result(problem, plan, affinity, top_val, solution, started)
 
 
 def _search(
     plan: Plan,
     affinity: NDArray[np.float32],
+    neighbours: NDArray[np.int64],
     objective: str,
     rng: np.random.Generator,
     deadline: float,
     run: Run,
 ) -> Solution:
-    start = construct(plan, affinity, rng)
+    anchor = anchor_side(plan)
+    if anchor is None:
+        start = construct(plan, affinity, rng)
+    else:
+        start = construct_anchored(plan, affinity, anchor)
     run.step(0.3)
-    search = GroupSearch(plan, affinity, start, objective)
+    search = GroupSearch(plan, affinity, start, objective, neighbours)
 
     def stop() -> bool:
         return run.should_stop is not None and run.should_stop()
@@ -108,6 +116,7 @@ def _result(
     problem: Problem,
     plan: Plan,
     affinity: NDArray[np.float32],
+    top_values: NDArray[np.float32],
     solution: Solution,
     started: float,
 ) -> Result:
@@ -123,7 +132,7 @@ def _result(
     for g, members in enumerate(groups):
         group_of[members] = g
         size_of[members] = len(members)
-    bound = float(best_possible(affinity, size_of).mean())
+    bound = float(best_possible(top_values, size_of).mean())
     mean, low, p10 = summary(sat)
     texts = explain(problem, affinity, groups)
     costs = sum(float(plan.cost[np.ix_(g, g)].sum()) / 2 for g in groups) if plan.has_costs else 0.0
