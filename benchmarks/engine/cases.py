@@ -97,6 +97,20 @@ def target_cases() -> list[Case]:
             methods=EXACT_PAIRS_METHODS,
             reference="networkx", min_objective_ratio=0.995, min_speedup=20,
         ),
+        Case(
+            "pairs-300-noisy",
+            "pairs n=300 with heavy noise (0.6): harder, the planted pairs are no longer optimal",
+            "planted", "pairs", 300, noise=0.6,
+            methods=EXACT_PAIRS_METHODS, reference="networkx", min_objective_ratio=0.995,
+            min_speedup=20,
+        ),
+        Case(
+            "bfi-pairs-300",
+            "pairs n=300 of real survey answers (bfi.csv): the same comparison",
+            "bfi", "pairs", 300,
+            methods=EXACT_PAIRS_METHODS, reference="networkx", min_objective_ratio=0.995,
+            min_speedup=20,
+        ),
         Case("pairs-10000", "pairs n=10,000: < 10 s", "planted", "pairs", big, time_limit_s=10),
         Case(
             "two-sided-5000x5000",

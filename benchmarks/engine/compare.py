@@ -135,8 +135,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--markdown", type=Path, help="also write the tables as markdown here")
     parser.add_argument("--list", action="store_true", help="list the target cases and exit")
+    parser.add_argument("--render", type=Path, help="only render the tables of a saved JSON")
     args = parser.parse_args(argv)
     console = Console()
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        render_tables(console, saved)
+        if args.markdown:
+            args.markdown.write_text(render_markdown(saved))
+        return 0
     options = RunOptions(
         args.repeats,
         args.reference_repeats,

@@ -7,6 +7,7 @@ line. Peak memory is read right after the method returns, before scoring allocat
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
@@ -161,7 +162,13 @@ def main(case_json: str, method: str) -> dict[str, Any]:
     check_partition(problem, groups)
     if affinity is None:
         affinity = load_affinity(case, problem)
-    out: dict[str, Any] = {"time_s": elapsed, "peak_mb": peak_mb, **info}
+    # The machine is shared: the 1-minute load average says how contended this run was.
+    out: dict[str, Any] = {
+        "time_s": elapsed,
+        "peak_mb": peak_mb,
+        "load": os.getloadavg()[0],
+        **info,
+    }
     out.update(asdict(score(affinity, groups)))
     out["groups"] = len(groups)
     if instance.planted is not None:
