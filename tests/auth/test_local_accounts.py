@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -186,3 +187,12 @@ class TestDevelopmentCookie:
         assert "secure" not in header and "max-age=7200" in header
         # The client's jar now holds the cookie and sends it back on its own.
         assert (await client.get(ME)).json()["email"] == "dev@example.edu"
+
+
+async def test_concurrent_signups_one_wins(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    emails = ["race@example.edu", "RACE@example.edu", "Race@Example.EDU", "race@EXAMPLE.edu"]
+    results = await asyncio.gather(*(signup(client, email) for email in emails))
+    assert sorted(r.status_code for r in results) == [201, 409, 409, 409], [r.text for r in results]
+    assert await session.scalar(select(func.count()).select_from(User)) == 1

@@ -3,6 +3,7 @@ from a counter in the database; the lockout ends on its own and a success clears
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -99,3 +100,40 @@ async def test_address_lockout_across_accounts(
 
     await expire_lockouts(session)
     assert (await login(client, "victim@example.edu", PASSWORD)).status_code == 200
+
+
+async def test_counter_is_shared_across_processes(
+    client: httpx.AsyncClient, session: AsyncSession, database_url: str
+) -> None:
+    """Two app instances (as two API processes) share one counter through the database."""
+    from peerpear.main import create_app
+    from tests.conftest import make_settings
+
+    await create_user(session, "shared@example.edu", password=PASSWORD)
+    other_app = create_app(
+        make_settings(database_url, login_max_failures=3, login_lockout_seconds=60)
+    )
+    async with other_app.router.lifespan_context(other_app):
+        transport = httpx.ASGITransport(app=other_app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://other") as other:
+            await login(client, "shared@example.edu", "wrong password")
+            await login(other, "shared@example.edu", "wrong password")
+            await login(client, "shared@example.edu", "wrong password")
+            assert (await login(other, "shared@example.edu", PASSWORD)).status_code == 429
+
+
+async def test_concurrent_failures_all_count(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await create_user(session, "race@example.edu", password=PASSWORD)
+    results = await asyncio.gather(
+        *(login(client, "race@example.edu", "wrong password") for _ in range(6))
+    )
+    assert {r.status_code for r in results} <= {401, 429}
+    row = await session.scalar(
+        select(LoginAttempt).where(LoginAttempt.key == "email:race@example.edu")
+    )
+    # Every failure that was checked before the lock landed was counted (none lost to a race).
+    assert row is not None
+    assert row.failures == sum(r.status_code == 401 for r in results) >= 3
+    assert (await login(client, "race@example.edu", PASSWORD)).status_code == 429

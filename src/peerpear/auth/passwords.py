@@ -1,6 +1,13 @@
-"""Password hashing with argon2id (argon2-cffi's defaults follow the RFC 9106 recommendation)."""
+"""Password hashing with argon2id (argon2-cffi's defaults follow the RFC 9106 recommendation).
+
+Hashing is deliberately slow (tens of milliseconds of CPU and 64 MiB), so async code uses the
+``*_async`` variants, which run it in a worker thread (argon2-cffi releases the GIL) instead of
+stalling every other request on the event loop.
+"""
 
 from __future__ import annotations
+
+import asyncio
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -27,3 +34,11 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 def needs_rehash(password_hash: str) -> bool:
     """True when the hash was made with weaker parameters than today's; rehash on next login."""
     return _hasher.check_needs_rehash(password_hash)
+
+
+async def hash_password_async(password: str) -> str:
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    return await asyncio.to_thread(verify_password, password_hash, password)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerpear.auth.passwords import hash_password, needs_rehash, verify_password
+from peerpear.auth.passwords import hash_password_async, needs_rehash, verify_password_async
 from peerpear.auth.sessions import create_session
 from peerpear.config import Settings
 from peerpear.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
@@ -64,6 +64,8 @@ async def create_user(
     address = normalize_email(email)
     if await user_by_email(db, address) is not None:
         raise Conflict(f"an account with email {address} already exists")
+    # Hash before writing anything, so the slow part does not hold the new rows' locks.
+    password_hash = await hash_password_async(password) if password is not None else None
     user = User(
         email=address,
         first_name=first_name,
@@ -73,13 +75,13 @@ async def create_user(
     db.add(user)
     try:
         await db.flush()
-        if password is not None:
+        if password_hash is not None:
             db.add(
                 Identity(
                     user_id=user.id,
                     provider=IdentityProvider.LOCAL,
                     subject=address,
-                    password_hash=hash_password(password),
+                    password_hash=password_hash,
                 )
             )
             await db.flush()
@@ -121,13 +123,13 @@ async def authenticate(db: AsyncSession, email: str, password: str) -> User:
     ).one_or_none()
     identity, user = found._tuple() if found is not None else (None, None)
     stored = identity.password_hash if identity is not None else None
-    if not verify_password(stored, password) or identity is None or user is None:
+    if not await verify_password_async(stored, password) or identity is None or user is None:
         raise Unauthorized(BAD_CREDENTIALS)
     if not user.is_active:
         # Only said after a correct password, so it reveals nothing to a guesser.
         raise Forbidden("this account is disabled")
     if stored is not None and needs_rehash(stored):
-        identity.password_hash = hash_password(password)
+        identity.password_hash = await hash_password_async(password)
     return user
 
 

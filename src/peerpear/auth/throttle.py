@@ -8,6 +8,7 @@ transaction is rolled back when the sign-in answers 401, and the count must surv
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import datetime, timedelta
 
@@ -21,6 +22,8 @@ from peerpear.config import Settings
 from peerpear.db import utcnow
 from peerpear.errors import TooManyRequests
 from peerpear.models import LoginAttempt
+
+logger = logging.getLogger("peerpear.auth.throttle")
 
 
 def email_key(normalized_email: str) -> str:
@@ -72,6 +75,7 @@ async def _record_one(db: AsyncSession, key: str, settings: Settings, now: datet
         values = {}
     if failures >= settings.login_max_failures:
         values["locked_until"] = now + window
+        logger.warning("sign-in locked for %s after %d failures", key, failures)
     if values:
         await db.execute(update(LoginAttempt).where(LoginAttempt.id == row_id).values(**values))
 
