@@ -111,6 +111,11 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "time_s": statistics.median(run["time_s"] for run in runs),
         "times_s": [run["time_s"] for run in runs],
         "peak_mb": statistics.median(run["peak_mb"] for run in runs),
+        **(
+            {"cpu_s": statistics.median(run["cpu_s"] for run in runs)}
+            if all("cpu_s" in run for run in runs)
+            else {}
+        ),
     }
 
 
