@@ -243,6 +243,8 @@ class GroupSearch:
         finds nothing ends the search at a local optimum.
         """
         nu = len(self.plan.units)
+        if self.plan.n_groups < 2:
+            return 0  # one group: nothing to exchange
         todo, full = np.arange(nu), True
         for done in range(1, MAX_ROUNDS + 1):
             gains, others, targets = self._score(todo, deadline, stop)

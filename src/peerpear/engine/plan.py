@@ -154,14 +154,17 @@ def _group_count(problem: Problem, n: int, side_counts: list[int]) -> tuple[int,
     min_size = s.min_size or 2
     if n < min_size:
         raise EngineError(f"too few participants: {n} for groups of at least {min_size}")
-    explicit = s.min_size is not None or s.max_size is not None
-    max_size = s.max_size or max(k, min_size)
     g = max(1, math.floor(n / k + 0.5))
+    if s.min_size is None and s.max_size is None:
+        # only a target: as many groups as fit, sizes differing by at most one
+        g = max(1, min(g, n // min_size))
+        lo, hi = _spread(n, g)
+        return g, lo, hi
+    max_size = s.max_size or max(k, min_size)
     g = min(max(g, -(-n // max_size)), n // min_size)
-    lo, hi = _spread(n, g)
-    if g * max_size < n or lo < min_size:
+    if g < 1 or g * max_size < n or n < g * min_size:
         raise EngineError(f"{n} people cannot form groups of {min_size}..{max_size}")
-    return (g, min_size, max_size) if explicit else (g, lo, hi)
+    return g, min_size, max_size
 
 
 def build_plan(problem: Problem) -> Plan:
