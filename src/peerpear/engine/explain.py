@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from peerpear.engine.problem import Problem, Question
 
 MATES = 3
-REASONS = 2
+REASONS = 3
 WORD = re.compile(r"[a-zA-Z][a-zA-Z'-]{3,}")
 COMMON = frozenset(
     [
