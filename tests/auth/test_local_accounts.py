@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.auth.deps import SESSION_COOKIE
@@ -45,7 +46,9 @@ async def test_signup_login_me_logout(client: httpx.AsyncClient, session: AsyncS
     assert login.status_code == 200, login.text
     body = login.json()
     assert body["token_type"] == "bearer" and body["user"]["email"] == "ada@example.edu"
-    assert body["expires_at"]
+    expires_at = datetime.fromisoformat(body["expires_at"])
+    expected = datetime.now(UTC) + timedelta(hours=336)
+    assert abs((expires_at - expected).total_seconds()) < 60
     cookie_header = login.headers["set-cookie"].lower()
     assert "httponly" in cookie_header and "samesite=lax" in cookie_header
     assert "secure" in cookie_header  # the test environment is not "development"
@@ -196,3 +199,23 @@ async def test_concurrent_signups_one_wins(
     results = await asyncio.gather(*(signup(client, email) for email in emails))
     assert sorted(r.status_code for r in results) == [201, 409, 409, 409], [r.text for r in results]
     assert await session.scalar(select(func.count()).select_from(User)) == 1
+
+
+async def test_login_purges_the_users_ended_sessions(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    user = await create_user(session, "h@example.edu", password=PASSWORD)
+    other = await create_user(session)
+    for owner in (user, other):
+        await session.execute(
+            insert(AuthSession).values(
+                user_id=owner.id,
+                token_hash=f"{owner.id:064d}",
+                expires_at=datetime.now(UTC) - timedelta(days=1),
+            )
+        )
+    await session.commit()
+    resp = await client.post(LOGIN, json={"email": "h@example.edu", "password": PASSWORD})
+    assert resp.status_code == 200
+    owners = (await session.scalars(select(AuthSession.user_id))).all()
+    assert sorted(owners) == sorted([user.id, other.id])  # the new one, and the other user's

@@ -59,6 +59,8 @@ async def test_patch_me_rejects(
     assert resp.json()["error"]["code"] == "validation_error"
     me = (await client.get(ME, headers=headers)).json()
     assert me["email"] == "me@example.edu" and me["is_platform_admin"] is False
+    if "email" in body:
+        assert "cannot be changed" in resp.json()["error"]["message"]
 
 
 async def test_profile_roundtrip(

@@ -137,3 +137,12 @@ async def test_concurrent_failures_all_count(
     assert row is not None
     assert row.failures == sum(r.status_code == 401 for r in results) >= 3
     assert (await login(client, "race@example.edu", PASSWORD)).status_code == 429
+
+
+async def test_stale_counters_are_purged(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    await login(client, "old@example.edu", "wrong password")
+    await expire_lockouts(session)  # two windows ago: of no further use
+    await login(client, "new@example.edu", "wrong password")
+    session.expire_all()
+    keys = set((await session.scalars(select(LoginAttempt.key))).all())
+    assert "email:old@example.edu" not in keys and "email:new@example.edu" in keys

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.db import utcnow
@@ -30,6 +30,10 @@ async def create_session(
     """Store a new session for ``user``; return the raw token and the row."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    # Housekeeping: the user's ended sessions are of no further use.
+    await db.execute(
+        delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.expires_at <= now)
+    )
     row = AuthSession(
         user_id=user.id,
         token_hash=hash_token(token),

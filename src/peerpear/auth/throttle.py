@@ -85,9 +85,17 @@ async def record_failure(
 ) -> None:
     """Count one failed sign-in against each key, in a transaction of its own."""
     now = utcnow()
+    stale = now - timedelta(seconds=2 * settings.login_lockout_seconds)
     async with maker() as db, db.begin():
         for key in keys:
             await _record_one(db, key, settings, now)
+        # Housekeeping: counters whose window and lockout are long over count for nothing.
+        await db.execute(
+            delete(LoginAttempt).where(
+                LoginAttempt.last_failure_at < stale,
+                (LoginAttempt.locked_until.is_(None)) | (LoginAttempt.locked_until < now),
+            )
+        )
 
 
 async def clear(db: AsyncSession, key: str) -> None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from peerpear.auth.schemas import Name, OptionalName
 
@@ -29,6 +36,13 @@ class MePatch(BaseModel):
 
     first_name: Name | None = None
     last_name: OptionalName | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _email_is_fixed(cls, data: object) -> object:
+        if isinstance(data, dict) and "email" in data:
+            raise ValueError("email cannot be changed: it is how you sign in")
+        return data
 
 
 class ProfileIn(BaseModel):
