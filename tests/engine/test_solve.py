@@ -81,7 +81,7 @@ def test_explanations_name_shared_and_complementary_answers() -> None:
     assert text["a"].startswith("You and Sam:")
     assert "you both picked Cooking and Hiking" in text["a"]
     assert "you both rated 'How social are you?' 5/5" in text["a"]
-    assert "complement each other on 'year' (2028 and 2027)" in text["b"]
+    assert "complement each other on 'year' (2027 and 2028)" in text["b"]
     assert "Ana" in text["b"]
 
 

@@ -48,7 +48,8 @@ def _reason(q: Question, mine: object, theirs: object) -> tuple[float, str] | No
         if q.mode == "similar" and mine == theirs:
             return q.weight, f"you both chose {mine} for '{label}'"
         if q.mode == "different" and mine != theirs:
-            return q.weight, f"you complement each other on '{label}' ({mine} and {theirs})"
+            pair = " and ".join(sorted([str(mine), str(theirs)]))
+            return q.weight, f"you complement each other on '{label}' ({pair})"
     elif q.type == "multi_choice":
         a, b = mine, theirs
         assert isinstance(a, frozenset) and isinstance(b, frozenset)
@@ -65,9 +66,16 @@ def _reason(q: Question, mine: object, theirs: object) -> tuple[float, str] | No
         if q.mode == "similar" and closeness >= 0.75:
             if x == y:
                 return q.weight * closeness, f"you both rated '{label}' {x:g}/{top}"
-            return q.weight * closeness, f"you rated '{label}' alike ({x:g} and {y:g} of {top})"
+            low, high = sorted([x, y])
+            return (
+                q.weight * closeness,
+                f"you rated '{label}' alike ({low:g} and {high:g} of {top})",
+            )
         if q.mode == "different" and closeness <= 0.5:
-            return q.weight * (1 - closeness), f"you differ on '{label}' ({x:g} and {y:g} of {top})"
+            low, high = sorted([x, y])
+            return q.weight * (
+                1 - closeness
+            ), f"you differ on '{label}' ({low:g} and {high:g} of {top})"
     else:
         assert isinstance(mine, frozenset) and isinstance(theirs, frozenset)
         shared = sorted(mine & theirs)[:3]
@@ -110,6 +118,8 @@ def explain(problem: Problem, affinity: NDArray[np.float32], groups: list[list[i
     people = problem.participants
     answers = _prepared(problem)
     out = [""] * len(people)
+    # every phrase is symmetric (values in sorted order), so each pair is explained once
+    cache: dict[tuple[int, int], list[str]] = {}
     for members in groups:
         for me in members:
             mates = sorted(
@@ -117,7 +127,10 @@ def explain(problem: Problem, affinity: NDArray[np.float32], groups: list[list[i
             )
             sentences = []
             for mate in mates[:MATES]:
-                reasons = explain_pair(problem, answers[me], answers[mate])
+                key = (min(me, mate), max(me, mate))
+                if key not in cache:
+                    cache[key] = explain_pair(problem, answers[me], answers[mate])
+                reasons = cache[key]
                 name = people[mate].display_name
                 if reasons:
                     sentences.append(f"You and {name}: " + "; ".join(reasons) + ".")

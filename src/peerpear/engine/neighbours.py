@@ -20,13 +20,15 @@ def top_neighbours(
     k = max(1, min(k, n - 1))
     idx = np.empty((n, k), dtype=np.int64)
     val = np.empty((n, k), dtype=np.float32)
+    take = min(k + 1, n)  # one extra: oneself (affinity 0) may be among the largest
     for start in range(0, n, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, n)
-        block = affinity[start:stop].copy()
-        block[np.arange(stop - start), np.arange(start, stop)] = -np.inf  # never oneself
-        top = np.argpartition(-block, k - 1, axis=1)[:, :k] if k < n else np.argsort(-block)
-        values = np.take_along_axis(block, top, axis=1)
-        order = np.argsort(-values, axis=1, kind="stable")
-        idx[start:stop] = np.take_along_axis(top, order, axis=1)[:, :k]
-        val[start:stop] = np.take_along_axis(values, order, axis=1)[:, :k]
+        block = affinity[start:stop]
+        rows = np.arange(stop - start)
+        top = np.argpartition(block, n - take, axis=1)[:, n - take :]
+        values = np.take_along_axis(block, top, axis=1).astype(np.float32)
+        values[top == (rows + start)[:, None]] = -np.inf  # drop oneself
+        order = np.argsort(-values, axis=1, kind="stable")[:, :k]
+        idx[start:stop] = np.take_along_axis(top, order, axis=1)
+        val[start:stop] = np.take_along_axis(values, order, axis=1)
     return idx, val
