@@ -7,7 +7,7 @@ get 403; anonymous callers get 401.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
@@ -34,12 +34,25 @@ from peerpear.organizations.schemas import (
 
 router = APIRouter(tags=["organizations"])
 
+_ERRORS: dict[int, str] = {
+    401: "Not signed in.",
+    403: "A member whose role does not allow this.",
+    404: "Not found, or not visible to the caller (not a member).",
+    409: "Conflicts with the current state (see the error message).",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can answer (all use the error shape)."""
+    return {code: {"description": _ERRORS[code]} for code in codes}
+
+
 PageDep = Annotated[Pagination, Depends(pagination)]
 UserIdPath = Annotated[int, Path(description="The member's user id.")]
 RequestIdPath = Annotated[int, Path(description="Admin request id.")]
 
 
-@router.post("/organizations", status_code=status.HTTP_201_CREATED)
+@router.post("/organizations", status_code=status.HTTP_201_CREATED, responses=errors(401, 403, 409))
 async def create_organization(
     body: OrganizationCreate, user: CurrentUser, db: SessionDep, settings: SettingsDep
 ) -> OrganizationOut:
@@ -51,7 +64,7 @@ async def create_organization(
     return await service.create_organization(db, user, body, settings)
 
 
-@router.get("/organizations")
+@router.get("/organizations", responses=errors(401))
 async def list_my_organizations(
     user: CurrentUser, db: SessionDep, page: PageDep
 ) -> Page[OrganizationOut]:
@@ -59,7 +72,7 @@ async def list_my_organizations(
     return await service.list_mine(db, user, page)
 
 
-@router.get("/organizations/joinable")
+@router.get("/organizations/joinable", responses=errors(401))
 async def list_joinable_organizations(
     user: CurrentUser, db: SessionDep, page: PageDep
 ) -> Page[JoinableOrganization]:
@@ -67,13 +80,13 @@ async def list_joinable_organizations(
     return await service.list_joinable(db, user, page)
 
 
-@router.get("/organizations/{org_id}")
+@router.get("/organizations/{org_id}", responses=errors(401, 404))
 async def get_organization(access: OrgAdmin) -> OrganizationOut:
     """An organization the caller is a member of (404 for non-members)."""
     return service.to_out(access)
 
 
-@router.patch("/organizations/{org_id}")
+@router.patch("/organizations/{org_id}", responses=errors(401, 403, 404, 409))
 async def update_organization(
     body: OrganizationUpdate, access: OrgOwner, db: SessionDep
 ) -> OrganizationOut:
@@ -81,13 +94,13 @@ async def update_organization(
     return await service.update_organization(db, access, body)
 
 
-@router.get("/organizations/{org_id}/members")
+@router.get("/organizations/{org_id}/members", responses=errors(401, 404))
 async def list_members(access: OrgAdmin, db: SessionDep, page: PageDep) -> Page[MemberOut]:
     """Members with names, emails and roles, owners first (admins and owners)."""
     return await members.list_members(db, access.organization.id, page)
 
 
-@router.patch("/organizations/{org_id}/members/{user_id}")
+@router.patch("/organizations/{org_id}/members/{user_id}", responses=errors(401, 403, 404, 409))
 async def change_member_role(
     user_id: UserIdPath, body: MemberRoleUpdate, access: OrgOwner, db: SessionDep
 ) -> MemberOut:
@@ -95,14 +108,18 @@ async def change_member_role(
     return await members.change_role(db, access, user_id, body.role)
 
 
-@router.delete("/organizations/{org_id}/members/{user_id}", status_code=204)
+@router.delete(
+    "/organizations/{org_id}/members/{user_id}",
+    status_code=204,
+    responses=errors(401, 403, 404, 409),
+)
 async def remove_member(user_id: UserIdPath, access: OrgOwner, db: SessionDep) -> Response:
     """Remove a member (owners). Removing the last owner answers 409."""
     await members.remove_member(db, access, user_id)
     return Response(status_code=204)
 
 
-@router.post("/organizations/{org_id}/leave", status_code=204)
+@router.post("/organizations/{org_id}/leave", status_code=204, responses=errors(401, 404, 409))
 async def leave_organization(access: OrgAdmin, db: SessionDep) -> Response:
     """The caller leaves the organization. The last owner cannot leave (409)."""
     await members.leave(db, access)
@@ -113,6 +130,7 @@ async def leave_organization(access: OrgAdmin, db: SessionDep) -> Response:
     "/organizations/{org_id}/admin-requests",
     status_code=status.HTTP_201_CREATED,
     tags=["admin requests"],
+    responses=errors(401, 404, 409),
 )
 async def request_admin(
     org_id: OrgIdPath, user: CurrentUser, db: SessionDep, body: AdminRequestCreate | None = None
@@ -126,7 +144,11 @@ async def request_admin(
     return await admin_requests.create_request(db, user, org_id, message)
 
 
-@router.get("/organizations/{org_id}/admin-requests", tags=["admin requests"])
+@router.get(
+    "/organizations/{org_id}/admin-requests",
+    tags=["admin requests"],
+    responses=errors(401, 403, 404),
+)
 async def list_admin_requests(
     access: OrgOwner,
     db: SessionDep,
@@ -139,7 +161,7 @@ async def list_admin_requests(
     return await admin_requests.list_requests(db, access.organization.id, status, page)
 
 
-@router.post("/admin-requests/bulk", tags=["admin requests"])
+@router.post("/admin-requests/bulk", tags=["admin requests"], responses=errors(401, 409))
 async def bulk_request_admin(
     body: BulkAdminRequestCreate, user: CurrentUser, db: SessionDep
 ) -> BulkAdminRequestResult:
@@ -151,7 +173,11 @@ async def bulk_request_admin(
     return await admin_requests.bulk_create(db, user, body.organization_ids, body.message)
 
 
-@router.post("/admin-requests/{request_id}/approve", tags=["admin requests"])
+@router.post(
+    "/admin-requests/{request_id}/approve",
+    tags=["admin requests"],
+    responses=errors(401, 403, 404, 409),
+)
 async def approve_admin_request(
     request_id: RequestIdPath, user: CurrentUser, db: SessionDep
 ) -> AdminRequestOut:
@@ -162,7 +188,11 @@ async def approve_admin_request(
     return await admin_requests.decide(db, user, request_id, approve=True)
 
 
-@router.post("/admin-requests/{request_id}/deny", tags=["admin requests"])
+@router.post(
+    "/admin-requests/{request_id}/deny",
+    tags=["admin requests"],
+    responses=errors(401, 403, 404, 409),
+)
 async def deny_admin_request(
     request_id: RequestIdPath, user: CurrentUser, db: SessionDep
 ) -> AdminRequestOut:
