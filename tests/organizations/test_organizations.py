@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.models import AuditLogEntry, Membership, MembershipRole, Organization
@@ -163,3 +165,18 @@ async def test_update_owner_only(client: httpx.AsyncClient, session: AsyncSessio
         )
     )
     assert actions == ["organization.update"]
+
+
+async def test_concurrent_creates_of_one_name(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    headers = [await auth_headers(session, await create_user(session)) for _ in range(3)]
+    results = await asyncio.gather(
+        *(
+            client.post(f"{API}/organizations", json={"name": "Race Club"}, headers=h)
+            for h in headers
+        )
+    )
+    assert sorted(r.status_code for r in results) == [201, 409, 409], [r.text for r in results]
+    count = await session.scalar(select(func.count()).select_from(Organization))
+    assert count == 1

@@ -97,8 +97,10 @@ async def create_organization(
     try:
         await db.flush()
     except IntegrityError as exc:
+        # Another request took the name (or the slug derived from a similar name) meanwhile.
         raise Conflict(
-            "an organization with this name already exists", details={"name": data.name}
+            "an organization with this name was just created; choose another name or retry",
+            details={"name": data.name},
         ) from exc
     db.add(Membership(user_id=user.id, organization_id=org.id, role=MembershipRole.OWNER))
     audit.record(
