@@ -79,3 +79,14 @@ def test_cas_only_and_bad_email(db_file: Path) -> None:
     assert ok.exit_code == 0, ok.output
     assert rows(db_file, "SELECT email FROM users") == [("c@example.edu",)]
     assert rows(db_file, "SELECT id FROM identities") == []
+
+
+def test_unmigrated_database_is_a_clear_error(
+    db_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PEERPEAR_AUTO_MIGRATE", "false")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["users", "create", "--email", "u@example.edu", "--no-password"])
+    assert result.exit_code == 1
+    assert "peerpear db upgrade" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

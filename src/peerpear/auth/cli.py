@@ -57,6 +57,7 @@ def create(
 ) -> None:
     """Create a user in PEERPEAR_DATABASE_URL (migrating the embedded SQLite default first)."""
     from email_validator import EmailNotValidError, validate_email
+    from sqlalchemy.exc import DBAPIError
 
     from peerpear import migrate
     from peerpear.config import get_settings
@@ -98,6 +99,13 @@ def create(
         )
     except Conflict as exc:
         typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    except (DBAPIError, OSError) as exc:
+        typer.echo(
+            f"error: could not write to the database ({exc.__class__.__name__}: {exc}); "
+            "is it reachable and migrated (`peerpear db upgrade`)?",
+            err=True,
+        )
         raise typer.Exit(1) from exc
     role = "platform admin" if platform_admin else "user"
     typer.echo(f"created {role} {address.lower()} (id {user_id})")
