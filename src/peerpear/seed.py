@@ -196,8 +196,8 @@ def _print_sign_in(result: SeedResult, password: str) -> None:
             f"{result.organization_id}); nothing changed."
         )
     typer.echo(
-        "Sign in with POST /api/v1/auth/login "
-        '({"email": ..., "password": ...}) or the Authorize button at /docs:'
+        'Sign in with POST /api/v1/auth/login {"email": ..., "password": ...}; the response\'s '
+        "access_token goes in /docs under Authorize (or in an Authorization: Bearer header)."
     )
     typer.echo(f"  owner     {result.owner_email}")
     typer.echo(f"  admin     {result.admin_email}")
