@@ -1,8 +1,9 @@
-"""Every (method, path, route) the app registers, flattened across included routers.
+"""Every route the app registers, flattened across included routers.
 
 Newer FastAPI releases keep included routers nested (``app.routes`` holds the routers, not their
 routes) and expose ``fastapi.routing.iter_route_contexts`` to walk them; older releases flatten
-into ``app.routes``. Tests that must cover every route use this one helper.
+into ``app.routes``. Tests that must cover every route (the authorization matrix, the bad-input
+walk) use this one helper.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from typing import Any
 import fastapi.routing
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+
+# FastAPI's own documentation routes, deliberately outside the per-route tests.
+DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 
 def _flat(app: FastAPI) -> Iterable[tuple[str, set[str], Any]]:
@@ -25,12 +29,22 @@ def _flat(app: FastAPI) -> Iterable[tuple[str, set[str], Any]]:
         yield ctx.path or "", set(ctx.methods or ()), ctx.original_route
 
 
-def registered_routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
-    """API routes (docs and OpenAPI pages excluded), one entry per method, sorted."""
-    found = [
-        (method, path, route)
-        for path, methods, route in _flat(app)
-        if isinstance(route, APIRoute)
-        for method in methods - {"HEAD", "OPTIONS"}
-    ]
+def all_routes(app: FastAPI) -> list[tuple[str, str, Any]]:
+    """(method, path template, route) for every route but the docs, HEAD folded into GET.
+
+    A route without methods (a mount, a websocket) appears with method "?" so that a test
+    covering every route has to decide about it explicitly.
+    """
+    found: list[tuple[str, str, Any]] = []
+    for path, methods, route in _flat(app):
+        if path in DOC_ROUTES:
+            continue
+        if not methods:
+            found.append(("?", path, route))
+        found.extend((m, path, route) for m in methods if m != "HEAD" or "GET" not in methods)
     return sorted(found, key=lambda item: (item[1], item[0]))
+
+
+def registered_routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
+    """The API routes among :func:`all_routes` (probes included)."""
+    return [(m, p, r) for m, p, r in all_routes(app) if isinstance(r, APIRoute) and m != "OPTIONS"]

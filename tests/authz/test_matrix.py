@@ -19,9 +19,7 @@ from tests.authz.matrix import MATRIX, PATH_PARAMS, Case
 from tests.authz.world import PERSONAS, build_world
 from tests.conftest import make_settings
 from tests.factories import auth_headers
-
-# FastAPI's own documentation routes, deliberately outside the matrix.
-DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+from tests.routes import all_routes
 
 # CAS must be configured for /auth/cas/login to redirect; nothing contacts this address.
 CAS_SETTINGS = {"cas_server_url": "http://127.0.0.1:9/cas"}
@@ -32,31 +30,9 @@ def settings_overrides() -> dict[str, Any]:
     return dict(CAS_SETTINGS)
 
 
-def _route_contexts(app: FastAPI) -> list[Any]:
-    # FastAPI >= 0.16x mounts included routers lazily; iter_route_contexts flattens them.
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # older FastAPI: app.routes is already flat
-        return list(app.routes)
-    return list(iter_route_contexts(app.routes))
-
-
 def registered_routes(app: FastAPI) -> set[tuple[str, str]]:
-    """(method, path template) for every route, HEAD folded into GET, docs routes skipped."""
-    found: set[tuple[str, str]] = set()
-    for route in _route_contexts(app):
-        path = str(getattr(route, "path", ""))
-        methods: set[str] = set(getattr(route, "methods", None) or ())
-        if path in DOC_ROUTES:
-            continue
-        if not methods:  # a mount or websocket: it needs an explicit decision, so fail loudly
-            found.add(("?", path))
-            continue
-        for method in methods:
-            if method == "HEAD" and "GET" in methods:
-                continue
-            found.add((method, path))
-    return found
+    """(method, path template) for every route but the docs (see tests/routes.py)."""
+    return {(method, path) for method, path, _ in all_routes(app)}
 
 
 def test_every_route_has_an_entry() -> None:
