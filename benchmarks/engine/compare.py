@@ -119,6 +119,23 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def engine_version() -> str:
+    """ENGINE_VERSION and the commit, so results from different code are never mixed up."""
+    from peerpear.engine import ENGINE_VERSION
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=root
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "src"], capture_output=True, text=True, cwd=root
+    )
+    commit = done.stdout.strip() or "unknown"
+    return f"{ENGINE_VERSION} at {commit}" + (
+        " (uncommitted changes in src)" if dirty.stdout else ""
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--case", action="append", default=[], help="run only these target cases")
@@ -187,9 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     results = []
+    version = engine_version()
     for case in cases:
         console.print(f"[bold]{case.name}[/]: {case.target}")
-        results.append(run_case(case, options, console))
+        results.append({**run_case(case, options, console), "engine": version})
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2))  # keep partial results
     render_tables(console, results)

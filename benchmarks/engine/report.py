@@ -131,7 +131,8 @@ def render_markdown(results: list[dict[str, Any]]) -> str:
     parts = []
     for result in results:
         case = result["case"]
-        parts.append(f"### {case['name']}\n\n{case['target']}\n")
+        engine = f" (engine {result['engine']})" if "engine" in result else ""
+        parts.append(f"### {case['name']}\n\n{case['target']}{engine}\n")
         parts.append("| " + " | ".join(COLUMNS) + " |")
         parts.append("|" + "---|" * len(COLUMNS))
         parts.extend("| " + " | ".join(row) + " |" for row in rows(result))
