@@ -92,7 +92,11 @@ class PairingSettings(BaseModel):
     ``group_size`` set, sizes differ by at most one and none is below ``min_size`` (default 2);
     explicit ``min_size``/``max_size`` allow any size in that range. ``must_pair`` lists people
     who must share a group (lists of two or more ids); ``never_pair`` and ``history`` list groups
-    of ids in which every pair is forbidden / penalized by ``history_penalty``.
+    of ids in which every pair is forbidden / penalized by ``history_penalty`` (history may name
+    people who are not in this event; they are ignored). ``time_limit_s`` is the run's budget,
+    counted from the start of ``solve``: the search stops at it (default min(10, 2 + n / 1000)
+    seconds); the affinity and the report are not interrupted. Small inputs stop at a local
+    optimum long before, so their results never depend on timing.
     """
 
     model_config = ConfigDict(extra="forbid")
