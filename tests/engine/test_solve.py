@@ -144,3 +144,19 @@ def test_two_sided_modes_use_the_exact_solver() -> None:
     r = solve(random_problem(30, 1, roles=["big", "little", "little"], mode="big_little"))
     assert r.metrics.solver == "local_search"
     assert sorted(len(g.members) for g in r.groups) == [3] * 10
+
+
+@pytest.mark.parametrize("mode", ["groups", "big_little"])
+def test_many_groups_search_only_neighbour_groups_and_stay_valid(mode: str) -> None:
+    # more groups than CANDIDATE_GROUPS + 1: the search looks at the groups of best matches
+    roles = ["big", "little", "little"] if mode == "big_little" else None
+    problem = random_problem(
+        90, 12, roles=roles, attributes=True, mode=mode, group_size=3,
+        must_pair=[["p3", "p4"]], never_pair=[["p0", "p1"]], history=[["p5", "p6", "p7"]],
+        no_isolation=[{"attribute": "gender", "value": "x"}],
+    )  # fmt: skip
+    result = solve(problem)
+    assert len(result.groups) == 30 and result.validation.ok
+    a = compute_affinity(problem)
+    start = satisfactions(a, [[3 * k, 3 * k + 1, 3 * k + 2] for k in range(30)])
+    assert result.metrics.mean_satisfaction > start.mean()  # better than an arbitrary split
