@@ -88,7 +88,10 @@ def solve(
     else:
         solution = _search(plan, affinity, top_idx, s.objective, rng, deadline, run)
     run.step(0.9)
-    return _result(problem, plan, affinity, top_val, solution, started)
+    result = _result(problem, plan, affinity, top_val, solution, started)
+    if progress is not None:
+        progress(1.0)
+    return result
 
 
 def _search(
