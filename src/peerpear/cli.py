@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from peerpear.auth.cli import users_app
+from peerpear.cli_support import migrate_if_embedded, settings_or_exit
 from peerpear.config import get_settings
 from peerpear.pair_cli import pair_command
 
@@ -25,15 +26,7 @@ def serve(
     """Run the API server (applies pending migrations first on the embedded SQLite default)."""
     import uvicorn
 
-    from peerpear import migrate
-
-    try:
-        settings = get_settings()
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        typer.echo(f"error: invalid configuration: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    if settings.should_auto_migrate:
-        migrate.upgrade(settings.database_url)
+    migrate_if_embedded(settings_or_exit())
     uvicorn.run(
         "peerpear.main:create_app",
         factory=True,

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerpear import audit
 from peerpear.auth.passwords import hash_password
 from peerpear.auth.service import create_user
-from peerpear.config import Settings, get_settings
+from peerpear.cli_support import check_password_length, migrate_if_embedded, settings_or_exit
+from peerpear.config import Settings
 from peerpear.db import create_engine, create_sessionmaker
 from peerpear.models import (
     Identity,
@@ -211,24 +212,12 @@ def _print_sign_in(result: SeedResult, password: str) -> None:
 
 def seed_command(demo: bool, password: str) -> None:
     """Body of `peerpear seed`: migrate the embedded default, seed, print how to sign in."""
-    from peerpear import migrate
-
     if not demo:
         typer.echo("error: nothing to seed; pass --demo", err=True)
         raise typer.Exit(2)
-    try:
-        settings = get_settings()
-    except ValueError as exc:
-        typer.echo(f"error: invalid configuration: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    if len(password) < settings.min_password_length:
-        typer.echo(
-            f"error: --password must be at least {settings.min_password_length} characters",
-            err=True,
-        )
-        raise typer.Exit(2)
-    if settings.should_auto_migrate:
-        migrate.upgrade(settings.database_url)
+    settings = settings_or_exit()
+    check_password_length(settings, password, "--password")
+    migrate_if_embedded(settings)
     try:
         result = asyncio.run(_seed_database(settings, password))
     except SeedRefused as exc:

@@ -59,15 +59,10 @@ def create(
     from email_validator import EmailNotValidError, validate_email
     from sqlalchemy.exc import DBAPIError
 
-    from peerpear import migrate
-    from peerpear.config import get_settings
+    from peerpear.cli_support import check_password_length, migrate_if_embedded, settings_or_exit
     from peerpear.errors import Conflict
 
-    try:
-        settings = get_settings()
-    except ValueError as exc:
-        typer.echo(f"error: invalid configuration: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    settings = settings_or_exit()
     try:
         address = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -78,14 +73,9 @@ def create(
         raise typer.Exit(2)
     if not no_password and password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if password is not None and len(password) < settings.min_password_length:
-        typer.echo(
-            f"error: password must be at least {settings.min_password_length} characters",
-            err=True,
-        )
-        raise typer.Exit(2)
-    if settings.should_auto_migrate:
-        migrate.upgrade(settings.database_url)
+    if password is not None:
+        check_password_length(settings, password)
+    migrate_if_embedded(settings)
     try:
         user_id = asyncio.run(
             _create_user(
