@@ -213,3 +213,15 @@ def test_progress_bar_appears_only_on_long_runs(
         for step in range(5):
             progress.update(step / 4)
     assert ("pairing" in screen.getvalue()) is drawn
+
+
+def test_csv_answers_of_the_wrong_type_and_bad_overrides(tmp_path: Path) -> None:
+    responses = tmp_path / "responses.csv"
+    responses.write_text("id,Energy,Hobbies\na,3,Hiking\nb,high,Gaming\nc,2,Hiking\n")
+    assert_fails_with(
+        run(responses, "--type", "Energy=scale"), "row 3, column 'Energy': 'high' is not a number"
+    )
+    assert_fails_with(run(responses, "--weight", "Hobbies=-1"), "weight")
+    assert_fails_with(run(responses, "--type", "Colour=text"), "'Colour' is not a column")
+    # Without the override the column is read as text and the run succeeds.
+    assert run(responses).exit_code == 0

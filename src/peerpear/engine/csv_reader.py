@@ -198,6 +198,9 @@ def _question_spec(
         else:  # the admin chose a choice type the data did not suggest: take the options as seen
             spec["options"] = _observed_options(values, kind)
     elif kind == "scale":
+        if guess.type != "scale":  # the admin says scale: take the range of the numbers given,
+            numbers = [n for n in map(_number, values) if n is not None]  # flag the rest per cell
+            guess = _infer_scale(numbers) if numbers else guess
         low = override.min if override.min is not None else guess.min
         high = override.max if override.max is not None else guess.max
         if low is None or high is None:
