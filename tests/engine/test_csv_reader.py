@@ -66,7 +66,9 @@ def test_google_form_export_is_read_with_inferred_types(form_csv: Path) -> None:
     assert hobbies.type == "multi_choice"
     assert hobbies.options == ["Cooking", "Gaming", "Hiking"]
     assert hobbies.prompt == "What are your hobbies?"
-    assert by_id["class_year"].type == "scale"  # numbers compare by distance
+    year = by_id["class_year"]
+    # Numbers compare by distance; only rating-like ones (0..10) are stretched down to 1.
+    assert (year.type, year.min, year.max) == ("scale", 2027, 2028)
     outgoing = by_id["how_outgoing_are_you"]
     # The data only used 2..5, but rating scales start at 1.
     assert (outgoing.type, outgoing.min, outgoing.max) == ("scale", 1, 5)

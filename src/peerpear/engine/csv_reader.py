@@ -25,10 +25,10 @@ AUTO_IGNORED = ("timestamp",)
 # Headers taken as the id column when none is named (row numbers are used otherwise).
 AUTO_ID_HEADERS = ("id", "participant_id", "email", "email_address", "username", "rownames")
 # Inference thresholds: a choice question rarely offers more options, or longer labels; integers
-# spanning at most MAX_SMALL_SCALE_SPAN points are a rating scale (1..5, 1..7, 0..10).
+# from 0 to MAX_RATING are a rating scale (1..5, 1..7, 0..10).
 MAX_CHOICE_OPTIONS = 15
 MAX_OPTION_LENGTH = 60
-MAX_SMALL_SCALE_SPAN = 10
+MAX_RATING = 10
 ROLES = ("big", "little", "either", "mentor", "mentee")
 
 
@@ -161,13 +161,13 @@ def _uses_semicolons(values: list[str]) -> bool:
 
 def _infer_scale(numbers: list[float]) -> Inference:
     low, high = min(numbers), max(numbers)
-    if all(n.is_integer() for n in numbers) and high - low <= MAX_SMALL_SCALE_SPAN:
+    if all(n.is_integer() for n in numbers) and low >= 0 and high <= MAX_RATING:
         # Rating scales start at 1 (or 0): a sample that never used the bottom point must not
         # shrink the range, or two neighbours would look further apart than they are.
-        start = min(low, 1.0) if low >= 0 else low
+        start = min(low, 1.0)
         reason = f"small integers {_fmt(low)}..{_fmt(high)}"
         return Inference("scale", reason, None, start, max(high, start + 1))
-    # Other numbers (ages, hours) still compare best by distance, so they are scales too.
+    # Other numbers (years, ages, hours) still compare best by distance, over the data's range.
     return Inference("scale", f"numbers {_fmt(low)}..{_fmt(high)}", None, low, max(high, low + 1))
 
 
