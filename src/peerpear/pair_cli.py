@@ -97,16 +97,16 @@ def pair_command(
             ignore_columns=ignore_column,
             questions=overrides_from_flags(question_type, weight, question_mode),
         )
-        problem = _load_problem(problem_file, overrides, csv_flags, config, console)
         if output is not None and output.suffix.lower() not in (".json", ".csv"):
             raise InputError(f"--output must end in .json or .csv, got {output.name!r}")
+        problem = _load_problem(problem_file, overrides, csv_flags, config, console)
         with LazyProgress(errors) as progress:
             result = solve(problem, progress=progress.update)
-    except (InputError, CsvReadError, CsvConfigError, EngineError) as exc:
-        _fail(errors, str(exc))
-    except (Cancelled, KeyboardInterrupt):
+    except (Cancelled, KeyboardInterrupt):  # before EngineError, of which Cancelled is one
         errors.print("[yellow]cancelled[/]")
         raise typer.Exit(INTERRUPTED_EXIT) from None
+    except (InputError, CsvReadError, CsvConfigError, EngineError) as exc:
+        _fail(errors, str(exc))
 
     print_result(console, problem, result, show)
     if output is not None:

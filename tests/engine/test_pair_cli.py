@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 
 from peerpear import pair_cli
 from peerpear.cli import app as peerpear_app
+from peerpear.engine import Cancelled
 from peerpear.pair_cli import BAD_INPUT_EXIT, pair_command
 
 HOBBIES = ["Hiking", "Gaming", "Cooking", "Reading"]
@@ -225,3 +226,16 @@ def test_csv_answers_of_the_wrong_type_and_bad_overrides(tmp_path: Path) -> None
     assert_fails_with(run(responses, "--type", "Colour=text"), "'Colour' is not a column")
     # Without the override the column is read as text and the run succeeds.
     assert run(responses).exit_code == 0
+
+
+def test_interrupted_run_exits_130_without_an_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise Cancelled("stopped")
+
+    monkeypatch.setattr(pair_cli, "solve", interrupted)
+    result = run(write_json(tmp_path / "p.json", problem_data(4)))
+    assert result.exit_code == pair_cli.INTERRUPTED_EXIT
+    assert "cancelled" in result.stderr
+    assert "error:" not in result.stderr
