@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
-from peerpear.engine import Cancelled, EngineError, Problem, Result, parse_problem, solve
+from peerpear.engine import Cancelled, EngineError, Problem, Result, parse_problem
 from peerpear.engine.csv_config import (
     CsvConfigError,
     CsvOptions,
@@ -70,6 +70,8 @@ def pair_command(
     show: int = typer.Option(50, help="Groups to print in the table (0 = all)."),
 ) -> None:
     """Pair the participants of PROBLEM.json or RESPONSES.csv and print the groups."""
+    from peerpear.engine import solve  # loads the solvers only when a command needs them
+
     console = Console()
     errors = Console(stderr=True)
     overrides: dict[str, Any] = {

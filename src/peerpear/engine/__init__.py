@@ -1,10 +1,14 @@
 """PeerPear's pure pairing engine: problem in, result out (DESIGN §3).
 
 No web or database imports here; the API, the worker and the CLI all call ``solve``.
+
+The solvers pull in scipy, networkx and scikit-learn (seconds of import time), so those names
+load on first use: every `peerpear` command and the API server start without paying for them.
 """
 
-from peerpear.engine.affinity import compute_affinity
-from peerpear.engine.embedding import Embedder, TfidfEmbedder
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from peerpear.engine.errors import Cancelled, EngineError
 from peerpear.engine.problem import (
     NoIsolationRule,
@@ -21,9 +25,31 @@ from peerpear.engine.result import (
     Result,
     Validation,
 )
-from peerpear.engine.solve import solve
-from peerpear.engine.validator import validate
 from peerpear.engine.version import ENGINE_VERSION
+
+if TYPE_CHECKING:
+    from peerpear.engine.affinity import compute_affinity
+    from peerpear.engine.embedding import Embedder, TfidfEmbedder
+    from peerpear.engine.solve import solve
+    from peerpear.engine.validator import validate
+
+_LAZY = {
+    "compute_affinity": "peerpear.engine.affinity",
+    "Embedder": "peerpear.engine.embedding",
+    "TfidfEmbedder": "peerpear.engine.embedding",
+    "solve": "peerpear.engine.solve",
+    "validate": "peerpear.engine.validator",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'peerpear.engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ENGINE_VERSION",
