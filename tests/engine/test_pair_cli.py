@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner, Result
 
+import peerpear.engine
 from peerpear import pair_cli
 from peerpear.cli import app as peerpear_app
 from peerpear.engine import Cancelled
@@ -234,7 +235,7 @@ def test_interrupted_run_exits_130_without_an_error_line(
     def interrupted(*args: Any, **kwargs: Any) -> Any:
         raise Cancelled("stopped")
 
-    monkeypatch.setattr(pair_cli, "solve", interrupted)
+    monkeypatch.setattr(peerpear.engine, "solve", interrupted)
     result = run(write_json(tmp_path / "p.json", problem_data(4)))
     assert result.exit_code == pair_cli.INTERRUPTED_EXIT
     assert "cancelled" in result.stderr
