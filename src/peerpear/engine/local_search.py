@@ -229,23 +229,53 @@ class GroupSearch:
         self._refresh(a)
         self._refresh(b)
 
+    def move_units(self, units: I64, targets: I64) -> NDArray[np.bool_]:
+        """Moves each unit to its target group (sizes are the caller's concern); changed groups."""
+        changed = np.zeros(self.plan.n_groups, dtype=bool)
+        for unit, b in zip(units.tolist(), targets.tolist(), strict=True):
+            a = int(self.unit_group[unit])
+            if a == b:
+                continue
+            self._add(unit, a, -1)
+            self._add(unit, b, +1)
+            self.group_units[a].remove(unit)
+            self.group_units[b].append(unit)
+            self.unit_group[unit] = b
+            changed[a] = changed[b] = True
+        for group in np.flatnonzero(changed):
+            self._refresh(int(group))
+        return changed
+
+    def total(self, groups: I64) -> float:
+        """The objective restricted to ``groups``: their utility minus their pairs' rule costs."""
+        value = float(self.group_util[groups].sum())
+        if self.cost_pull is not None:
+            inside = self.cost_pull[groups[:, None], self.members[groups]] * self.mmask[groups]
+            value -= float(inside.sum()) / 2
+        if self.plan.iso_tags:
+            value -= ISOLATION_COST * float((self.iso_count[groups] == 1).sum())
+        return value
+
     def run(
         self,
         deadline: float,
         on_round: Callable[[int], None] | None = None,
         stop: Callable[[], bool] | None = None,
+        start: I64 | None = None,
     ) -> int:
         """Improves until a local optimum, the round cap or the deadline; returns rounds done.
 
         Each round scores the best exchange of every unit in one vectorized pass, then applies
         the best ones whose two groups no earlier exchange of the round touched, so every applied
         gain is exact. After a round only units of changed groups are rescored; a full pass that
-        finds nothing ends the search at a local optimum.
+        finds nothing ends the search at a local optimum. With ``start``, only those units are
+        scored first, and the search ends when rescoring finds nothing (no closing full pass).
         """
         nu = len(self.plan.units)
         if self.plan.n_groups < 2:
             return 0  # one group: nothing to exchange
-        todo, full = np.arange(nu), True
+        todo, full = (np.arange(nu), True) if start is None else (start, False)
+        local = start is not None
         for done in range(1, MAX_ROUNDS + 1):
             gains, others, targets = self._score(todo, deadline, stop)
             touched = np.zeros(self.plan.n_groups, dtype=bool)
@@ -264,7 +294,7 @@ class GroupSearch:
                 return done
             if touched.any():
                 todo, full = np.flatnonzero(touched[self.unit_group[:nu]]), False
-            elif full:
+            elif full or local:
                 return done
             else:
                 todo, full = np.arange(nu), True

@@ -31,6 +31,7 @@ from peerpear.engine.neighbours import top_neighbours
 from peerpear.engine.objective import utility
 from peerpear.engine.plan import Plan, build_plan
 from peerpear.engine.problem import Problem
+from peerpear.engine.reassign import improve
 from peerpear.engine.result import GroupResult, Metrics, ParticipantResult, Result
 from peerpear.engine.solution import Solution
 from peerpear.engine.validator import validate
@@ -114,7 +115,7 @@ def _search(
     def stop() -> bool:
         return run.should_stop is not None and run.should_stop()
 
-    search.run(deadline, lambda rounds: run.step(0.3 + 0.6 * (1 - 0.8**rounds)), stop)
+    improve(search, deadline, lambda rounds: run.step(0.3 + 0.6 * (1 - 0.8**rounds)), stop)
     return Solution(search.groups(), "local_search")
 
 

@@ -1,0 +1,186 @@
+"""Exact re-assignment of one role's members between groups, for role modes (big_little, mentor).
+
+Moves and swaps change two groups at a time. When every group holds one or two people of a side
+(one big + one or two littles), a better grouping often needs a cycle of many exchanges, each of
+which alone loses. This step finds such cycles exactly: it takes one member of a side out of
+groups at once and puts them back by a maximum-weight bipartite matching of removed people to
+groups, scored with the true change of the objective (rule costs included). Two variants:
+
+- ``all``: one member of the side from every group; each group takes exactly one back (square).
+- ``surplus``: one member from every group that can spare one; each group with room takes at most
+  one (this also moves the extra members between groups: which groups are the larger ones).
+
+Which member a group gives up rotates between passes. The candidate groups of a removed person are
+the groups of their best matches plus their own, so the current grouping is always one of the
+matchings: a step never lowers the objective (it is also checked after applying).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+from peerpear.engine.local_search import MIN_GAIN, GroupSearch
+from peerpear.engine.objective import utility
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+MAX_PASSES = 60
+IDLE_PASSES = 6
+
+
+def applies(search: GroupSearch) -> bool:
+    """Single people (no must-pair units), role sides, no isolation rules and two groups or more."""
+    plan = search.plan
+    return (
+        len(plan.sides) > 0
+        and len(plan.units) == plan.n
+        and not plan.iso_tags
+        and plan.n_groups >= 2
+    )
+
+
+def _values(
+    search: GroupSearch, rows: I64, cols: I64, removed_of: I64, res_mask: NDArray[np.bool_]
+) -> F64:
+    """Objective change of adding person ``rows[k]`` to the rest of group ``cols[k]``."""
+    a, pull, members = search.a, search.pull, search.members
+    res_size = res_mask.sum(axis=1)
+    rg = removed_of[cols]
+    has = rg >= 0
+    rg_safe = np.where(has, rg, 0)
+    mem = members[cols]  # (E, W)
+    mask = res_mask[cols]
+    sum_p = pull[cols, rows] - np.where(has, a[rows, rg_safe], 0.0)
+    base_m = pull[cols[:, None], mem] - np.where(has[:, None], a[mem, rg_safe[:, None]], 0.0)
+    sum_m = base_m + a[mem, rows[:, None]]
+    s = np.maximum(res_size[cols], 1)[:, None]
+    objective = search.objective
+    new = utility(sum_p / s[:, 0], objective)
+    new += (utility(sum_m / s, objective) * mask).sum(axis=1)
+    old = (utility(base_m / np.maximum(s - 1, 1), objective) * mask).sum(axis=1)
+    old[res_size[cols] < 2] = 0.0
+    value: F64 = new - old
+    if search.cost_pull is not None:
+        cost = search.cost_pull[cols, rows]
+        if has.any():
+            cost[has] -= np.asarray(search.plan.cost[rows[has], rg[has]]).ravel()
+        value -= cost
+    return value
+
+
+def exact_step(
+    search: GroupSearch, side: int, designated: NDArray[np.bool_], rotation: int
+) -> NDArray[np.bool_]:
+    """One re-assignment of ``side``; returns the groups it changed (none when nothing gains).
+
+    Every ``designated`` group that holds a member of the side gives one up; every group then
+    takes back at most one, within its size and role range, and a group that would otherwise
+    break its range takes exactly one.
+    """
+    plan = search.plan
+    g_count = plan.n_groups
+    members, mmask = search.members, search.mmask
+    of_side = mmask & (plan.side_of[members] == side)
+    count = of_side.sum(axis=1)
+    size = mmask.sum(axis=1)
+    no_change = np.zeros(g_count, dtype=bool)
+    gives = designated & (count > 0)
+    src = np.flatnonzero(gives)
+    if len(src) == 0:
+        return no_change
+    rank = np.cumsum(of_side, axis=1) - 1
+    pick = rotation % count[src]
+    col = np.argmax(of_side[src] & (rank[src] == pick[:, None]), axis=1)
+    removed = members[src, col]
+    removed_of = np.full(g_count, -1, dtype=np.int64)
+    removed_of[src] = removed
+    res_mask = mmask.copy()
+    res_mask[src, col] = False
+    res_size, res_count = size - gives, count - gives
+    room = (res_size < plan.size_hi) & (res_count < plan.side_hi[side])
+    must = (res_size < plan.size_lo) | (res_count < plan.side_lo[side])
+    group_of_person = search.unit_group[plan.unit_of]
+    near = group_of_person[search.neighbours[removed]]
+    cand = np.concatenate([src[:, None], near], axis=1)
+    rows = np.repeat(np.arange(len(src)), cand.shape[1])
+    keys = np.unique(rows * g_count + cand.ravel())
+    rows, cols = keys // g_count, keys % g_count
+    keep = room[cols] | (cols == src[rows])
+    keys, rows, cols = keys[keep], rows[keep], cols[keep]
+    value = _values(search, removed[rows], cols, removed_of, res_mask)
+    spread = float(value.max() - value.min()) + 1.0
+    # positive weights (a zero would drop the edge); a bonus makes groups that must take one do
+    weights = value - value.min() + 1.0 + np.where(must[cols], 100.0 * spread, 0.0)
+    graph = sp.csr_matrix((weights, (rows, cols)), shape=(len(src), g_count))
+    try:
+        r, c = min_weight_full_bipartite_matching(graph, maximize=True)
+    except ValueError:
+        return no_change
+    chosen = np.empty(len(src), dtype=np.int64)
+    chosen[r] = c
+    if not np.isin(np.flatnonzero(must), chosen).all():
+        return no_change  # a group left out of range: never applied
+    current = np.searchsorted(keys, np.arange(len(src)) * g_count + src)
+    after = np.searchsorted(keys, np.arange(len(src)) * g_count + chosen)
+    if value[after].sum() - value[current].sum() <= MIN_GAIN:
+        return no_change
+    moving = chosen != src
+    groups = np.unique(np.concatenate([src[moving], chosen[moving]]))
+    before = search.total(groups)
+    changed = search.move_units(plan.unit_of[removed[moving]], chosen[moving])
+    if search.total(groups) < before - MIN_GAIN:  # float noise only; never keep a loss
+        search.move_units(plan.unit_of[removed[moving]], src[moving])
+        return no_change
+    return changed
+
+
+def improve(
+    search: GroupSearch,
+    deadline: float,
+    on_round: Callable[[int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> None:
+    """Local search to a local optimum, then exact steps, each followed by local search."""
+    done = 0
+
+    def rounds(count: int) -> None:
+        if on_round is not None:
+            on_round(done + count)
+
+    done += search.run(deadline, rounds, stop)
+    if not applies(search):
+        return
+    plan = search.plan
+    g_count, sides = plan.n_groups, len(plan.sides)
+    everyone = np.ones(g_count, dtype=bool)
+    rng = np.random.default_rng(len(plan.units))  # a fixed sequence of subsets: reproducible
+    idle, step, moved = 0, 0, False
+    patience = sides * (int(plan.side_hi.max()) + IDLE_PASSES)
+    while idle < patience and step < MAX_PASSES * sides:
+        if time.monotonic() > deadline:
+            return
+        side, rotation = step % sides, step // sides
+        # first every group for each rotation of who gives, then random halves: those let a
+        # member leave one group and another join a third (chains that change group sizes)
+        full = rotation < int(plan.side_hi[side])
+        if not full and plan.side_lo[side] == plan.side_hi[side]:
+            step += 1  # a fixed count per group: a random half adds nothing to "every group"
+            idle += 1
+            continue
+        designated = everyone if full else rng.random(g_count) < 0.5
+        changed = exact_step(search, side, designated, rotation)
+        step += 1
+        if not changed.any():
+            idle += 1
+            continue
+        idle, moved = 0, True
+        units = np.flatnonzero(changed[search.unit_group[: len(plan.units)]])
+        done += search.run(deadline, rounds, stop, start=units)
+    if moved and time.monotonic() < deadline:
+        search.run(deadline, rounds, stop)  # a full pass: the last word is a local optimum
