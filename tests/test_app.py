@@ -100,5 +100,7 @@ def test_production_refuses_default_secret() -> None:
         Settings(environment="production")
     with pytest.raises(ValueError, match="PEERPEAR_SECRET_KEY"):
         Settings(environment="production", secret_key="")
+    with pytest.raises(ValueError, match="PEERPEAR_SECRET_KEY"):
+        Settings(environment="test")
     assert Settings(environment="production", secret_key="s" * 40).secret_key == "s" * 40
     assert Settings(environment="development").environment == "development"

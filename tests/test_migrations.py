@@ -42,7 +42,7 @@ async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> 
 
 async def _inspect(url: str, fn: Any) -> Any:
     """Run ``fn(sync_connection)`` against the database at ``url``."""
-    engine = create_engine(Settings(environment="test"), url)
+    engine = create_engine(Settings(environment="test", secret_key="test-secret-key"), url)
     try:
         async with engine.connect() as conn:
             return await conn.run_sync(fn)

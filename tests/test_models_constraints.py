@@ -45,7 +45,7 @@ async def migrated_engine(
 ) -> AsyncIterator[AsyncEngine]:
     async def engine_for(url: str) -> AsyncEngine:
         await migrate.upgrade_async(url)
-        return create_engine(Settings(environment="test"), url)
+        return create_engine(Settings(environment="test", secret_key="test-secret-key"), url)
 
     if request.param == "sqlite":
         engine = await engine_for(sqlite_url(tmp_path_factory.mktemp("constraints")))

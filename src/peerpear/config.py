@@ -46,7 +46,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secret_required_outside_development(self) -> Settings:
-        if self.environment == "production" and self.secret_key in ("", DEFAULT_SECRET_KEY):
+        if self.environment != "development" and self.secret_key in ("", DEFAULT_SECRET_KEY):
             raise ValueError(
                 "PEERPEAR_SECRET_KEY must be set to a private random value outside development"
             )
