@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from peerpear.engine import Problem, TfidfEmbedder, compute_affinity
+from peerpear.engine import affinity as affinity_module
 from tests.engine.conftest import random_problem
 
 
@@ -121,3 +122,40 @@ def test_fine_scale_uses_the_elementwise_path() -> None:
     want = np.abs(values[:, None] - values[None, :]) / 100
     np.fill_diagonal(want, 0)
     np.testing.assert_allclose(compute_affinity(problem), want, atol=1e-5)
+
+
+@pytest.mark.parametrize("codes", [1 << 16, 8])
+def test_jaccard_lookup_codes_equal_the_pattern_tables(
+    codes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many answer patterns take the code-and-lookup path; it must agree with the exact tables
+    (varying pick counts and a "different" copy of the question; 8 codes split the packing)."""
+    base = random_problem(120, 3)
+    data = base.model_dump(mode="json")
+    extra = {**data["questions"][0], "id": "hobbies2", "mode": "different"}
+    data["questions"].append(extra)
+    for person in data["participants"]:
+        if "hobbies" in person["answers"]:
+            person["answers"]["hobbies2"] = list(reversed(person["answers"]["hobbies"]))
+    problem = Problem.model_validate(data)
+    expected = compute_affinity(problem)
+    monkeypatch.setattr(affinity_module, "MAX_PATTERNS", 0)
+    monkeypatch.setattr(affinity_module, "MAX_CODES", codes)
+    np.testing.assert_allclose(compute_affinity(problem), expected, atol=1e-6)
+
+
+def test_sparse_and_dense_text_products_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = random_problem(150, 4)
+    monkeypatch.setattr(affinity_module, "SMALL_TEXT_DIM", 0)
+    monkeypatch.setattr(affinity_module, "SPARSE_TEXT_SHARE", 1e9)  # sparse product
+    sparse = compute_affinity(problem)
+    monkeypatch.setattr(affinity_module, "SPARSE_TEXT_SHARE", 0.0)  # dense product
+    np.testing.assert_allclose(compute_affinity(problem), sparse, atol=1e-6)
+
+
+def test_wide_multi_choice_takes_the_elementwise_jaccard(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = random_problem(80, 6)
+    expected = compute_affinity(problem)
+    monkeypatch.setattr(affinity_module, "MAX_PATTERNS", 0)
+    monkeypatch.setattr(affinity_module, "MAX_CODED_OPTIONS", 0)
+    np.testing.assert_allclose(compute_affinity(problem), expected, atol=1e-6)

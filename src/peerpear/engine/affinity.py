@@ -29,6 +29,10 @@ BLOCK_ROWS = 1024
 MAX_THERMOMETER_LEVELS = 64
 MAX_PATTERNS = 64
 DENSE_TEXT_DIM = 1024
+SMALL_TEXT_DIM = 64
+SPARSE_TEXT_SHARE = 0.1
+MAX_CODES = 1 << 16
+MAX_CODED_OPTIONS = 255  # more options: Jaccard elementwise (the code table would be huge)
 
 
 @dataclass
@@ -113,7 +117,7 @@ def _build_terms(problem: Problem, embedder: Embedder) -> _Terms:
             _add_scale(terms, q, values, mask, sign)
         elif isinstance(embedder, TfidfEmbedder):  # exact TF-IDF: cosines are non-negative
             texts = _embed_sparse(embedder, values)
-            if texts.shape[1] <= DENSE_TEXT_DIM:  # small vocabulary: one more dense product
+            if _dense_text(texts):  # small vocabulary, many shared words: one more dense product
                 dense = texts.toarray()
                 terms.bilinear(np.float32(sign * w) * dense, dense)
             else:
@@ -125,6 +129,20 @@ def _build_terms(problem: Problem, embedder: Embedder) -> _Terms:
             else:
                 terms.cosine.append((w, sign, emb))
     return terms
+
+
+def _dense_text(texts: sp.csr_matrix) -> bool:
+    """Whether the text columns join the dense product rather than a sparse one of their own.
+
+    A sparse product costs about the number of pairs that share a word; with few words per
+    answer over a larger vocabulary (a share of pairs of about words**2 / vocabulary) that is
+    much less than one more dense column per word.
+    """
+    rows, dim = texts.shape
+    if dim > DENSE_TEXT_DIM:
+        return False
+    words = texts.nnz / max(rows, 1)
+    return bool(dim <= SMALL_TEXT_DIM or words * words / dim > SPARSE_TEXT_SHARE)
 
 
 def _embed_sparse(embedder: TfidfEmbedder, values: list[object]) -> sp.csr_matrix:
@@ -192,14 +210,85 @@ class _Stacked:
         self.left, self.right = np.hstack(terms.left), np.hstack(terms.right)
         self.den_right = np.stack(terms.den_cols, axis=1)
         self.den_left = self.den_right * np.asarray(terms.den_weights, dtype=np.float32)
-        self.counts = [hot.sum(axis=1) for _, _, hot in terms.jaccard]
+        narrow = [term for term in terms.jaccard if term[2].shape[1] <= MAX_CODED_OPTIONS]
+        self.jaccard = _jaccard_codes(narrow)
+        self.wide_jaccard = [
+            (w, sign, hot, hot.sum(axis=1))
+            for w, sign, hot in terms.jaccard
+            if hot.shape[1] > MAX_CODED_OPTIONS
+        ]
+
+
+def _jaccard_codes(
+    jaccard: list[tuple[float, float, F32]],
+) -> list[tuple[F32, F32, F32]]:
+    """Jaccard terms as lookups: (left, right, table) with value = table[left @ right.T].
+
+    For two answer sets, Jaccard = inter / (c_i + c_j - inter) depends only on the overlap and
+    the two sizes, which are small integers and bilinear (inter = hot_i . hot_j; c_i + c_j is a
+    product with a column of ones). So a mixed-radix code of (overlap, size sum) over several
+    questions is one small matrix product (exact: integers below 2**24 in float32), and the
+    weighted sum of their Jaccards is one lookup in a table of every code. When everybody picks
+    the same number of options (or none), the overlap alone is the code. Questions are packed
+    into codes of at most ``MAX_CODES`` values.
+    """
+    packed: list[tuple[F32, F32, F32]] = []
+    left: list[F32] = []
+    right: list[F32] = []
+    # per question in the current code: (radix, signed weight, largest answer, uniform sizes)
+    parts: list[tuple[int, float, int, bool]] = []
+    radix = 1
+
+    def close() -> None:
+        if not parts:
+            return
+        codes = np.arange(radix)
+        table = np.zeros(radix, dtype=np.float64)
+        for base, signed_w, top, uniform in parts:
+            digit = codes // base
+            inter = digit % (top + 1)
+            if uniform:
+                union = 2 * top - inter
+            else:
+                union = (digit // (top + 1)) % (2 * top + 1) - inter
+            table += signed_w * np.divide(
+                inter, union, out=np.zeros(radix), where=(union > 0) & (inter > 0)
+            )
+        packed.append((np.hstack(left), np.hstack(right), table.astype(np.float32)))
+        left.clear()
+        right.clear()
+        parts.clear()
+
+    for w, sign, hot in jaccard:
+        count = hot.sum(axis=1)
+        top = max(int(count.max()), 1)
+        uniform = bool(np.isin(count, [0, top]).all())
+        size = top + 1 if uniform else (top + 1) * (2 * top + 1)
+        if radix * size > MAX_CODES:
+            close()
+            radix = 1
+        scale = np.float32(radix)
+        left.append(scale * hot)
+        right.append(hot)
+        if not uniform:
+            ones = np.ones((len(hot), 1), dtype=np.float32)
+            sums = np.float32(radix * (top + 1)) * count[:, None]
+            left += [sums, np.float32(radix * (top + 1)) * ones]
+            right += [ones, count[:, None].astype(np.float32)]
+        parts.append((radix, float(sign * w), top, uniform))
+        radix *= size
+    close()
+    return packed
 
 
 def _block(stacked: _Stacked, rows: slice, cols: slice) -> F32:
     """Affinities of ``rows`` x ``cols``."""
     terms = stacked.terms
     num = stacked.left[rows] @ stacked.right[cols].T
-    for (w, sign, hot), count in zip(terms.jaccard, stacked.counts, strict=True):
+    for left, right, table in stacked.jaccard:
+        code = left[rows] @ right[cols].T
+        num += np.take(table, code.astype(np.int32))
+    for w, sign, hot, count in stacked.wide_jaccard:
         # in place: these blocks are the largest arrays of the whole run
         inter = hot[rows] @ hot[cols].T
         union = np.subtract(count[rows, None], inter)
