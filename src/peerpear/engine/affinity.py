@@ -247,10 +247,8 @@ def _jaccard_codes(
         for base, signed_w, top, uniform in parts:
             digit = codes // base
             inter = digit % (top + 1)
-            if uniform:
-                union = 2 * top - inter
-            else:
-                union = (digit // (top + 1)) % (2 * top + 1) - inter
+            size_sum = 2 * top if uniform else (digit // (top + 1)) % (2 * top + 1)
+            union = size_sum - inter
             table += signed_w * np.divide(
                 inter, union, out=np.zeros(radix), where=(union > 0) & (inter > 0)
             )

@@ -82,6 +82,10 @@ class GroupSearch:
         # units per group padded with the empty unit: every row offers at least one move
         self.gunits = np.full((g, plan.size_hi + 1), nu, dtype=np.int64)
         self.group_util = np.zeros(g)
+        # when each group last changed and each unit was last scored (rounds of ``run``)
+        self.clock = 0
+        self.changed = np.zeros(g, dtype=np.int64)
+        self.scored = np.full(nu, -1, dtype=np.int64)
         for group in range(g):
             for u in self.group_units[group]:
                 self._add(u, group, +1)
@@ -228,6 +232,7 @@ class GroupSearch:
             self.unit_group[other] = a
         self._refresh(a)
         self._refresh(b)
+        self.changed[[a, b]] = self.clock
 
     def move_units(self, units: I64, targets: I64) -> NDArray[np.bool_]:
         """Moves each unit to its target group (sizes are the caller's concern); changed groups."""
@@ -244,6 +249,7 @@ class GroupSearch:
             changed[a] = changed[b] = True
         for group in np.flatnonzero(changed):
             self._refresh(int(group))
+        self.changed[changed] = self.clock
         return changed
 
     def total(self, groups: I64) -> float:
@@ -261,22 +267,24 @@ class GroupSearch:
         deadline: float,
         on_round: Callable[[int], None] | None = None,
         stop: Callable[[], bool] | None = None,
-        start: I64 | None = None,
     ) -> int:
         """Improves until a local optimum, the round cap or the deadline; returns rounds done.
 
         Each round scores the best exchange of every unit in one vectorized pass, then applies
         the best ones whose two groups no earlier exchange of the round touched, so every applied
-        gain is exact. After a round only units of changed groups are rescored; a full pass that
-        finds nothing ends the search at a local optimum. With ``start``, only those units are
-        scored first, and the search ends when rescoring finds nothing (no closing full pass).
+        gain is exact. After a round only units of changed groups are rescored; when that finds
+        nothing, every unit whose own or candidate groups changed since it was last scored is
+        rescored (at the start: every unit), and when that finds nothing too, no exchange gains:
+        a local optimum. Later calls start from what changed since (``move_units``).
         """
         nu = len(self.plan.units)
         if self.plan.n_groups < 2:
             return 0  # one group: nothing to exchange
-        todo, full = (np.arange(nu), True) if start is None else (start, False)
-        local = start is not None
+        todo = self._stale()
         for done in range(1, MAX_ROUNDS + 1):
+            if len(todo) == 0:
+                return done - 1
+            self.clock += 1
             gains, others, targets = self._score(todo, deadline, stop)
             touched = np.zeros(self.plan.n_groups, dtype=bool)
             for i in np.argsort(-gains, kind="stable"):
@@ -292,13 +300,19 @@ class GroupSearch:
                 on_round(done)
             if time.monotonic() > deadline:
                 return done
-            if touched.any():
-                todo, full = np.flatnonzero(touched[self.unit_group[:nu]]), False
-            elif full or local:
-                return done
-            else:
-                todo, full = np.arange(nu), True
+            # the units of changed groups first; once they settle, everything that went stale
+            todo = np.flatnonzero(touched[self.unit_group[:nu]]) if touched.any() else self._stale()
         return MAX_ROUNDS
+
+    def _stale(self) -> I64:
+        """Units whose own group or a candidate group changed since they were last scored."""
+        units = np.arange(len(self.plan.units))
+        last = self.changed[self.unit_group[units]]
+        candidates = self._candidate_groups(units)
+        if candidates.shape[1]:
+            last = np.maximum(last, self.changed[candidates].max(axis=1))
+        stale: I64 = np.flatnonzero(last >= self.scored)
+        return stale
 
     def _score(
         self, units: I64, deadline: float, stop: Callable[[], bool] | None
@@ -313,6 +327,7 @@ class GroupSearch:
         for start in range(0, len(units), chunk):
             part = slice(start, start + chunk)
             gains[part], others[part], targets[part] = self.best_exchanges(units[part])
+            self.scored[units[part]] = self.clock
             if stop is not None and stop():
                 raise Cancelled("the run was cancelled")
             if time.monotonic() > deadline:

@@ -30,8 +30,8 @@ from peerpear.engine.objective import utility
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
-MAX_PASSES = 60
-IDLE_PASSES = 6
+MAX_PASSES = 150
+IDLE_PASSES = 20
 
 
 def applies(search: GroupSearch) -> bool:
@@ -160,7 +160,7 @@ def improve(
     g_count, sides = plan.n_groups, len(plan.sides)
     everyone = np.ones(g_count, dtype=bool)
     rng = np.random.default_rng(len(plan.units))  # a fixed sequence of subsets: reproducible
-    idle, step, moved = 0, 0, False
+    idle, step = 0, 0
     patience = sides * (int(plan.side_hi.max()) + IDLE_PASSES)
     while idle < patience and step < MAX_PASSES * sides:
         if time.monotonic() > deadline:
@@ -179,8 +179,5 @@ def improve(
         if not changed.any():
             idle += 1
             continue
-        idle, moved = 0, True
-        units = np.flatnonzero(changed[search.unit_group[: len(plan.units)]])
-        done += search.run(deadline, rounds, stop, start=units)
-    if moved and time.monotonic() < deadline:
-        search.run(deadline, rounds, stop)  # a full pass: the last word is a local optimum
+        idle = 0
+        done += search.run(deadline, rounds, stop)  # from the changed groups to a local optimum
