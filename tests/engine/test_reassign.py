@@ -92,3 +92,14 @@ def test_top_neighbours_match_a_full_sort(seed: int, monkeypatch: pytest.MonkeyP
     zero = np.zeros((300, 300), dtype=np.float32)  # all ties: the partial-sort fallback
     idx, val = top_neighbours(zero, k)
     assert (val == 0).all() and (idx != np.arange(300)[:, None]).all()
+
+
+@pytest.mark.parametrize("width", [50, 5000])
+def test_largest_matches_a_full_sort(width: int) -> None:
+    rng = np.random.default_rng(width)
+    block = np.round(rng.random((40, width)), 3).astype(np.float32)  # ties included
+    best = neighbours.largest(block, 9)
+    for row in range(len(block)):
+        # best first, ties by column: a stable sort of the negated row
+        expected = np.argsort(-block[row].astype(np.float64), kind="stable")[:9]
+        assert np.array_equal(best[row], expected)

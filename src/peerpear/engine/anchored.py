@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from peerpear.engine.neighbours import largest
 from peerpear.engine.plan import Plan
 
 I64 = NDArray[np.int64]
@@ -37,7 +38,7 @@ def _first_followers(affinity: NDArray[np.float32], anchors: I64, followers: I64
     """One distinct follower per anchor, maximizing the summed affinity."""
     k = min(CANDIDATES, len(followers))
     block = affinity[np.ix_(anchors, followers)]
-    top = np.argpartition(-block, k - 1, axis=1)[:, :k] if k < len(followers) else None
+    top = largest(block, k) if k < len(followers) else None
     if top is not None:
         rows = np.repeat(np.arange(len(anchors)), k)
         weights = np.take_along_axis(block, top, axis=1).ravel() + 1.0  # no explicit zeros
@@ -73,7 +74,7 @@ def construct_anchored(plan: Plan, affinity: NDArray[np.float32], anchor: int) -
             open_groups = np.flatnonzero(count < hi)
         score = members[np.ix_(open_groups, left)].T  # followers x open groups
         k = min(GROUP_CHOICES, len(open_groups))
-        choice = np.argpartition(-score, k - 1, axis=1)[:, :k]
+        choice = largest(score, k)
         values = np.take_along_axis(score, choice, axis=1)
         order = np.argsort(-values, axis=None, kind="stable")
         taken_group = np.zeros(len(open_groups), dtype=bool)

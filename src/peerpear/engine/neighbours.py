@@ -84,3 +84,26 @@ def _kept(block: NDArray[np.float32], threshold: NDArray[np.float32]) -> NDArray
     out = np.full((len(block), int(counts.max())), -1, dtype=np.int64)
     out[r, np.arange(len(r)) - offsets[r]] = c
     return out
+
+
+def largest(block: NDArray[np.float32], k: int) -> NDArray[np.int64]:
+    """Column indices of each row's ``k`` largest entries, best first, ties by column.
+
+    The same sampled threshold as ``top_neighbours`` on wide blocks, a partial sort otherwise.
+    """
+    n = block.shape[1]
+    k = max(1, min(k, n))
+    m = min(SAMPLE_COLUMNS, n // 4)
+    top = None
+    if m > k:
+        sample = np.linspace(0, n - 1, m).astype(np.int64)
+        threshold = np.partition(block[:, sample], m - k, axis=1)[:, m - k]
+        top = _kept(block, threshold)
+    if top is None:
+        top = np.argpartition(block, n - k, axis=1)[:, n - k :]
+        top.sort(axis=1)
+    values = np.take_along_axis(block, np.maximum(top, 0), axis=1).astype(np.float64)
+    values[top < 0] = -np.inf
+    order = np.argsort(-values, axis=1, kind="stable")[:, :k]
+    best: NDArray[np.int64] = np.take_along_axis(top, order, axis=1)
+    return best
