@@ -143,11 +143,56 @@ async def test_links_existing_local_account(
     assert resp.status_code == 200
     assert resp.json()["user"]["id"] == local.id
     assert resp.json()["user"]["first_name"] == "Ada"  # an existing name is kept
-    providers = set(
-        await session.scalars(select(Identity.provider).where(Identity.user_id == local.id))
-    )
-    assert providers == {IdentityProvider.LOCAL, IdentityProvider.CAS}
+    # The CAS identity replaces the unproven local password.
+    identities = (
+        await session.execute(
+            select(Identity.provider, Identity.subject).where(Identity.user_id == local.id)
+        )
+    ).all()
+    assert [tuple(row) for row in identities] == [(IdentityProvider.CAS, "ada")]
     assert await count(session, User) == 1
+
+
+async def test_squatted_local_account_loses_access_when_the_owner_uses_cas(
+    client: httpx.AsyncClient, session: AsyncSession, fake_cas: FakeCas
+) -> None:
+    """An attacker who made a local account with the victim's address (before sign-up was
+    refused for the CAS domain) keeps neither the password nor the session once the real owner
+    signs in with CAS."""
+    squatted = await create_user(session, "victim@princeton.edu", password="attacker password")
+    attacker = await client.post(
+        "/api/v1/auth/login",
+        json={"email": "victim@princeton.edu", "password": "attacker password"},
+    )
+    assert attacker.status_code == 200
+    attacker_auth = {"Authorization": f"Bearer {attacker.json()['access_token']}"}
+    assert (await client.get("/api/v1/me", headers=attacker_auth)).status_code == 200
+
+    fake_cas.issue("ST-v", "victim", SERVICE, mail="victim@princeton.edu")
+    owner = await client.get(CALLBACK, params={"ticket": "ST-v"})
+    assert owner.status_code == 200
+    assert owner.json()["user"]["id"] == squatted.id
+
+    assert (await client.get("/api/v1/me", headers=attacker_auth)).status_code == 401
+    again = await client.post(
+        "/api/v1/auth/login",
+        json={"email": "victim@princeton.edu", "password": "attacker password"},
+    )
+    assert again.status_code == 401
+    owner_auth = {"Authorization": f"Bearer {owner.json()['access_token']}"}
+    assert (await client.get("/api/v1/me", headers=owner_auth)).status_code == 200
+
+
+async def test_local_sign_up_refused_for_the_cas_domain(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    body = {"password": "a long password", "first_name": "Eve", "last_name": "X"}
+    resp = await client.post("/api/v1/auth/signup", json={"email": "Victim@Princeton.EDU", **body})
+    assert resp.status_code == 403
+    assert "CAS" in resp.json()["error"]["message"]
+    assert await count(session, User) == 0
+    other = await client.post("/api/v1/auth/signup", json={"email": "eve@example.org", **body})
+    assert other.status_code == 201
 
 
 class TestCas2WithDisplayName:

@@ -14,10 +14,11 @@ from urllib.parse import urlencode
 from xml.etree.ElementTree import ParseError
 
 import cas
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerpear.auth.sessions import revoke_all_sessions
 from peerpear.config import Settings
 from peerpear.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from peerpear.models import Identity, IdentityProvider, User, normalize_email
@@ -138,9 +139,24 @@ async def find_or_create_user(
             user = User(email=email, first_name=first or principal.user, last_name=last)
             db.add(user)
         else:
-            # A local account with this email: the person is the same, so link the CAS id to it.
+            # An existing account with this email: CAS proves the person owns the address, but a
+            # local sign-up never did. Link the CAS id, and drop the local password and every
+            # session, so whoever signed up with this address beforehand loses access to it.
             user.first_name = user.first_name or first
             user.last_name = user.last_name or last
+            removed = await db.execute(
+                delete(Identity).where(
+                    Identity.user_id == user.id, Identity.provider == IdentityProvider.LOCAL
+                )
+            )
+            if getattr(removed, "rowcount", 0):
+                logger.warning(
+                    "CAS user %s linked to account %s: its local password was removed and its "
+                    "sessions revoked",
+                    principal.user,
+                    user.id,
+                )
+            await revoke_all_sessions(db, user.id)
         try:
             await db.flush()
             db.add(Identity(user_id=user.id, provider=IdentityProvider.CAS, subject=principal.user))

@@ -51,7 +51,9 @@ async def signup(body: SignupIn, db: SessionDep, settings: SettingsDep) -> UserO
     """Create an email + password account, then sign in with `POST /auth/login`.
 
     Emails are unique regardless of case (409 when taken); the password must be at least
-    `PEERPEAR_MIN_PASSWORD_LENGTH` characters (422). 403 when the server only allows CAS.
+    `PEERPEAR_MIN_PASSWORD_LENGTH` characters (422). 403 when the server only allows CAS, or
+    when CAS is configured and the address is in `PEERPEAR_CAS_EMAIL_DOMAIN` (those people sign
+    in with CAS, which proves they own the address).
     """
     user = await service.signup(
         db,
@@ -136,7 +138,9 @@ async def cas_callback(
     """Validate the CAS service ticket and sign in, creating the account on first use.
 
     The user is found by CAS user id, or else by email (`mail` attribute, or
-    `<id>@PEERPEAR_CAS_EMAIL_DOMAIN`) so an existing local account gets linked. Sets the session
+    `<id>@PEERPEAR_CAS_EMAIL_DOMAIN`) so an existing account gets linked; linking removes that
+    account's local password and ends its sessions (a local sign-up never proved the address
+    belonged to whoever made it). Sets the session
     cookie; with a safe local `next` path it answers 302 to it, otherwise 200 with the same body
     as `/auth/login`. A missing or invalid ticket answers 401 and creates nothing.
     """

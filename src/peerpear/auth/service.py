@@ -46,6 +46,23 @@ def ensure_local_accounts(settings: Settings) -> None:
         raise Forbidden("email and password accounts are disabled on this server; sign in with CAS")
 
 
+def ensure_not_cas_address(settings: Settings, email: str) -> None:
+    """403 for a local sign-up with an address of the CAS domain when CAS is configured.
+
+    Sign-up does not prove the person owns the address, and a CAS sign-in with that address links
+    to the account, so a local account there would let whoever created it sign in as the real
+    owner. Those addresses sign in through CAS instead.
+    """
+    domain = settings.cas_email_domain.strip().lower().lstrip("@")
+    if not settings.cas_server_url or not domain:
+        return
+    if normalize_email(email).rpartition("@")[2] == domain:
+        raise Forbidden(
+            f"addresses at @{domain} cannot sign up with a password; sign in with CAS "
+            "(GET /api/v1/auth/cas/login) instead"
+        )
+
+
 async def user_by_email(db: AsyncSession, email: str) -> User | None:
     user: User | None = await db.scalar(select(User).where(User.email == normalize_email(email)))
     return user
@@ -100,6 +117,7 @@ async def signup(
     last_name: str,
 ) -> User:
     ensure_local_accounts(settings)
+    ensure_not_cas_address(settings, email)
     check_password_policy(password, settings)
     return await create_user(
         db, email=email, password=password, first_name=first_name, last_name=last_name
