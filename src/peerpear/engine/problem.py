@@ -95,7 +95,7 @@ class PairingSettings(BaseModel):
     of ids in which every pair is forbidden / penalized by ``history_penalty`` (history may name
     people who are not in this event; they are ignored). ``time_limit_s`` is the run's budget,
     counted from the start of ``solve`` (default min(10, 2 + n / 1000) seconds): the search stops
-    at 80% of it, leaving the rest for checking and reporting; the affinity is not interrupted.
+    at 75% of it, leaving the rest for checking and reporting; the affinity is not interrupted.
     Small inputs stop at a local optimum long before, so their results never depend on timing.
     """
 
