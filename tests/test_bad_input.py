@@ -16,6 +16,8 @@ from tests.routes import registered_routes
 
 GARBAGE_BODIES: list[bytes] = [b"{not json", b"[1, 2, 3]", b'{"unexpected": {"deep": [null]}}']
 GARBAGE_QUERY = {"limit": "-5", "offset": "many", "format": "???"}
+# Beyond PostgreSQL's integer (3e9) and beyond any 64-bit integer (1e20): refused, never a 500.
+HUGE_NUMBERS = ["3000000000", "99999999999999999999"]
 
 
 def _assert_error_shape(resp: httpx.Response, context: str) -> None:
@@ -25,6 +27,13 @@ def _assert_error_shape(resp: httpx.Response, context: str) -> None:
         assert isinstance(error, dict), f"{context}: not the error shape: {resp.text[:300]}"
         assert {"code", "message", "details"} <= error.keys(), context
         assert isinstance(error["message"], str) and error["message"], context
+
+
+def real_path(path: str, org: int, user: int, **values: str) -> str:
+    """``path`` with its parameters filled: the org, the user, 1 for any other id; ``values``
+    override by parameter name."""
+    defaults = {"org_id": str(org), "user_id": str(user)}
+    return re.sub(r"\{([a-z_]+)\}", lambda m: values.get(m[1], defaults.get(m[1], "1")), path)
 
 
 async def test_garbage_bodies_and_params_never_500(
@@ -38,9 +47,7 @@ async def test_garbage_bodies_and_params_never_500(
     for method, path, route in routes:
         # Fresh credentials each time: a route such as /auth/logout ends the previous session.
         headers = await auth_headers(session, owner)
-        real = re.sub(r"\{org_id\}", str(org.id), path)
-        real = re.sub(r"\{user_id\}", str(owner.id), real)
-        real = re.sub(r"\{[a-z_]+\}", "1", real)
+        real = real_path(path, org.id, owner.id)
         if method in {"POST", "PUT", "PATCH"}:
             for body in GARBAGE_BODIES:
                 resp = await client.request(
@@ -61,3 +68,21 @@ async def test_garbage_bodies_and_params_never_500(
             resp = await client.request(method, non_numeric, headers=headers)
             _assert_error_shape(resp, f"{method} {non_numeric}")
             assert resp.status_code in {404, 422}, f"{method} {non_numeric}: {resp.status_code}"
+            for huge in HUGE_NUMBERS:
+                # Every id in the path too large, and each one alone (the others real).
+                variants = [re.sub(r"\{[a-z_]+\}", huge, path)]
+                for name in re.findall(r"\{([a-z_]+)\}", path):
+                    variants.append(real_path(path, org.id, owner.id, **{name: huge}))
+                for url in variants:
+                    resp = await client.request(
+                        method, url, headers=headers, json={} if method != "GET" else None
+                    )
+                    _assert_error_shape(resp, f"{method} {url}")
+
+        if method == "GET":
+            for huge in HUGE_NUMBERS:
+                real = real_path(path, org.id, owner.id)
+                resp = await client.request(
+                    method, real, params={"offset": huge, "limit": "5"}, headers=headers
+                )
+                _assert_error_shape(resp, f"{method} {real}?offset={huge}")

@@ -180,3 +180,29 @@ async def test_concurrent_creates_of_one_name(
     assert sorted(r.status_code for r in results) == [201, 409, 409], [r.text for r in results]
     count = await session.scalar(select(func.count()).select_from(Organization))
     assert count == 1
+
+
+@pytest.mark.parametrize("huge", [2**31, 3_000_000_000, 99999999999999999999])
+async def test_ids_and_offsets_beyond_the_database_range_are_422(
+    client: httpx.AsyncClient, session: AsyncSession, huge: int
+) -> None:
+    owner = await create_user(session)
+    org = await create_organization(session, owner)
+    headers = await auth_headers(session, owner)
+    for method, url, body in [
+        ("GET", f"{API}/organizations/{huge}", None),
+        ("PATCH", f"{API}/organizations/{org.id}/members/{huge}", {"role": "owner"}),
+        ("DELETE", f"{API}/organizations/{org.id}/members/{huge}", None),
+        ("POST", f"{API}/admin-requests/{huge}/approve", None),
+        ("GET", f"{API}/organizations/{org.id}/members?offset={huge}", None),
+        ("GET", f"{API}/organizations?offset={huge}", None),
+        ("POST", f"{API}/admin-requests/bulk", {"organization_ids": [org.id, huge]}),
+    ]:
+        resp = await client.request(method, url, json=body, headers=headers)
+        assert resp.status_code == 422, (method, url, resp.text)
+        assert resp.json()["error"]["code"] == "validation_error"
+    # The largest id is still a valid one that simply does not exist.
+    largest = await client.get(f"{API}/organizations/{2**31 - 1}", headers=headers)
+    assert largest.status_code == 404
+    edge = await client.get(f"{API}/organizations?offset={2**31 - 1}", headers=headers)
+    assert edge.status_code == 200 and edge.json()["items"] == []

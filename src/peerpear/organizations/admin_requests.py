@@ -31,11 +31,10 @@ from peerpear.organizations.schemas import (
     AdminRequestOut,
     BulkAdminRequestItem,
     BulkAdminRequestResult,
-    Page,
-    Pagination,
     Requester,
     SkipReason,
 )
+from peerpear.schemas_common import Page, Pagination
 
 NOT_FOUND = "admin request not found"
 

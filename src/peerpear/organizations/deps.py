@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +28,7 @@ from peerpear.auth.deps import CurrentUser
 from peerpear.deps import SessionDep
 from peerpear.errors import Forbidden, NotFound
 from peerpear.models import Membership, MembershipRole, Organization, User
+from peerpear.schemas_common import id_path
 
 # Higher rank includes every power of a lower one.
 ROLE_RANK: dict[MembershipRole, int] = {MembershipRole.ADMIN: 1, MembershipRole.OWNER: 2}
@@ -103,7 +104,8 @@ async def require_org_role(
     return access
 
 
-OrgIdPath = Annotated[int, Path(description="Organization id.")]
+# Out of the database's id range (1 .. 2**31-1): 422, before any query.
+OrgIdPath = Annotated[int, id_path("Organization id.")]
 
 
 async def _org_visitor(org_id: OrgIdPath, user: CurrentUser, db: SessionDep) -> OrgAccess:

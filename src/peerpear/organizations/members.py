@@ -16,7 +16,8 @@ from peerpear import audit
 from peerpear.errors import InvalidState, NotFound
 from peerpear.models import Membership, MembershipRole, User
 from peerpear.organizations.deps import OrgAccess
-from peerpear.organizations.schemas import MemberOut, Page, Pagination
+from peerpear.organizations.schemas import MemberOut
+from peerpear.schemas_common import Page, Pagination
 
 LAST_OWNER_MESSAGE = "an organization must keep at least one owner; make another member owner first"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from peerpear.auth.deps import CurrentUser
 from peerpear.deps import SessionDep, SettingsDep
@@ -27,10 +27,8 @@ from peerpear.organizations.schemas import (
     OrganizationCreate,
     OrganizationOut,
     OrganizationUpdate,
-    Page,
-    Pagination,
-    pagination,
 )
+from peerpear.schemas_common import Page, Pagination, id_path, pagination
 
 router = APIRouter(tags=["organizations"])
 
@@ -48,8 +46,8 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 PageDep = Annotated[Pagination, Depends(pagination)]
-UserIdPath = Annotated[int, Path(description="The member's user id.")]
-RequestIdPath = Annotated[int, Path(description="Admin request id.")]
+UserIdPath = Annotated[int, id_path("The member's user id.")]
+RequestIdPath = Annotated[int, id_path("Admin request id.")]
 
 
 @router.post("/organizations", status_code=status.HTTP_201_CREATED, responses=errors(401, 403, 409))

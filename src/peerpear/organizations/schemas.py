@@ -3,38 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Literal
 
-from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from peerpear.models import AdminRequestStatus, MembershipRole
-
-T = TypeVar("T")
+from peerpear.schemas_common import DbIdField
 
 OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of a list: ``items``, the ``total`` matching rows, and the window used."""
-
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
-
-
-class Pagination(BaseModel):
-    limit: int
-    offset: int
-
-
-def pagination(
-    limit: Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Rows to skip.")] = 0,
-) -> Pagination:
-    return Pagination(limit=limit, offset=offset)
 
 
 # --- organizations -----------------------------------------------------------------------------
@@ -134,7 +111,7 @@ class AdminRequestOut(BaseModel):
 class BulkAdminRequestCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    organization_ids: Annotated[list[int], Field(min_length=1, max_length=100)]
+    organization_ids: Annotated[list[DbIdField], Field(min_length=1, max_length=100)]
     message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
     @field_validator("organization_ids")

@@ -26,9 +26,8 @@ from peerpear.organizations.schemas import (
     OrganizationCreate,
     OrganizationOut,
     OrganizationUpdate,
-    Page,
-    Pagination,
 )
+from peerpear.schemas_common import Page, Pagination
 
 SLUG_MAX = 80
 
