@@ -21,8 +21,9 @@ from tests.conftest import make_settings
 from tests.factories import auth_headers
 from tests.routes import all_routes
 
-# CAS must be configured for /auth/cas/login to redirect; nothing contacts this address.
-CAS_SETTINGS = {"cas_server_url": "http://127.0.0.1:9/cas"}
+# CAS must be configured for /auth/cas/login to redirect; nothing contacts this address. Its
+# email domain differs from the sign-up addresses', which local sign-up refuses under CAS.
+CAS_SETTINGS = {"cas_server_url": "http://127.0.0.1:9/cas", "cas_email_domain": "cas.example.edu"}
 
 
 @pytest.fixture
