@@ -4,14 +4,18 @@ from a counter in the database; the lockout ends on its own and a success clears
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import FastAPI
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from peerpear.auth import passwords
 from peerpear.db import utcnow
 from peerpear.models import LoginAttempt
 from tests.factories import create_user
@@ -125,18 +129,76 @@ async def test_counter_is_shared_across_processes(
 async def test_concurrent_failures_all_count(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
+    """Concurrent guesses get no free tries: at most ``login_max_failures`` of them have the
+    password checked (401); the rest answer 429."""
     await create_user(session, "race@example.edu", password=PASSWORD)
     results = await asyncio.gather(
-        *(login(client, "race@example.edu", "wrong password") for _ in range(6))
+        *(login(client, "race@example.edu", "wrong password") for _ in range(10))
     )
-    assert {r.status_code for r in results} <= {401, 429}
+    statuses = sorted(r.status_code for r in results)
+    assert statuses == [401] * 3 + [429] * 7, [r.text for r in results]
     row = await session.scalar(
         select(LoginAttempt).where(LoginAttempt.key == "email:race@example.edu")
     )
-    # Every failure that was checked before the lock landed was counted (none lost to a race).
-    assert row is not None
-    assert row.failures == sum(r.status_code == 401 for r in results) >= 3
+    assert row is not None and row.failures >= 3 and row.locked_until is not None
     assert (await login(client, "race@example.edu", PASSWORD)).status_code == 429
+
+
+async def test_a_failed_login_holds_one_connection(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A failing sign-in must not hold its request's connection while taking a second one to
+    count the failure: enough concurrent failures would otherwise exhaust the pool (500s)."""
+    await create_user(session, "pool@example.edu", password=PASSWORD)
+    engine: AsyncEngine = app.state.engine
+    out = 0
+    most = 0
+
+    def checkout(*_: Any) -> None:
+        nonlocal out, most
+        out += 1
+        most = max(most, out)
+
+    def checkin(*_: Any) -> None:
+        nonlocal out
+        out -= 1
+
+    event.listen(engine.sync_engine.pool, "checkout", checkout)
+    event.listen(engine.sync_engine.pool, "checkin", checkin)
+    try:
+        assert (await login(client, "pool@example.edu", "wrong password")).status_code == 401
+        assert (await login(client, "nobody@example.edu", "wrong password")).status_code == 401
+        assert (await login(client, "pool@example.edu", PASSWORD)).status_code == 200
+    finally:
+        event.remove(engine.sync_engine.pool, "checkout", checkout)
+        event.remove(engine.sync_engine.pool, "checkin", checkin)
+    assert most == 1
+
+
+async def test_argon2_concurrency_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each argon2 hash takes 64 MiB: a burst of sign-ins queues for a few slots."""
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    def slow(*_: Any) -> bool:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.02)
+        with lock:
+            running -= 1
+        return False
+
+    monkeypatch.setattr(passwords, "verify_password", slow)
+    monkeypatch.setattr(passwords, "hash_password", slow)
+    n = getattr(passwords, "MAX_CONCURRENT_HASHES", 4)
+    await asyncio.gather(
+        *(passwords.verify_password_async(None, "x") for _ in range(12)),
+        *(passwords.hash_password_async("x") for _ in range(12)),
+    )
+    assert 1 <= most <= n
 
 
 async def test_stale_counters_are_purged(client: httpx.AsyncClient, session: AsyncSession) -> None:

@@ -2,12 +2,16 @@
 
 Hashing is deliberately slow (tens of milliseconds of CPU and 64 MiB), so async code uses the
 ``*_async`` variants, which run it in a worker thread (argon2-cffi releases the GIL) instead of
-stalling every other request on the event loop.
+stalling every other request on the event loop. At most ``MAX_CONCURRENT_HASHES`` of them run
+at once per process (per event loop), so a burst of sign-ins queues instead of taking 64 MiB
+each and every worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import weakref
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -36,9 +40,27 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
+MAX_CONCURRENT_HASHES = max(1, min(4, os.cpu_count() or 1))
+
+# One semaphore per event loop: an asyncio.Semaphore belongs to the loop it first waits on.
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _argon2_slots() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:
+        slots = _slots[loop] = asyncio.Semaphore(MAX_CONCURRENT_HASHES)
+    return slots
+
+
 async def hash_password_async(password: str) -> str:
-    return await asyncio.to_thread(hash_password, password)
+    async with _argon2_slots():
+        return await asyncio.to_thread(hash_password, password)
 
 
 async def verify_password_async(password_hash: str | None, password: str) -> bool:
-    return await asyncio.to_thread(verify_password, password_hash, password)
+    async with _argon2_slots():
+        return await asyncio.to_thread(verify_password, password_hash, password)

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear.auth import cas, service, throttle
 from peerpear.auth.deps import SESSION_COOKIE, RequestToken
@@ -78,15 +77,19 @@ async def login(
     with `Retry-After` for `PEERPEAR_LOGIN_LOCKOUT_SECONDS`.
     """
     service.ensure_local_accounts(settings)
-    keys = [throttle.email_key(normalize_email(body.email)), throttle.address_key(request)]
-    await throttle.ensure_not_locked(db, keys)
-    try:
-        user = await service.authenticate(db, body.email, body.password)
-    except Unauthorized:
-        maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-        await throttle.record_failure(maker, keys, settings)
-        raise
-    await throttle.clear(db, keys[0])
+    account = throttle.email_key(normalize_email(body.email))
+    address = throttle.address_key(request)
+    await throttle.ensure_not_locked(db, [account, address])
+    # Counted (and committed) before the password is checked, so concurrent guesses cannot all
+    # get in under the limit; a failure then just rolls back, holding no second connection.
+    await throttle.count_attempt(
+        db,
+        {account: settings.login_max_failures, address: settings.login_max_failures},
+        settings,
+    )
+    user = await service.authenticate(db, body.email, body.password)
+    await throttle.clear(db, account)
+    await throttle.forgive(db, address, settings.login_max_failures)
     signed_in = await service.sign_in(db, settings, user)
     _set_session_cookie(response, settings, signed_in)
     return _token_out(signed_in)
