@@ -26,7 +26,8 @@ def serve(
     """Run the API server (applies pending migrations first on the embedded SQLite default)."""
     import uvicorn
 
-    migrate_if_embedded(settings_or_exit())
+    settings = settings_or_exit()
+    migrate_if_embedded(settings)
     uvicorn.run(
         "peerpear.main:create_app",
         factory=True,
@@ -35,6 +36,10 @@ def serve(
         workers=None if reload else workers,
         reload=reload,
         log_config=None,
+        # The client address (sign-in throttling, logs) comes from X-Forwarded-For only when the
+        # request arrives from one of these proxies.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
     )
 
 

@@ -37,7 +37,12 @@ class Settings(BaseSettings):
     session_ttl_hours: int = Field(default=24 * 14, ge=1)
     min_password_length: int = Field(default=10, ge=8)
     login_max_failures: int = Field(default=5, ge=1)
+    # Per client address: higher, since many people can share one (a campus NAT, a proxy).
+    login_max_failures_per_address: int = Field(default=50, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (comma-separated
+    # addresses or networks, or "*"); the per-address sign-in limit counts the client they name.
+    trusted_proxies: str = "127.0.0.1"
     # CAS single sign-on (disabled while cas_server_url is empty)
     cas_server_url: str = ""
     cas_service_url: str = "http://127.0.0.1:8000/api/v1/auth/cas/callback"

@@ -26,7 +26,11 @@ LOGIN = "/api/v1/auth/login"
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"login_max_failures": 3, "login_lockout_seconds": 60}
+    return {
+        "login_max_failures": 3,
+        "login_max_failures_per_address": 5,
+        "login_lockout_seconds": 60,
+    }
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
@@ -95,15 +99,31 @@ async def test_address_lockout_across_accounts(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     await create_user(session, "victim@example.edu", password=PASSWORD)
-    for n in range(3):  # one failure each on three different (unknown) accounts
+    for n in range(5):  # one failure each on five different (unknown) accounts
         assert (await login(client, f"guess{n}@example.edu", "wrong password")).status_code == 401
     resp = await login(client, "victim@example.edu", PASSWORD)
     assert resp.status_code == 429 and "Retry-After" in resp.headers
     addr = await session.scalar(select(LoginAttempt).where(LoginAttempt.key.startswith("ip:")))
-    assert addr is not None and addr.failures == 3
+    assert addr is not None and addr.failures == 5
 
     await expire_lockouts(session)
     assert (await login(client, "victim@example.edu", PASSWORD)).status_code == 200
+
+
+async def test_address_limit_is_its_own_and_higher(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Many people share one address behind a NAT: a few of them mistyping their passwords
+    (as many failures as lock one account) must not lock everyone else out."""
+    await create_user(session, "innocent@example.edu", password=PASSWORD)
+    for n in range(4):
+        assert (await login(client, f"typo{n}@example.edu", "wrong password")).status_code == 401
+    assert (await login(client, "innocent@example.edu", PASSWORD)).status_code == 200
+    # Successful sign-ins do not count against the address.
+    for _ in range(3):
+        assert (await login(client, "innocent@example.edu", PASSWORD)).status_code == 200
+    addr = await session.scalar(select(LoginAttempt).where(LoginAttempt.key.startswith("ip:")))
+    assert addr is not None and addr.failures == 4 and addr.locked_until is None
 
 
 async def test_counter_is_shared_across_processes(

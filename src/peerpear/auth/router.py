@@ -73,8 +73,9 @@ async def login(
 
     Sets the HttpOnly `peerpear_session` cookie and returns the same token as a bearer token for
     API clients (`Authorization: Bearer <access_token>`). A wrong email or password answers 401
-    with one generic message; repeated failures for one account or one client address answer 429
-    with `Retry-After` for `PEERPEAR_LOGIN_LOCKOUT_SECONDS`.
+    with one generic message; repeated failures for one account (`PEERPEAR_LOGIN_MAX_FAILURES`)
+    or one client address (`PEERPEAR_LOGIN_MAX_FAILURES_PER_ADDRESS`) answer 429 with
+    `Retry-After` for `PEERPEAR_LOGIN_LOCKOUT_SECONDS`.
     """
     service.ensure_local_accounts(settings)
     account = throttle.email_key(normalize_email(body.email))
@@ -84,12 +85,12 @@ async def login(
     # get in under the limit; a failure then just rolls back, holding no second connection.
     await throttle.count_attempt(
         db,
-        {account: settings.login_max_failures, address: settings.login_max_failures},
+        {account: settings.login_max_failures, address: settings.login_max_failures_per_address},
         settings,
     )
     user = await service.authenticate(db, body.email, body.password)
     await throttle.clear(db, account)
-    await throttle.forgive(db, address, settings.login_max_failures)
+    await throttle.forgive(db, address, settings.login_max_failures_per_address)
     signed_in = await service.sign_in(db, settings, user)
     _set_session_cookie(response, settings, signed_in)
     return _token_out(signed_in)
