@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import DataError, DBAPIError
 
 from peerpear.config import Settings
+from peerpear.deps import SessionDep
 from peerpear.errors import Conflict
 
 
@@ -84,6 +89,54 @@ async def test_app_error_and_unexpected_error(app: FastAPI, client: httpx.AsyncC
     body = boom.json()["error"]
     assert body["code"] == "internal_error" and "secret" not in boom.text
     assert body["details"] == {"request_id": "req-42"}
+
+
+class _DriverError(Exception):
+    """Stands in for a driver's error carrying a SQLSTATE (as asyncpg's do)."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"driver error {sqlstate}: secret internal detail")
+        self.sqlstate = sqlstate
+
+
+async def test_values_the_database_refuses_are_422(app: FastAPI, client: httpx.AsyncClient) -> None:
+    raised: dict[str, Exception] = {
+        "data": DataError("INSERT ...", {}, Exception("secret internal detail")),
+        "nul": DBAPIError("INSERT ...", {}, _DriverError("22021")),
+        "range": DBAPIError("SELECT ...", {}, _DriverError("22000")),
+        "other": DBAPIError("INSERT ...", {}, _DriverError("42P01")),
+    }
+
+    @app.post("/api/v1/_probe_db/{kind}")
+    async def probe_db(kind: str) -> None:
+        raise raised[kind]
+
+    @app.post("/api/v1/_probe_nul")
+    async def probe_nul(db: SessionDep) -> dict[str, Any]:
+        # PostgreSQL cannot store NUL in text; SQLite can.
+        value = await db.scalar(text("SELECT CAST(:value AS TEXT)"), {"value": "a\x00b"})
+        return {"length": len(value or "")}
+
+    for kind in ("data", "nul", "range"):
+        resp = await client.post(f"/api/v1/_probe_db/{kind}")
+        assert resp.status_code == 422, (kind, resp.text)
+        assert resp.json()["error"] == {
+            "code": "validation_error",
+            "message": "a value could not be stored (out of range or contains unsupported "
+            "characters)",
+            "details": None,
+        }
+    other = await client.post("/api/v1/_probe_db/other")
+    assert other.status_code == 500 and "secret" not in other.text
+
+    real = await client.post("/api/v1/_probe_nul")
+    if app.state.settings.is_sqlite:
+        assert real.status_code == 200 and real.json() == {"length": 3}
+    else:
+        assert real.status_code == 422, real.text
+        assert real.json()["error"]["code"] == "validation_error"
+    # The failed transaction was rolled back; the next request works.
+    assert (await client.get("/ready")).status_code == 200
 
 
 async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger("peerpear.errors")
@@ -126,6 +127,37 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("validation_error", message, details), status_code=422)
 
 
+DATA_ERROR_MESSAGE = "a value could not be stored (out of range or contains unsupported characters)"
+
+
+def is_data_error(exc: DBAPIError) -> bool:
+    """Whether the database refused a *value* (SQLSTATE class 22, "data exception").
+
+    psycopg and sqlite3 raise :class:`sqlalchemy.exc.DataError`; asyncpg's errors reach
+    SQLAlchemy as a plain ``DBAPIError`` whose driver error carries the SQLSTATE (a value out of
+    the parameter's range is "22000", a NUL in text "22021").
+    """
+    if isinstance(exc, DataError):
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith("22")
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    # The request's transaction is rolled back by the session dependency either way.
+    assert isinstance(exc, DBAPIError)
+    if not is_data_error(exc):
+        raise exc  # a real failure: the generic 500 handler logs it with the traceback
+    logger.warning(
+        "database refused a value on %s %s (request id %s): %s",
+        request.method,
+        request.url.path,
+        _request_id(request),
+        type(exc.orig).__name__,
+    )
+    return JSONResponse(error_body("validation_error", DATA_ERROR_MESSAGE), status_code=422)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception(
         "unhandled error on %s %s (request id %s)",
@@ -144,4 +176,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -46,6 +46,8 @@ async def test_get_and_patch_me(client: httpx.AsyncClient, headers: dict[str, st
     [
         {"first_name": ""},
         {"first_name": "x" * 101},
+        {"first_name": "A\u0000nn"},
+        {"last_name": "\u0000"},
         {"email": "other@example.edu"},
         {"is_platform_admin": True},
         {"id": 99},
@@ -108,6 +110,9 @@ async def test_profile_roundtrip(
         {"hobbies": ["x"] * 21},
         {"hobbies": ["a" * 61]},
         {"hobbies": ["   "]},
+        {"hobbies": ["chess", "hik\u0000ing"]},
+        {"bio": "nul\u0000"},
+        {"major": "CS\u0000"},
         {"hobbies": "hiking"},
         {"bio": "b" * 2001},
         {"major": "m" * 201},

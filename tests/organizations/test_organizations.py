@@ -88,6 +88,12 @@ async def test_create_validates_and_requires_sign_in(
     headers = await auth_headers(session, await create_user(session))
     bad = await client.post(f"{API}/organizations", json={"name": " "}, headers=headers)
     assert bad.status_code == 422
+    # PostgreSQL cannot store NUL: refused at the edge on every database.
+    for body in ({"name": "Nul\u0000Club"}, {"name": "Nul Club", "description": "a\u0000b"}):
+        nul = await client.post(f"{API}/organizations", json=body, headers=headers)
+        assert nul.status_code == 422, nul.text
+        assert "NUL" in nul.json()["error"]["message"]
+    assert await session.scalar(select(func.count()).select_from(Organization)) == 0
 
 
 async def test_mine_joinable_and_detail(client: httpx.AsyncClient, session: AsyncSession) -> None:

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from peerpear.schemas_common import InputModel
+
 # Passwords are bounded so a megabyte "password" cannot be used to burn CPU in argon2.
 MAX_PASSWORD_LENGTH = 1024
 
@@ -28,7 +30,7 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
-class SignupIn(BaseModel):
+class SignupIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailStr = Field(max_length=320)
@@ -39,7 +41,7 @@ class SignupIn(BaseModel):
     last_name: OptionalName = ""
 
 
-class LoginIn(BaseModel):
+class LoginIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     # A plain string, not EmailStr: a malformed address is just a wrong credential (401).

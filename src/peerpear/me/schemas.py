@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from peerpear.auth.schemas import Name, OptionalName
+from peerpear.schemas_common import InputModel
 
 MAX_HOBBIES = 20
 MAX_HOBBY_LENGTH = 60
@@ -29,10 +30,8 @@ Hobby = Annotated[
 ]
 
 
-class MePatch(BaseModel):
+class MePatch(InputModel):
     """Change your name. Email is the sign-in key and cannot be changed here (422)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     first_name: Name | None = None
     last_name: OptionalName | None = None
@@ -45,10 +44,8 @@ class MePatch(BaseModel):
         return data
 
 
-class ProfileIn(BaseModel):
+class ProfileIn(InputModel):
     """The whole profile (PUT replaces it); every field is optional."""
-
-    model_config = ConfigDict(extra="forbid")
 
     class_year: int | None = Field(default=None, description="Graduation year, e.g. 2027.")
     major: (

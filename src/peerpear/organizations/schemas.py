@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from peerpear.models import AdminRequestStatus, MembershipRole
-from peerpear.schemas_common import DbIdField
+from peerpear.schemas_common import DbIdField, InputModel
 
 OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
@@ -17,18 +17,14 @@ Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length
 # --- organizations -----------------------------------------------------------------------------
 
 
-class OrganizationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OrganizationCreate(InputModel):
     name: OrgName
     description: Description = ""
 
 
-class OrganizationUpdate(BaseModel):
+class OrganizationUpdate(InputModel):
     """Fields to change; omitted fields stay. The slug stays stable on rename, so links keep
     working."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: OrgName | None = None
     description: Description | None = None
@@ -75,18 +71,14 @@ class MemberOut(BaseModel):
     joined_at: datetime
 
 
-class MemberRoleUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MemberRoleUpdate(InputModel):
     role: MembershipRole
 
 
 # --- admin requests ----------------------------------------------------------------------------
 
 
-class AdminRequestCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AdminRequestCreate(InputModel):
     message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
@@ -108,9 +100,7 @@ class AdminRequestOut(BaseModel):
     requester: Requester
 
 
-class BulkAdminRequestCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BulkAdminRequestCreate(InputModel):
     organization_ids: Annotated[list[DbIdField], Field(min_length=1, max_length=100)]
     message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
