@@ -29,12 +29,20 @@ class Ticket:
 class FakeCas:
     base_url: str = ""
     tickets: dict[str, Ticket] = field(default_factory=dict)
+    # Tickets answered with a fixed body instead (to test replies a broken CAS server sends).
+    raw_replies: dict[str, str] = field(default_factory=dict)
     validations: list[dict[str, str]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue(self, ticket: str, user: str, service: str, **attributes: str | list[str]) -> str:
         with self._lock:
             self.tickets[ticket] = Ticket(user, service, attributes)
+        return ticket
+
+    def reply_raw(self, ticket: str, body: str) -> str:
+        """Answer the validation of ``ticket`` with ``body`` as is, once."""
+        with self._lock:
+            self.raw_replies[ticket] = body
         return ticket
 
     def redeem(self, ticket: str, service: str) -> Ticket | None:
@@ -76,8 +84,13 @@ def _handler(state: FakeCas) -> type[BaseHTTPRequestHandler]:
                 self.send_error(404)
                 return
             state.validations.append({"path": url.path, **query})
-            ticket = state.redeem(query.get("ticket", ""), query.get("service", ""))
-            body = success_xml(ticket) if ticket else failure_xml(query.get("ticket", ""))
+            with state._lock:
+                raw = state.raw_replies.pop(query.get("ticket", ""), None)
+            if raw is not None:
+                body = raw
+            else:
+                ticket = state.redeem(query.get("ticket", ""), query.get("service", ""))
+                body = success_xml(ticket) if ticket else failure_xml(query.get("ticket", ""))
             data = body.encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/xml; charset=utf-8")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.auth.deps import SESSION_COOKIE
 from peerpear.models import AuthSession, Identity, IdentityProvider, User
-from tests.auth.fake_cas import FakeCas, running_fake_cas
+from tests.auth.fake_cas import NS, FakeCas, running_fake_cas
 from tests.factories import create_user
 
 SERVICE = "http://test/api/v1/auth/cas/callback"
@@ -30,6 +30,7 @@ def cas_server() -> Iterator[FakeCas]:
 @pytest.fixture
 def fake_cas(cas_server: FakeCas) -> FakeCas:
     cas_server.tickets.clear()
+    cas_server.raw_replies.clear()
     cas_server.validations.clear()
     return cas_server
 
@@ -193,6 +194,91 @@ async def test_local_sign_up_refused_for_the_cas_domain(
     assert await count(session, User) == 0
     other = await client.post("/api/v1/auth/signup", json={"email": "eve@example.org", **body})
     assert other.status_code == 201
+
+
+async def test_cas_ids_are_case_insensitive(
+    client: httpx.AsyncClient, session: AsyncSession, fake_cas: FakeCas
+) -> None:
+    fake_cas.issue("ST-c1", "jdoe", SERVICE, mail="jdoe@princeton.edu")
+    first = await client.get(CALLBACK, params={"ticket": "ST-c1"})
+    assert first.status_code == 200
+    fake_cas.issue("ST-c2", " JDoe ", SERVICE, mail="jdoe@princeton.edu")
+    again = await client.get(CALLBACK, params={"ticket": "ST-c2"})
+    assert again.status_code == 200, again.text
+    assert again.json()["user"]["id"] == first.json()["user"]["id"]
+    assert list(await session.scalars(select(Identity.subject))) == ["jdoe"]
+
+
+async def test_identity_stored_before_normalization_is_found(
+    client: httpx.AsyncClient, session: AsyncSession, fake_cas: FakeCas
+) -> None:
+    old = await create_user(session, "old.id@princeton.edu")
+    session.add(Identity(user_id=old.id, provider=IdentityProvider.CAS, subject="OldID"))
+    await session.commit()
+    fake_cas.issue("ST-c3", "OLDid", SERVICE, mail="someone.else@princeton.edu")
+    resp = await client.get(CALLBACK, params={"ticket": "ST-c3"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["user"]["id"] == old.id
+    session.expire_all()
+    assert list(await session.scalars(select(Identity.subject))) == ["oldid"]
+
+
+UNREADABLE = {
+    "no-namespace": (
+        "<serviceResponse><authenticationSuccess><user>jdoe</user>"
+        "</authenticationSuccess></serviceResponse>"
+    ),
+    "success-without-user": (
+        f'<cas:serviceResponse xmlns:cas="{NS}"><cas:authenticationSuccess>'
+        "<cas:attributes/></cas:authenticationSuccess></cas:serviceResponse>"
+    ),
+    "empty-document": f'<cas:serviceResponse xmlns:cas="{NS}"/>',
+    "not-xml": "<html><body>Service temporarily down",
+}
+
+
+@pytest.mark.parametrize("reply", list(UNREADABLE))
+async def test_unreadable_replies_are_503(
+    client: httpx.AsyncClient, session: AsyncSession, fake_cas: FakeCas, reply: str
+) -> None:
+    fake_cas.reply_raw("ST-bad", UNREADABLE[reply])
+    resp = await client.get(CALLBACK, params={"ticket": "ST-bad"})
+    assert resp.status_code == 503, resp.text
+    assert resp.json()["error"]["code"] == "service_unavailable"
+    assert "set-cookie" not in resp.headers
+    assert await count(session, User) == 0
+
+
+@pytest.mark.parametrize(
+    "mail",
+    ["a" * 330 + "@princeton.edu", "x@" + "d" * 320 + ".edu", "not an email", "two@@ats.edu"],
+    ids=["long-local-part", "long-domain", "spaces", "two-ats"],
+)
+async def test_unusable_mail_falls_back_to_the_id(
+    client: httpx.AsyncClient, session: AsyncSession, fake_cas: FakeCas, mail: str
+) -> None:
+    fake_cas.issue("ST-m", "mx12", SERVICE, mail=mail, givenName="G" * 150, sn="S" * 150)
+    resp = await client.get(CALLBACK, params={"ticket": "ST-m"})
+    assert resp.status_code == 200, resp.text
+    user = resp.json()["user"]
+    assert user["email"] == "mx12@princeton.edu"
+    assert (user["first_name"], user["last_name"]) == ("G" * 100, "S" * 100)
+
+
+async def test_long_id_without_names(
+    client: httpx.AsyncClient, session: AsyncSession, fake_cas: FakeCas
+) -> None:
+    long_id = "u" * 150  # becomes the first name when CAS sends none: capped to the column
+    fake_cas.issue("ST-l", long_id, SERVICE)
+    resp = await client.get(CALLBACK, params={"ticket": "ST-l"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["user"]["first_name"] == "u" * 100
+    assert resp.json()["user"]["email"] == f"{long_id}@princeton.edu"
+
+    fake_cas.issue("ST-l2", "v" * 400, SERVICE)  # longer than any id column: refused
+    refused = await client.get(CALLBACK, params={"ticket": "ST-l2"})
+    assert refused.status_code == 503
+    assert await count(session, User) == 1
 
 
 class TestCas2WithDisplayName:

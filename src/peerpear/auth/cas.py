@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 from xml.etree.ElementTree import ParseError
 
 import cas
-from sqlalchemy import delete, select
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,10 +23,23 @@ from peerpear.auth.sessions import revoke_all_sessions
 from peerpear.config import Settings
 from peerpear.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from peerpear.models import Identity, IdentityProvider, User, normalize_email
+from peerpear.models.user import EMAIL_LENGTH
 
 logger = logging.getLogger("peerpear.auth.cas")
 
 VALIDATION_TIMEOUT_S = 10.0
+# Leaves room for "@<domain>" in the fallback email within the users.email column.
+MAX_SUBJECT_LENGTH = 200
+NAME_LENGTH = 100  # users.first_name / users.last_name
+
+
+def normalize_subject(user: str) -> str:
+    """The stored form of a CAS user id: stripped and lower-cased.
+
+    CAS servers treat user ids case-insensitively (``jdoe`` and ``JDoe`` sign in the same
+    person), so they are compared that way here too.
+    """
+    return user.strip().lower()
 
 
 @dataclass(frozen=True)
@@ -88,15 +102,22 @@ async def validate_ticket(settings: Settings, ticket: str, next_path: str | None
     client = _client(settings, next_path)
     try:
         user, attributes, _ = await asyncio.to_thread(_verify, client, ticket)
-    except (ParseError, IndexError) as exc:
-        logger.warning("unreadable CAS validation response: %s", exc)
+    except (ParseError, IndexError, ValueError, AttributeError) as exc:
+        # python-cas parses the XML reply naively: a truncated or foreign document raises
+        # ParseError or IndexError, one without the CAS namespace ValueError, and a success
+        # without a user AttributeError.
+        logger.warning("unreadable CAS validation response: %r", exc)
         raise ServiceUnavailable("the CAS server gave an unreadable answer") from exc
     except OSError as exc:  # requests' errors derive from IOError
         logger.warning("CAS server unreachable: %s", exc)
         raise ServiceUnavailable("the CAS server could not be reached") from exc
     if not user or not str(user).strip():
         raise Unauthorized("CAS ticket is invalid or has expired")
-    return CasPrincipal(user=str(user).strip(), attributes=dict(attributes or {}))
+    subject = normalize_subject(str(user))
+    if len(subject) > MAX_SUBJECT_LENGTH:
+        logger.warning("CAS user id of %d characters refused", len(subject))
+        raise ServiceUnavailable("the CAS server gave an unusable user id")
+    return CasPrincipal(user=subject, attributes=dict(attributes or {}))
 
 
 def _attr(attributes: dict[str, Any], name: str) -> str:
@@ -114,29 +135,56 @@ def _names(attributes: dict[str, Any]) -> tuple[str, str]:
         head, _, tail = display.partition(" ")
         first = first or head
         last = last or tail.strip()
-    return first[:100], last[:100]
+    return first[:NAME_LENGTH], last[:NAME_LENGTH]
+
+
+def _valid_mail(mail: str) -> str | None:
+    if not mail or len(mail) > EMAIL_LENGTH:
+        return None
+    try:
+        address = validate_email(mail, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+    address = normalize_email(address)
+    return address if len(address) <= EMAIL_LENGTH else None
 
 
 def email_of(principal: CasPrincipal, settings: Settings) -> str:
+    """The ``mail`` attribute when it is a valid address that fits, else ``<id>@<domain>``."""
     mail = _attr(principal.attributes, "mail")
-    return normalize_email(mail or f"{principal.user}@{settings.cas_email_domain}")
+    valid = _valid_mail(mail)
+    if mail and valid is None:
+        logger.warning("CAS user %s: unusable mail attribute ignored", principal.user)
+    return valid or normalize_email(f"{principal.user}@{settings.cas_email_domain}")
 
 
 async def find_or_create_user(
     db: AsyncSession, settings: Settings, principal: CasPrincipal
 ) -> User:
     """The user behind a validated CAS principal, created (or linked by email) on first sign-in."""
+    subject = normalize_subject(principal.user)
     user = await db.scalar(
         select(User)
         .join(Identity, Identity.user_id == User.id)
-        .where(Identity.provider == IdentityProvider.CAS, Identity.subject == principal.user)
+        .where(Identity.provider == IdentityProvider.CAS, Identity.subject == subject)
     )
+    if user is None:
+        # An identity stored before ids were normalized: adopt it, in the normalized form.
+        legacy = await db.scalar(
+            select(Identity).where(
+                Identity.provider == IdentityProvider.CAS,
+                func.lower(func.trim(Identity.subject)) == subject,
+            )
+        )
+        if legacy is not None:
+            legacy.subject = subject
+            user = await db.get(User, legacy.user_id)
     if user is None:
         email = email_of(principal, settings)
         user = await db.scalar(select(User).where(User.email == email))
         first, last = _names(principal.attributes)
         if user is None:
-            user = User(email=email, first_name=first or principal.user, last_name=last)
+            user = User(email=email, first_name=first or subject[:NAME_LENGTH], last_name=last)
             db.add(user)
         else:
             # An existing account with this email: CAS proves the person owns the address, but a
@@ -159,7 +207,7 @@ async def find_or_create_user(
             await revoke_all_sessions(db, user.id)
         try:
             await db.flush()
-            db.add(Identity(user_id=user.id, provider=IdentityProvider.CAS, subject=principal.user))
+            db.add(Identity(user_id=user.id, provider=IdentityProvider.CAS, subject=subject))
             await db.flush()
         except IntegrityError as exc:
             raise Conflict(
