@@ -17,11 +17,18 @@ def settings_or_exit() -> Settings:
 
 
 def check_password_length(settings: Settings, password: str, flag: str = "password") -> None:
-    if len(password) < settings.min_password_length:
-        typer.echo(
-            f"error: {flag} must be at least {settings.min_password_length} characters", err=True
-        )
-        raise typer.Exit(2)
+    """Exit 2 with the reason when ``password`` breaks the sign-up password policy."""
+    from peerpear.auth.service import check_password_policy
+    from peerpear.errors import ValidationFailed
+
+    try:
+        check_password_policy(password, settings)
+    except ValidationFailed as exc:
+        message = exc.message
+        if flag != "password" and message.startswith("password "):
+            message = f"{flag} {message.removeprefix('password ')}"
+        typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def migrate_if_embedded(settings: Settings) -> None:

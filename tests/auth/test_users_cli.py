@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from peerpear.auth.passwords import verify_password
@@ -90,3 +91,34 @@ def test_unmigrated_database_is_a_clear_error(
     assert result.exit_code == 1
     assert "peerpear db upgrade" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_cli_uses_the_sign_up_password_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One password rule: the CLI checks passwords with the service's policy, not a copy."""
+    from peerpear.auth import service
+    from peerpear.cli_support import check_password_length
+    from peerpear.errors import ValidationFailed
+    from tests.conftest import make_settings
+
+    settings = make_settings("sqlite://")
+
+    def no_spaces(password: str, _settings: object) -> None:
+        if " " in password:
+            raise ValidationFailed("password must not contain spaces")
+
+    monkeypatch.setattr(service, "check_password_policy", no_spaces)
+    with pytest.raises(typer.Exit) as exited:
+        check_password_length(settings, "a long password with spaces")
+    assert exited.value.exit_code == 2
+    check_password_length(settings, "x")  # the stand-in policy allows short ones
+
+
+def test_password_length_message_names_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    from peerpear.cli_support import check_password_length
+    from tests.conftest import make_settings
+
+    settings = make_settings("sqlite://")
+    with pytest.raises(typer.Exit):
+        check_password_length(settings, "short", "--password")
+    assert "error: --password must be at least 10 characters" in capsys.readouterr().err
+    check_password_length(settings, "long enough!")
