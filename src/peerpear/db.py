@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -95,6 +96,21 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             connect_args={"timeout": 5},
         )
     return engine
+
+
+def upsert_insert(db: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An ``INSERT`` into ``table`` (a model or a Table) in the dialect of ``db``'s database, so it
+    offers ``on_conflict_do_update`` / ``on_conflict_do_nothing`` on SQLite and PostgreSQL alike.
+
+    An upsert is one atomic statement: concurrent first writes cannot both insert. ``set_`` does
+    not run Python-side ``onupdate`` defaults; pass ``updated_at`` yourself.
+    """
+    name = db.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no upsert for the {name} dialect")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -135,3 +136,32 @@ async def test_profiles_are_per_user(client: httpx.AsyncClient, session: AsyncSe
     await client.put(PROFILE, headers=a, json={"major": "History"})
     assert (await client.get(PROFILE, headers=b)).json()["major"] is None
     assert (await client.get(PROFILE, headers=a)).json()["major"] == "History"
+
+
+async def test_concurrent_first_profile_writes_all_succeed(
+    client: httpx.AsyncClient, session: AsyncSession, headers: dict[str, str]
+) -> None:
+    # Several tabs saving the first profile at once: one row, every request 200, last write wins.
+    bodies = [{"major": f"Major {i}", "hobbies": [f"h{i}"]} for i in range(6)]
+    results = await asyncio.gather(
+        *(client.put(PROFILE, headers=headers, json=body) for body in bodies)
+    )
+    assert [r.status_code for r in results] == [200] * len(bodies), [r.text for r in results]
+    for resp, body in zip(results, bodies, strict=True):
+        assert resp.json()["major"] == body["major"] and resp.json()["hobbies"] == body["hobbies"]
+    rows = (await session.scalars(select(Profile))).all()
+    assert len(rows) == 1
+    assert (await client.get(PROFILE, headers=headers)).json()["major"] == rows[0].major
+
+
+async def test_profile_update_keeps_created_at_and_moves_updated_at(
+    client: httpx.AsyncClient, session: AsyncSession, headers: dict[str, str]
+) -> None:
+    first = await client.put(PROFILE, headers=headers, json={"bio": "one"})
+    created = await session.scalar(select(Profile.created_at))
+    second = await client.put(PROFILE, headers=headers, json={"bio": "two"})
+    assert second.status_code == 200 and second.json()["bio"] == "two"
+    assert second.json()["updated_at"] >= first.json()["updated_at"]
+    session.expire_all()
+    profile = await session.scalar(select(Profile))
+    assert profile is not None and profile.created_at == created and profile.bio == "two"

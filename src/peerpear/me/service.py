@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerpear.db import upsert_insert, utcnow
 from peerpear.me.schemas import MePatch, ProfileIn
 from peerpear.models import Profile, User
 
@@ -21,14 +22,24 @@ async def get_profile(db: AsyncSession, user: User) -> Profile | None:
 
 
 async def put_profile(db: AsyncSession, user: User, data: ProfileIn) -> Profile:
-    """Replace the profile whole, creating it on first write."""
-    profile = await db.get(Profile, user.id)
-    if profile is None:
-        profile = Profile(user_id=user.id)
-        db.add(profile)
-    profile.class_year = data.class_year
-    profile.major = data.major
-    profile.hobbies = list(data.hobbies)
-    profile.bio = data.bio
-    await db.flush()
+    """Replace the profile whole, creating it on first write.
+
+    One upsert, so concurrent first writes (two tabs saving at once) cannot collide on the key;
+    the last one wins.
+    """
+    now = utcnow()
+    fields = {
+        "class_year": data.class_year,
+        "major": data.major,
+        "hobbies": list(data.hobbies),
+        "bio": data.bio,
+    }
+    stmt = (
+        upsert_insert(db, Profile)
+        .values(user_id=user.id, created_at=now, updated_at=now, **fields)
+        .on_conflict_do_update(index_elements=[Profile.user_id], set_={**fields, "updated_at": now})
+        .returning(Profile)
+    )
+    profile = await db.scalar(stmt, execution_options={"populate_existing": True})
+    assert profile is not None  # an upsert always returns its row
     return profile
