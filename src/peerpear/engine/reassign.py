@@ -39,6 +39,7 @@ I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 MAX_PASSES = 150
 IDLE_PASSES = 20
+EARLY_STEPS = 20
 
 
 def applies(search: GroupSearch) -> bool:
@@ -156,44 +157,64 @@ def exact_step(
     return changed
 
 
+def _designate(
+    search: GroupSearch, side: int, rotation: int, rng: np.random.Generator
+) -> NDArray[np.bool_] | None:
+    """Which groups give a member of ``side`` in pass ``rotation``; None to skip the pass.
+
+    Every group for each rotation of who gives, then random halves that let a member leave one
+    group and another join a third (chains that change group sizes); groups that can spare one
+    always give in those, since only they start a chain. With a fixed count per group a random
+    half adds nothing to "every group".
+    """
+    plan = search.plan
+    if rotation < int(plan.side_hi[side]):
+        return np.ones(plan.n_groups, dtype=bool)
+    if plan.side_lo[side] == plan.side_hi[side]:
+        return None
+    designated: NDArray[np.bool_] = (rng.random(plan.n_groups) < 0.5) | spare(search, side)
+    return designated
+
+
 def improve(
     search: GroupSearch,
     deadline: float,
     on_round: Callable[[int], None] | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> None:
-    """Local search to a local optimum, then exact steps, each followed by local search."""
+    """Local search to a local optimum; in role modes, exact steps first and in between.
+
+    ``EARLY_STEPS`` steps run straight on the construction: cheap, they fix much of what the
+    first passes of the local search would (which matters when the budget is short). Then the
+    local search, and steps each followed by the local search until ``IDLE_PASSES`` passes in a
+    row change nothing. Subsets come from a fixed seed: the same input gives the same result.
+    """
     done = 0
 
     def rounds(count: int) -> None:
         if on_round is not None:
             on_round(done + count)
 
-    done += search.run(deadline, rounds, stop)
     if not applies(search):
+        search.run(deadline, rounds, stop)
         return
-    plan = search.plan
-    g_count, sides = plan.n_groups, len(plan.sides)
-    everyone = np.ones(g_count, dtype=bool)
-    rng = np.random.default_rng(len(plan.units))  # a fixed sequence of subsets: reproducible
-    idle, step = 0, 0
-    patience = sides * (int(plan.side_hi.max()) + IDLE_PASSES)
-    while idle < patience and step < MAX_PASSES * sides:
+    sides = len(search.plan.sides)
+    rng = np.random.default_rng(len(search.plan.units))
+    for step in range(EARLY_STEPS):
+        designated = _designate(search, step % sides, step // sides, rng)
         if time.monotonic() > deadline:
-            return
+            break
+        if designated is not None:
+            exact_step(search, step % sides, designated, step // sides)
+    done += search.run(deadline, rounds, stop)
+    idle, step = 0, 0
+    patience = sides * (int(search.plan.side_hi.max()) + IDLE_PASSES)
+    while idle < patience and step < MAX_PASSES * sides and time.monotonic() <= deadline:
         side, rotation = step % sides, step // sides
-        # first every group for each rotation of who gives, then random halves: those let a
-        # member leave one group and another join a third (chains that change group sizes)
-        full = rotation < int(plan.side_hi[side])
-        if not full and plan.side_lo[side] == plan.side_hi[side]:
-            step += 1  # a fixed count per group: a random half adds nothing to "every group"
-            idle += 1
-            continue
-        # random halves: groups that can spare one always give (only they start a chain)
-        designated = everyone if full else (rng.random(g_count) < 0.5) | spare(search, side)
-        changed = exact_step(search, side, designated, rotation)
+        designated = _designate(search, side, rotation, rng)
         step += 1
-        if not changed.any():
+        changed = None if designated is None else exact_step(search, side, designated, rotation)
+        if changed is None or not changed.any():
             idle += 1
             continue
         idle = 0
