@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -111,6 +113,19 @@ def upsert_insert(db: AsyncSession, table: Any) -> postgresql.Insert | sqlite.In
     if name == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"no upsert for the {name} dialect")
+
+
+def is_unique_violation(exc: IntegrityError, table: str, *columns: str) -> bool:
+    """Whether ``exc`` is the single-column unique constraint of ``table`` on one of ``columns``
+    (named ``uq_<table>_<column>`` by the naming convention), on PostgreSQL or SQLite."""
+    text = str(exc.orig)
+    for column in columns:
+        if f'"uq_{table}_{column}"' in text:  # PostgreSQL names the constraint
+            return True
+        # SQLite lists the columns: "UNIQUE constraint failed: organizations.name"
+        if re.search(rf"UNIQUE constraint failed: {re.escape(f'{table}.{column}')}$", text):
+            return True
+    return False
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

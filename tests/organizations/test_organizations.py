@@ -7,9 +7,14 @@ import asyncio
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerpear.models import AuditLogEntry, Membership, MembershipRole, Organization
+from peerpear.errors import Conflict
+from peerpear.models import AuditLogEntry, Membership, MembershipRole, Organization, User
+from peerpear.organizations import service
+from peerpear.organizations.deps import require_org_role
+from peerpear.organizations.schemas import OrganizationUpdate
 from peerpear.organizations.service import slugify
 from tests.factories import (
     add_member,
@@ -163,6 +168,9 @@ async def test_update_owner_only(client: httpx.AsyncClient, session: AsyncSessio
     assert taken.status_code == 409
     null_name = await client.patch(url, json={"name": None}, headers=owner_headers)
     assert null_name.status_code == 422
+    null_description = await client.patch(url, json={"description": None}, headers=owner_headers)
+    assert null_description.status_code == 422, null_description.text
+    assert null_description.json()["error"]["details"][0]["loc"] == ["body", "description"]
     stored = await session.get(Organization, org.id, populate_existing=True)
     assert stored is not None and stored.name == "Alpha Prime"
     actions = list(
@@ -212,3 +220,32 @@ async def test_ids_and_offsets_beyond_the_database_range_are_422(
     assert largest.status_code == 404
     edge = await client.get(f"{API}/organizations?offset={2**31 - 1}", headers=headers)
     assert edge.status_code == 200 and edge.json()["items"] == []
+
+
+async def test_update_maps_only_a_name_collision_to_409(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = await create_user(session)
+    org = await create_organization(session, owner, "Alpha")
+    await create_organization(session, owner, "Beta")
+    owner_id, org_id = owner.id, org.id
+    access = await require_org_role(session, owner, org_id, MembershipRole.OWNER)
+
+    # A NOT NULL violation is a bug, not a name conflict: it must not be reported as one.
+    with pytest.raises(IntegrityError) as raised:
+        await service.update_organization(
+            session, access, OrganizationUpdate.model_construct(description=None)
+        )
+    assert not isinstance(raised.value, Conflict)
+    await session.rollback()
+
+    # A concurrent rename that slips past the case-insensitive check hits the unique constraint.
+    async def name_looks_free(*args: object, **kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(service, "_ensure_name_free", name_looks_free)
+    owner = await session.get_one(User, owner_id)
+    access = await require_org_role(session, owner, org_id, MembershipRole.OWNER)
+    with pytest.raises(Conflict, match="already exists"):
+        await service.update_organization(session, access, OrganizationUpdate(name="Beta"))
+    await session.rollback()

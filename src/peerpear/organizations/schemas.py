@@ -29,11 +29,12 @@ class OrganizationUpdate(InputModel):
     name: OrgName | None = None
     description: Description | None = None
 
-    @field_validator("name")
+    @field_validator("name", "description")
     @classmethod
-    def _name_not_null(cls, value: str | None) -> str:
+    def _not_null(cls, value: str | None) -> str:
+        # Optional only so they may be left out; an explicit null is refused.
         if value is None:
-            raise ValueError("name cannot be null")
+            raise ValueError("cannot be null; leave the field out to keep it")
         return value
 
 

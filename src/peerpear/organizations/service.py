@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear import audit
 from peerpear.config import Settings
+from peerpear.db import is_unique_violation
 from peerpear.errors import Conflict, Forbidden
 from peerpear.models import (
     AdminRequest,
@@ -96,6 +97,8 @@ async def create_organization(
     try:
         await db.flush()
     except IntegrityError as exc:
+        if not is_unique_violation(exc, "organizations", "name", "slug"):
+            raise
         # Another request took the name (or the slug derived from a similar name) meanwhile.
         raise Conflict(
             "an organization with this name was just created; choose another name or retry",
@@ -184,7 +187,12 @@ async def update_organization(
         try:
             await db.flush()
         except IntegrityError as exc:
-            raise Conflict("an organization with this name already exists") from exc
+            if not is_unique_violation(exc, "organizations", "name"):
+                raise
+            # Another request took the name meanwhile (the check above is case-insensitive).
+            raise Conflict(
+                "an organization with this name already exists", details={"name": fields["name"]}
+            ) from exc
         audit.record(
             db,
             access.user,
