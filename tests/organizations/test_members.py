@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+import pytest
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from peerpear.errors import Forbidden, NotFound
 from peerpear.models import AuditLogEntry, Membership, MembershipRole, Organization, User
+from peerpear.organizations import members
+from peerpear.organizations.deps import OrgAccess, require_org_role
 from tests.factories import add_member, auth_headers, create_organization, create_user
 
 API = "/api/v1"
@@ -147,3 +151,79 @@ async def test_two_owners_leaving_at_once_keep_one(
         left = owner if owner.id not in roles else second
         await add_member(session, org, left, MembershipRole.OWNER)
     assert admin.id in await _roles(session, org)
+
+
+async def test_owners_demoting_each_other_at_once_only_one_wins(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    org, a, _, _ = await _world(session)
+    b, c = await create_user(session), await create_user(session)
+    await add_member(session, org, b, MembershipRole.OWNER)
+    await add_member(session, org, c, MembershipRole.OWNER)
+    a_h, b_h = await auth_headers(session, a), await auth_headers(session, b)
+    base = f"{API}/organizations/{org.id}/members"
+    for _ in range(4):
+        results = await asyncio.gather(
+            client.patch(f"{base}/{b.id}", json={"role": "admin"}, headers=a_h),
+            client.patch(f"{base}/{a.id}", json={"role": "admin"}, headers=b_h),
+        )
+        # Whoever changes roles second is no longer an owner by then: 403, nothing changed.
+        assert sorted(r.status_code for r in results) == [200, 403], [r.text for r in results]
+        roles = await _roles(session, org)
+        owners = {uid for uid, role in roles.items() if role is MembershipRole.OWNER}
+        assert c.id in owners and len(owners & {a.id, b.id}) == 1, roles
+        # Make both owners again for the next round.
+        await session.execute(
+            update(Membership)
+            .where(Membership.organization_id == org.id, Membership.user_id.in_([a.id, b.id]))
+            .values(role=MembershipRole.OWNER)
+        )
+        await session.commit()
+
+
+async def test_the_callers_role_is_checked_again_under_the_lock(
+    session: AsyncSession, session_maker: async_sessionmaker[AsyncSession]
+) -> None:
+    # The route checked the role before taking the lock; a concurrent request may have changed
+    # it since. Simulate that: authorize, then change the caller's membership elsewhere.
+    org, owner, admin, _ = await _world(session)
+    second = await create_user(session)
+    await add_member(session, org, second, MembershipRole.OWNER)
+    ids = (org.id, owner.id, admin.id, second.id)
+
+    async def stale_access(user_id: int) -> OrgAccess:
+        async with session_maker() as fresh:
+            user = await fresh.get_one(User, user_id)
+            return await require_org_role(fresh, user, ids[0], MembershipRole.OWNER)
+
+    async def set_role(user_id: int, role: MembershipRole | None) -> None:
+        async with session_maker() as other, other.begin():
+            where = (Membership.organization_id == ids[0], Membership.user_id == user_id)
+            if role is None:
+                await other.execute(delete(Membership).where(*where))
+            else:
+                await other.execute(update(Membership).where(*where).values(role=role))
+
+    # Demoted to admin meanwhile: 403 for owner-only actions.
+    access = await stale_access(ids[3])
+    await set_role(ids[3], MembershipRole.ADMIN)
+    async with session_maker() as db:
+        with pytest.raises(Forbidden):
+            await members.change_role(db, access, ids[2], MembershipRole.OWNER)
+        await db.rollback()
+    async with session_maker() as db:
+        with pytest.raises(Forbidden):
+            await members.remove_member(db, access, ids[2])
+        await db.rollback()
+    # Removed meanwhile: 404, as for any non-member.
+    await set_role(ids[3], None)
+    async with session_maker() as db:
+        with pytest.raises(NotFound):
+            await members.change_role(db, access, ids[2], MembershipRole.OWNER)
+        await db.rollback()
+    async with session_maker() as db:
+        with pytest.raises(NotFound):
+            await members.leave(db, access)
+        await db.rollback()
+    roles = await _roles(session, org)
+    assert roles == {ids[1]: MembershipRole.OWNER, ids[2]: MembershipRole.ADMIN}

@@ -4,7 +4,9 @@
 organization's membership rows and re-reads them: ``SELECT ... FOR UPDATE`` on PostgreSQL; on
 SQLite a no-op UPDATE of those rows, which takes the database's single write lock before the
 read (SQLite otherwise reads outside the write transaction, and two concurrent "leave" requests
-could each see the other owner still there).
+could each see the other owner still there). The caller's own role, checked by the route before
+the lock, is checked again in the locked rows: two owners demoting each other at once cannot both
+win.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear import audit
-from peerpear.errors import InvalidState, NotFound
+from peerpear.errors import Forbidden, InvalidState, NotFound
 from peerpear.models import Membership, MembershipRole, User
-from peerpear.organizations.deps import OrgAccess
+from peerpear.organizations.deps import ROLE_RANK, OrgAccess
 from peerpear.organizations.schemas import MemberOut
 from peerpear.schemas_common import Page, Pagination
 
@@ -66,6 +68,19 @@ async def lock_memberships(db: AsyncSession, org_id: int) -> list[Membership]:
     return list(rows)
 
 
+def _recheck_caller(
+    memberships: list[Membership], access: OrgAccess, minimum: MembershipRole
+) -> None:
+    """The route checked the caller's role before the lock; a concurrent change (another owner
+    demoting or removing them) may have landed since. Check again in the locked rows: 404 when
+    they are no longer a member, 403 when their role no longer allows the action."""
+    mine = next((m for m in memberships if m.user_id == access.user.id), None)
+    if mine is None:
+        raise NotFound("organization not found")
+    if ROLE_RANK[mine.role] < ROLE_RANK[minimum]:
+        raise Forbidden(f"this action requires the {minimum.value} role in the organization")
+
+
 def _find(memberships: list[Membership], user_id: int) -> Membership:
     for membership in memberships:
         if membership.user_id == user_id:
@@ -85,6 +100,7 @@ async def change_role(
     """Promote or demote a member. Demoting the last owner is refused."""
     org_id = access.organization.id
     memberships = await lock_memberships(db, org_id)
+    _recheck_caller(memberships, access, MembershipRole.OWNER)
     target = _find(memberships, user_id)
     if target.role is not role:
         if role is not MembershipRole.OWNER:
@@ -107,9 +123,12 @@ async def change_role(
     return _member_out(target, user)
 
 
-async def _delete(db: AsyncSession, access: OrgAccess, user_id: int, action: str) -> None:
+async def _delete(
+    db: AsyncSession, access: OrgAccess, user_id: int, action: str, minimum: MembershipRole
+) -> None:
     org_id = access.organization.id
     memberships = await lock_memberships(db, org_id)
+    _recheck_caller(memberships, access, minimum)
     target = _find(memberships, user_id)
     _refuse_last_owner(memberships, target)
     await db.delete(target)
@@ -127,9 +146,9 @@ async def _delete(db: AsyncSession, access: OrgAccess, user_id: int, action: str
 
 async def remove_member(db: AsyncSession, access: OrgAccess, user_id: int) -> None:
     """An owner removes a member (the last owner cannot be removed)."""
-    await _delete(db, access, user_id, "membership.remove")
+    await _delete(db, access, user_id, "membership.remove", MembershipRole.OWNER)
 
 
 async def leave(db: AsyncSession, access: OrgAccess) -> None:
     """The caller leaves the organization (the last owner cannot)."""
-    await _delete(db, access, access.user.id, "membership.leave")
+    await _delete(db, access, access.user.id, "membership.leave", MembershipRole.ADMIN)
