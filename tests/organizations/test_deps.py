@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.errors import Forbidden, NotFound
 from peerpear.models import MembershipRole
-from peerpear.organizations.deps import get_org_access, require_org_role
+from peerpear.organizations.deps import get_membership, get_org_access, require_org_role
 from tests.factories import add_member, create_organization, create_user
 
 
@@ -40,3 +40,16 @@ async def test_get_org_access_for_non_members(session: AsyncSession) -> None:
     assert not visitor.has_role(MembershipRole.ADMIN)
     with pytest.raises(NotFound):
         await get_org_access(session, stranger, 999999)
+
+
+async def test_get_membership(session: AsyncSession) -> None:
+    owner = await create_user(session)
+    admin = await create_user(session)
+    org = await create_organization(session, owner)
+    other = await create_organization(session, admin)
+    await add_member(session, org, admin, MembershipRole.ADMIN)
+    found = await get_membership(session, admin.id, org.id)
+    assert found is not None and found.role is MembershipRole.ADMIN
+    assert (found.user_id, found.organization_id) == (admin.id, org.id)
+    assert await get_membership(session, owner.id, other.id) is None
+    assert await get_membership(session, owner.id, 999999) is None

@@ -26,7 +26,7 @@ from peerpear.models import (
     Organization,
     User,
 )
-from peerpear.organizations.deps import require_org_role
+from peerpear.organizations.deps import get_membership, require_org_role
 from peerpear.organizations.schemas import (
     AdminRequestOut,
     BulkAdminRequestItem,
@@ -61,12 +61,7 @@ async def _skip_reason(db: AsyncSession, user: User, org_id: int) -> SkipReason 
     """Why ``user`` may not request admin of ``org_id`` now, or None when they may."""
     if await db.get(Organization, org_id) is None:
         return "not_found"
-    member = await db.scalar(
-        select(Membership.id).where(
-            Membership.organization_id == org_id, Membership.user_id == user.id
-        )
-    )
-    if member is not None:
+    if await get_membership(db, user.id, org_id) is not None:
         return "already_member"
     pending = await db.scalar(
         select(AdminRequest.id).where(
@@ -181,11 +176,7 @@ async def decide(db: AsyncSession, owner: User, request_id: int, approve: bool) 
     await db.refresh(request)
     details: dict[str, Any] = {"admin_request_id": request_id, "user_id": request.user_id}
     if approve:
-        existing = await db.scalar(
-            select(Membership).where(
-                Membership.organization_id == org_id, Membership.user_id == request.user_id
-            )
-        )
+        existing = await get_membership(db, request.user_id, org_id)
         if existing is None:
             db.add(
                 Membership(

@@ -59,10 +59,11 @@ class OrgAccess:
         return role is not None and ROLE_RANK[role] >= ROLE_RANK[minimum]
 
 
-async def _membership(db: AsyncSession, user: User, org_id: int) -> Membership | None:
+async def get_membership(db: AsyncSession, user_id: int, org_id: int) -> Membership | None:
+    """The membership of ``user_id`` in ``org_id``, or None. The one query for "is X a member"."""
     membership: Membership | None = await db.scalar(
         select(Membership).where(
-            Membership.organization_id == org_id, Membership.user_id == user.id
+            Membership.organization_id == org_id, Membership.user_id == user_id
         )
     )
     return membership
@@ -77,7 +78,9 @@ async def get_org_access(db: AsyncSession, user: User, org_id: int) -> OrgAccess
     org = await db.get(Organization, org_id)
     if org is None:
         raise NotFound("organization not found", details={"organization_id": org_id})
-    return OrgAccess(user=user, organization=org, membership=await _membership(db, user, org_id))
+    return OrgAccess(
+        user=user, organization=org, membership=await get_membership(db, user.id, org_id)
+    )
 
 
 async def require_org_role(
@@ -95,7 +98,7 @@ async def require_org_role(
     non-member learns nothing; Forbidden when they are a member with a lower role.
     """
     org = await db.get(Organization, org_id)
-    membership = await _membership(db, user, org_id) if org is not None else None
+    membership = await get_membership(db, user.id, org_id) if org is not None else None
     if org is None or membership is None:
         raise NotFound(not_found)
     access = OrgAccess(user=user, organization=org, membership=membership)
