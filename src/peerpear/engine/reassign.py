@@ -40,6 +40,7 @@ F64 = NDArray[np.float64]
 MAX_PASSES = 150
 IDLE_PASSES = 20
 EARLY_STEPS = 20
+STEP_CANDIDATES = 16  # candidate groups of a removed person: those of their best matches
 
 
 def applies(search: GroupSearch) -> bool:
@@ -123,7 +124,7 @@ def exact_step(
     room = (res_size < plan.size_hi) & (res_count < plan.side_hi[side])
     must = (res_size < plan.size_lo) | (res_count < plan.side_lo[side])
     group_of_person = search.unit_group[plan.unit_of]
-    near = group_of_person[search.neighbours[removed]]
+    near = group_of_person[search.neighbours[removed, :STEP_CANDIDATES]]
     cand = np.concatenate([src[:, None], near], axis=1)
     rows = np.repeat(np.arange(len(src)), cand.shape[1])
     keys = np.unique(rows * g_count + cand.ravel())
