@@ -6,7 +6,6 @@ import typer
 
 from peerpear.auth.cli import users_app
 from peerpear.cli_support import migrate_if_embedded, settings_or_exit
-from peerpear.config import get_settings
 from peerpear.pair_cli import pair_command
 
 app = typer.Typer(help="PeerPear: pair the members of student organizations.", no_args_is_help=True)
@@ -59,8 +58,9 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
     """Apply migrations up to REVISION (default: head)."""
     from peerpear import migrate
 
-    migrate.upgrade(get_settings().database_url, revision)
-    typer.echo(f"database at {migrate.current(get_settings().database_url)}")
+    url = settings_or_exit().database_url
+    migrate.upgrade(url, revision)
+    typer.echo(f"database at {migrate.current(url)}")
 
 
 @db_app.command("downgrade")
@@ -70,8 +70,9 @@ def db_downgrade(
     """Revert migrations down to REVISION (`base` reverts everything)."""
     from peerpear import migrate
 
-    migrate.downgrade(get_settings().database_url, revision)
-    typer.echo(f"database at {migrate.current(get_settings().database_url) or 'base'}")
+    url = settings_or_exit().database_url
+    migrate.downgrade(url, revision)
+    typer.echo(f"database at {migrate.current(url) or 'base'}")
 
 
 @db_app.command("current")
@@ -79,7 +80,8 @@ def db_current() -> None:
     """Print the revision the database is at."""
     from peerpear import migrate
 
-    typer.echo(migrate.current(get_settings().database_url) or "base (no migrations applied)")
+    url = settings_or_exit().database_url
+    typer.echo(migrate.current(url) or "base (no migrations applied)")
 
 
 if __name__ == "__main__":

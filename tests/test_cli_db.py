@@ -1,0 +1,32 @@
+"""`peerpear db upgrade|downgrade|current` with a bad configuration: the reason and exit 2, no
+traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from peerpear.cli import app as cli_app
+from peerpear.config import get_settings
+
+
+@pytest.fixture
+def bad_configuration(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # Production without a secret key is refused by the settings.
+    monkeypatch.setenv("PEERPEAR_ENVIRONMENT", "production")
+    monkeypatch.delenv("PEERPEAR_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("args", [["upgrade"], ["downgrade", "base"], ["current"]])
+def test_db_commands_report_a_bad_configuration(bad_configuration: None, args: list[str]) -> None:
+    done = CliRunner().invoke(cli_app, ["db", *args])
+    assert done.exit_code == 2, done.output
+    assert not isinstance(done.exception, ValueError)  # handled, not a crash
+    assert "Traceback" not in done.output
+    assert done.output.startswith("error: invalid configuration")
+    assert "PEERPEAR_SECRET_KEY" in done.output
