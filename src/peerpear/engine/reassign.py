@@ -39,7 +39,7 @@ I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 MAX_PASSES = 150
 IDLE_PASSES = 20
-EARLY_STEPS = 20
+EARLY_STEPS = 30
 STEP_CANDIDATES = 16  # candidate groups of a removed person: those of their best matches
 
 
