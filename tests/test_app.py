@@ -14,6 +14,8 @@ from sqlalchemy.exc import DataError, DBAPIError
 from peerpear.config import Settings
 from peerpear.deps import SessionDep
 from peerpear.errors import Conflict
+from peerpear.main import create_app
+from tests.conftest import make_settings
 
 
 async def test_health_and_ready(client: httpx.AsyncClient) -> None:
@@ -157,3 +159,22 @@ def test_production_refuses_default_secret() -> None:
         Settings(environment="test")
     assert Settings(environment="production", secret_key="s" * 40).secret_key == "s" * 40
     assert Settings(environment="development").environment == "development"
+
+
+def test_cors_wildcard_refused_and_listed_origins_allowed() -> None:
+    with pytest.raises(ValueError, match="PEERPEAR_CORS_ORIGINS"):
+        Settings(cors_origins=["*"])
+    assert Settings(cors_origins=["https://app.example.edu"]).cors_origins == [
+        "https://app.example.edu"
+    ]
+
+
+async def test_cors_headers_for_a_listed_origin(database_url: str) -> None:
+    app = create_app(make_settings(database_url, cors_origins=["https://app.example.edu"]))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        allowed = await c.get("/health", headers={"Origin": "https://app.example.edu"})
+        other = await c.get("/health", headers={"Origin": "https://evil.example.com"})
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example.edu"
+    assert allowed.headers["access-control-allow-credentials"] == "true"
+    assert "access-control-allow-origin" not in other.headers

@@ -30,3 +30,18 @@ def test_db_commands_report_a_bad_configuration(bad_configuration: None, args: l
     assert "Traceback" not in done.output
     assert done.output.startswith("error: invalid configuration")
     assert "PEERPEAR_SECRET_KEY" in done.output
+
+
+def test_bad_configuration_is_one_line_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PEERPEAR_LOG_FORMAT", "xml")
+    get_settings.cache_clear()
+    try:
+        done = CliRunner().invoke(cli_app, ["db", "current"])
+    finally:
+        get_settings.cache_clear()
+    assert done.exit_code == 2
+    lines = done.output.strip().splitlines()
+    assert len(lines) == 1, done.output
+    assert lines[0].startswith("error: invalid configuration: PEERPEAR_LOG_FORMAT:")

@@ -4,6 +4,7 @@ and, on the embedded default, apply pending migrations."""
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
 
 from peerpear.config import Settings, get_settings
 
@@ -11,8 +12,11 @@ from peerpear.config import Settings, get_settings
 def settings_or_exit() -> Settings:
     try:
         return get_settings()
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        typer.echo(f"error: invalid configuration: {exc}", err=True)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        setting = f"PEERPEAR_{where.upper()}: " if where else ""
+        typer.echo(f"error: invalid configuration: {setting}{first['msg']}", err=True)
         raise typer.Exit(2) from exc
 
 

@@ -57,6 +57,14 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _no_wildcard_origin_with_cookies(self) -> Settings:
+        # Sign-in uses a cookie, so CORS runs with credentials; a wildcard would let any site make
+        # signed-in requests and read the answers.
+        if "*" in self.cors_origins:
+            raise ValueError("PEERPEAR_CORS_ORIGINS cannot contain '*'; list the allowed origins")
+        return self
+
     @property
     def should_auto_migrate(self) -> bool:
         return self.is_sqlite if self.auto_migrate is None else self.auto_migrate

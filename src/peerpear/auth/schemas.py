@@ -31,8 +31,6 @@ class UserOut(BaseModel):
 
 
 class SignupIn(InputModel):
-    model_config = ConfigDict(extra="forbid")
-
     email: EmailStr = Field(max_length=320)
     password: Password = Field(
         description="At least PEERPEAR_MIN_PASSWORD_LENGTH characters (default 10)."
@@ -42,8 +40,6 @@ class SignupIn(InputModel):
 
 
 class LoginIn(InputModel):
-    model_config = ConfigDict(extra="forbid")
-
     # A plain string, not EmailStr: a malformed address is just a wrong credential (401).
     email: str = Field(min_length=1, max_length=320)
     password: Password

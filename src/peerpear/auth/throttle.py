@@ -17,12 +17,10 @@ from datetime import datetime, timedelta
 
 from fastapi import Request
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.config import Settings
-from peerpear.db import utcnow
+from peerpear.db import upsert_insert, utcnow
 from peerpear.errors import TooManyRequests
 from peerpear.models import LoginAttempt
 
@@ -64,11 +62,10 @@ async def _count_one(
     db: AsyncSession, key: str, limit: int, settings: Settings, now: datetime
 ) -> tuple[int, datetime | None]:
     """Add one attempt to ``key``'s counter; its new count and lockout end."""
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     # An atomic upsert, so concurrent attempts from many processes all count, each seeing its
     # own count.
     stmt = (
-        insert(LoginAttempt)
+        upsert_insert(db, LoginAttempt)
         .values(key=key, failures=1, first_failure_at=now, last_failure_at=now)
         .on_conflict_do_update(
             index_elements=[LoginAttempt.key],
