@@ -4,7 +4,7 @@ set, on PostgreSQL too. Databases are migrated once per session; rows are wiped 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +86,6 @@ async def session(
     """A session for arranging and inspecting data directly; commit what the app must see."""
     async with session_maker() as s:
         yield s
-
-
-AppFactory = Callable[..., FastAPI]
 
 
 @pytest.fixture

@@ -5,6 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (free when this returns)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class TcpProxy:

@@ -4,7 +4,6 @@ table created by the migrations."""
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,16 +18,11 @@ import peerpear.models  # noqa: F401  (registers every table on Base)
 from peerpear.cli import app as cli_app
 from peerpear.config import get_settings
 from peerpear.db import Base
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.tcp_proxy import free_port
 
 
 def test_serve_on_embedded_default(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PEERPEAR_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "peerpear.cli", "serve", "--port", str(port)],

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from peerpear.main import create_app
 from tests.conftest import make_settings
 from tests.db_backends import pg_server_url
-from tests.tcp_proxy import TcpProxy
+from tests.tcp_proxy import TcpProxy, free_port
 
 
 @pytest.mark.skipif(pg_server_url() is None, reason="PEERPEAR_TEST_DATABASE_URL is not set")
@@ -41,10 +41,8 @@ async def test_ready_follows_database_outage_and_recovery() -> None:
 
 
 async def test_ready_is_503_when_database_port_is_closed() -> None:
-    """Works on any machine: nothing listens on the port the proxy just released."""
-    proxy = TcpProxy("127.0.0.1", 9)
-    port = await proxy.start()
-    await proxy.stop()
+    """Works on any machine: nothing listens on a freshly released port."""
+    port = free_port()
     app = create_app(make_settings(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/none"))
     async with (
         app.router.lifespan_context(app),

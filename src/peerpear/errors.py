@@ -127,6 +127,20 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("validation_error", message, details), status_code=422)
 
 
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception(
+        "unhandled error on %s %s (request id %s)",
+        request.method,
+        request.url.path,
+        _request_id(request),
+    )
+    return JSONResponse(
+        error_body("internal_error", "internal server error", {"request_id": _request_id(request)}),
+        status_code=500,
+        headers={"X-Request-ID": _request_id(request)},
+    )
+
+
 DATA_ERROR_MESSAGE = "a value could not be stored (out of range or contains unsupported characters)"
 
 
@@ -147,7 +161,7 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     # The request's transaction is rolled back by the session dependency either way.
     assert isinstance(exc, DBAPIError)
     if not is_data_error(exc):
-        raise exc  # a real failure: the generic 500 handler logs it with the traceback
+        return await _unexpected_error(request, exc)  # a real failure: logged, generic 500
     logger.warning(
         "database refused a value on %s %s (request id %s): %s",
         request.method,
@@ -156,20 +170,6 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
         type(exc.orig).__name__,
     )
     return JSONResponse(error_body("validation_error", DATA_ERROR_MESSAGE), status_code=422)
-
-
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception(
-        "unhandled error on %s %s (request id %s)",
-        request.method,
-        request.url.path,
-        _request_id(request),
-    )
-    return JSONResponse(
-        error_body("internal_error", "internal server error", {"request_id": _request_id(request)}),
-        status_code=500,
-        headers={"X-Request-ID": _request_id(request)},
-    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
