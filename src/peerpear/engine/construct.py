@@ -114,10 +114,12 @@ def construct(plan: Plan, affinity: NDArray[np.float32], rng: np.random.Generato
     # most cohesive first: a person with a strong best match seeds a tight group
     cohesion = np.asarray(affinity.max(axis=1), dtype=np.float64) if plan.n else np.zeros(0)
     cohesion += rng.random(plan.n) * 1e-9  # seeded tie-break
+    sizes = targets(plan)[0]
     for group in range(plan.n_groups):
-        if draft.capacity[group] == targets(plan)[0][group] and draft.capacity[group] > 0:
-            seed = int(np.argmax(cohesion + draft.open_mask(group)))
-            if not np.isfinite(draft.open_mask(group)[seed]):
+        if draft.capacity[group] == sizes[group] and draft.capacity[group] > 0:
+            mask = draft.open_mask(group)
+            seed = int(np.argmax(cohesion + mask))
+            if not np.isfinite(mask[seed]):
                 raise EngineError("the size and role rules leave a group that no one can fill")
             draft.place(np.array([seed]), group)
         while draft.capacity[group] > 0:
