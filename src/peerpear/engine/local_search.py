@@ -216,20 +216,19 @@ class GroupSearch:
         sums: F64 = (values * mask).sum(axis=(2, 3))
         return sums
 
-    def apply(self, unit: int, other: int, b: int) -> None:
-        a = int(self.unit_group[unit])
-        nu = len(self.plan.units)
+    def _move(self, unit: int, a: int, b: int) -> None:
+        """Moves ``unit`` from group ``a`` to group ``b``; the caller refreshes both."""
         self._add(unit, a, -1)
         self._add(unit, b, +1)
         self.group_units[a].remove(unit)
         self.group_units[b].append(unit)
         self.unit_group[unit] = b
-        if other != nu:
-            self._add(other, b, -1)
-            self._add(other, a, +1)
-            self.group_units[b].remove(other)
-            self.group_units[a].append(other)
-            self.unit_group[other] = a
+
+    def apply(self, unit: int, other: int, b: int) -> None:
+        a = int(self.unit_group[unit])
+        self._move(unit, a, b)
+        if other != len(self.plan.units):
+            self._move(other, b, a)
         self._refresh(a)
         self._refresh(b)
         self.changed[[a, b]] = self.clock
@@ -241,11 +240,7 @@ class GroupSearch:
             a = int(self.unit_group[unit])
             if a == b:
                 continue
-            self._add(unit, a, -1)
-            self._add(unit, b, +1)
-            self.group_units[a].remove(unit)
-            self.group_units[b].append(unit)
-            self.unit_group[unit] = b
+            self._move(unit, a, b)
             changed[a] = changed[b] = True
         for group in np.flatnonzero(changed):
             self._refresh(int(group))
