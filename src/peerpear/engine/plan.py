@@ -78,14 +78,11 @@ def _pairs_of(groups: list[list[str]], index: dict[str, int]) -> set[tuple[int, 
 
 
 def _costs(
-    problem: Problem, index: dict[str, int], units: list[I64]
+    problem: Problem, index: dict[str, int], unit_of: I64
 ) -> tuple[sp.csr_matrix, set[tuple[int, int]]]:
     n = len(index)
     never = _pairs_of(problem.settings.never_pair, index)
     history = _pairs_of(problem.settings.history, index) - never
-    unit_of = np.empty(n, dtype=np.int64)
-    for u, members in enumerate(units):
-        unit_of[members] = u
     ids = problem.ids
     for a, b in sorted(never):
         if unit_of[a] == unit_of[b]:
@@ -175,7 +172,7 @@ def build_plan(problem: Problem) -> Plan:
     unit_of = np.empty(n, dtype=np.int64)
     for u, members in enumerate(units):
         unit_of[members] = u
-    cost, never = _costs(problem, index, units)
+    cost, never = _costs(problem, index, unit_of)
     sides, side_of = _resolve_sides(problem)
     counts = [int((side_of == t).sum()) for t in range(len(sides))]
     g, lo, hi = _group_count(problem, n, counts)
