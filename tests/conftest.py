@@ -3,7 +3,6 @@ set, on PostgreSQL too. Databases are migrated once per session; rows are wiped 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -31,14 +30,14 @@ async def database_url(
     """The URL of a migrated, empty test database on each backend."""
     if request.param == "sqlite":
         url = sqlite_url(Path(tmp_path_factory.mktemp("sqlite")))
-        await asyncio.to_thread(migrate.upgrade, url)
+        await migrate.upgrade_async(url)
         yield url
         return
     server = pg_server_url()
     if server is None:
         pytest.skip("PEERPEAR_TEST_DATABASE_URL is not set; PostgreSQL variant not run")
     async with temporary_pg_database(server) as url:
-        await asyncio.to_thread(migrate.upgrade, url)
+        await migrate.upgrade_async(url)
         yield url
 
 

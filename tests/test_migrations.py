@@ -64,7 +64,7 @@ async def test_tables_exist_after_upgrade(empty_database_url: str) -> None:
 
     tables = await _inspect(empty_database_url, _table_names)
     assert tables == MODEL_TABLES | {"alembic_version"}
-    assert await asyncio.to_thread(migrate.current, empty_database_url) == migrate.head()
+    assert await migrate.current_async(empty_database_url) == migrate.head()
 
 
 async def test_upgrade_then_downgrade_to_base(empty_database_url: str) -> None:
@@ -72,7 +72,7 @@ async def test_upgrade_then_downgrade_to_base(empty_database_url: str) -> None:
     await migrate.downgrade_async(empty_database_url, "base")
 
     assert await _inspect(empty_database_url, _table_names) <= {"alembic_version"}
-    assert await asyncio.to_thread(migrate.current, empty_database_url) is None
+    assert await migrate.current_async(empty_database_url) is None
     # And back up again: a downgrade must leave nothing behind that blocks the next upgrade.
     await migrate.upgrade_async(empty_database_url)
     assert await _inspect(empty_database_url, _table_names) == MODEL_TABLES | {"alembic_version"}
@@ -94,13 +94,13 @@ async def test_every_revision_steps_down_and_up(empty_database_url: str) -> None
         await migrate.upgrade_async(empty_database_url, revision)
         await migrate.downgrade_async(empty_database_url, "-1")
         await migrate.upgrade_async(empty_database_url, revision)
-    assert await asyncio.to_thread(migrate.current, empty_database_url) == revisions[-1]
+    assert await migrate.current_async(empty_database_url) == revisions[-1]
 
 
 async def test_upgrade_twice_is_a_no_op(empty_database_url: str) -> None:
     await migrate.upgrade_async(empty_database_url)
     await migrate.upgrade_async(empty_database_url)
-    assert await asyncio.to_thread(migrate.current, empty_database_url) == migrate.head()
+    assert await migrate.current_async(empty_database_url) == migrate.head()
 
 
 async def test_a_failed_upgrade_leaves_nothing_behind(empty_database_url: str) -> None:
@@ -116,7 +116,7 @@ async def test_a_failed_upgrade_leaves_nothing_behind(empty_database_url: str) -
         await migrate.upgrade_async(empty_database_url)
 
     assert await _inspect(empty_database_url, _table_names) == {"events"}
-    assert await asyncio.to_thread(migrate.current, empty_database_url) is None
+    assert await migrate.current_async(empty_database_url) is None
 
 
 async def test_concurrent_upgrades_all_succeed(empty_database_url: str) -> None:
@@ -134,7 +134,7 @@ async def test_concurrent_upgrades_all_succeed(empty_database_url: str) -> None:
     for process in processes:
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
         assert process.returncode == 0, stderr.decode()
-    assert await asyncio.to_thread(migrate.current, empty_database_url) == migrate.head()
+    assert await migrate.current_async(empty_database_url) == migrate.head()
     assert await _inspect(empty_database_url, _model_diff) == []
 
 
