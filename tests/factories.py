@@ -28,10 +28,6 @@ from peerpear.organizations.service import slugify
 _counter = itertools.count(1)
 
 
-def unique_email(prefix: str = "user") -> str:
-    return f"{prefix}{next(_counter)}@example.edu"
-
-
 async def create_user(
     session: AsyncSession,
     email: str | None = None,

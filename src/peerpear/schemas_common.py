@@ -22,12 +22,13 @@ NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
 
 
 def id_path(description: str) -> Any:
-    """A path parameter holding a database id: 1 .. 2**31-1, else 422."""
+    """A path parameter holding a database id: 1 .. 2**31-1, else 422.
+
+    Use as ``Annotated[int, id_path("The thing's id.")]``.
+    """
     return Path(ge=1, le=MAX_DB_ID, description=description)
 
 
-# A database id in a path (``Annotated[int, id_path("...")]`` gives it a description).
-DbId = Annotated[int, id_path("Id.")]
 # A database id inside a request body (e.g. a list of ids).
 DbIdField = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
 
