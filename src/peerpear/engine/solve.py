@@ -55,8 +55,11 @@ class Run:
     ) -> None:
         self.progress, self.should_stop = progress, should_stop
 
+    def stopped(self) -> bool:
+        return self.should_stop is not None and self.should_stop()
+
     def step(self, fraction: float) -> None:
-        if self.should_stop is not None and self.should_stop():
+        if self.stopped():
             raise Cancelled("the run was cancelled")
         if self.progress is not None:
             self.progress(min(max(fraction, 0.0), 1.0))
@@ -112,11 +115,7 @@ def _search(
         start = construct_anchored(plan, affinity, anchor)
     run.step(0.3)
     search = GroupSearch(plan, affinity, start, objective, neighbours)
-
-    def stop() -> bool:
-        return run.should_stop is not None and run.should_stop()
-
-    improve(search, deadline, lambda rounds: run.step(0.3 + 0.6 * (1 - 0.8**rounds)), stop)
+    improve(search, deadline, lambda rounds: run.step(0.3 + 0.6 * (1 - 0.8**rounds)), run.stopped)
     return Solution(search.groups(), "local_search")
 
 
