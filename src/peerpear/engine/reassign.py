@@ -54,11 +54,16 @@ def applies(search: GroupSearch) -> bool:
     )
 
 
+def _side_counts(search: GroupSearch, side: int) -> tuple[NDArray[np.bool_], I64, I64]:
+    """Per group: which member slots hold ``side``, how many do, and the group's size."""
+    of_side = search.mmask & (search.plan.side_of[search.members] == side)
+    return of_side, of_side.sum(axis=1), search.mmask.sum(axis=1)
+
+
 def spare(search: GroupSearch, side: int) -> NDArray[np.bool_]:
     """Groups that stay within their size and role range with one member of ``side`` less."""
     plan = search.plan
-    of_side = search.mmask & (plan.side_of[search.members] == side)
-    count, size = of_side.sum(axis=1), search.mmask.sum(axis=1)
+    _, count, size = _side_counts(search, side)
     spares: NDArray[np.bool_] = (count > plan.side_lo[side]) & (size > plan.size_lo)
     return spares
 
@@ -104,9 +109,7 @@ def exact_step(
     plan = search.plan
     g_count = plan.n_groups
     members, mmask = search.members, search.mmask
-    of_side = mmask & (plan.side_of[members] == side)
-    count = of_side.sum(axis=1)
-    size = mmask.sum(axis=1)
+    of_side, count, size = _side_counts(search, side)
     no_change = np.zeros(g_count, dtype=bool)
     gives = designated & (count > 0)
     src = np.flatnonzero(gives)
