@@ -6,13 +6,12 @@ import numpy as np
 import pytest
 
 from peerpear.engine import compute_affinity, neighbours, validate
-from peerpear.engine.anchored import anchor_side, construct_anchored
-from peerpear.engine.construct import construct
 from peerpear.engine.local_search import MIN_GAIN, GroupSearch
 from peerpear.engine.neighbours import top_neighbours
 from peerpear.engine.plan import build_plan
 from peerpear.engine.problem import Problem
 from peerpear.engine.reassign import applies, exact_step
+from peerpear.engine.solve import initial_grouping
 from tests.engine.conftest import random_problem
 from tests.engine.helpers import objective_value
 
@@ -21,11 +20,7 @@ def _search(problem: Problem) -> GroupSearch:
     plan = build_plan(problem)
     a = compute_affinity(problem)
     top, _ = top_neighbours(a, 16)
-    anchor = anchor_side(plan)
-    if anchor is None:
-        start = construct(plan, a, np.random.default_rng(0))
-    else:
-        start = construct_anchored(plan, a, anchor)
+    start = initial_grouping(plan, a, np.random.default_rng(0))
     return GroupSearch(plan, a, start, problem.settings.objective, top)
 
 

@@ -99,6 +99,16 @@ def solve(
     return result
 
 
+def initial_grouping(
+    plan: Plan, affinity: NDArray[np.float32], rng: np.random.Generator
+) -> NDArray[np.int64]:
+    """Group per unit for the search to start from: one anchor per group, or greedy growth."""
+    anchor = anchor_side(plan)
+    if anchor is None:
+        return construct(plan, affinity, rng)
+    return construct_anchored(plan, affinity, anchor)
+
+
 def _search(
     plan: Plan,
     affinity: NDArray[np.float32],
@@ -108,11 +118,7 @@ def _search(
     deadline: float,
     run: Run,
 ) -> Solution:
-    anchor = anchor_side(plan)
-    if anchor is None:
-        start = construct(plan, affinity, rng)
-    else:
-        start = construct_anchored(plan, affinity, anchor)
+    start = initial_grouping(plan, affinity, rng)
     run.step(0.3)
     search = GroupSearch(plan, affinity, start, objective, neighbours)
     improve(search, deadline, lambda rounds: run.step(0.3 + 0.6 * (1 - 0.8**rounds)), run.stopped)
