@@ -16,7 +16,6 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerpear import audit
 from peerpear.auth.passwords import hash_password
 from peerpear.auth.service import create_user
 from peerpear.cli_support import check_password_length, migrate_if_embedded, settings_or_exit
@@ -31,7 +30,7 @@ from peerpear.models import (
     Profile,
     User,
 )
-from peerpear.organizations.service import slugify
+from peerpear.organizations.service import add_founding_owner, slugify
 
 DEMO_ORG_NAME = "PeerPear Demo Society"
 DEMO_PASSWORD = "peerpear-demo"
@@ -152,17 +151,8 @@ async def seed_demo(db: AsyncSession, password: str = DEMO_PASSWORD) -> SeedResu
     )
     db.add(org)
     await db.flush()
-    db.add(Membership(user_id=owner.id, organization_id=org.id, role=MembershipRole.OWNER))
+    add_founding_owner(db, None, org, owner, source="seed")
     db.add(Membership(user_id=admin.id, organization_id=org.id, role=MembershipRole.ADMIN))
-    audit.record(
-        db,
-        None,
-        "organization.create",
-        organization_id=org.id,
-        target_type="membership",
-        target_id=owner.id,
-        details={"name": org.name, "owner_id": owner.id, "role": "owner", "source": "seed"},
-    )
     for n, email in enumerate(students):
         user = await account(
             email,

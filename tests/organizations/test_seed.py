@@ -15,7 +15,14 @@ from typer.testing import CliRunner
 
 from peerpear.cli import app as cli_app
 from peerpear.config import get_settings
-from peerpear.models import Membership, MembershipRole, Organization, Profile, User
+from peerpear.models import (
+    AuditLogEntry,
+    Membership,
+    MembershipRole,
+    Organization,
+    Profile,
+    User,
+)
 from peerpear.seed import (
     ADMIN_EMAIL,
     DEMO_ORG_NAME,
@@ -79,6 +86,11 @@ async def test_seed_contents_and_sign_in(session: AsyncSession, client: httpx.As
         OWNER_EMAIL: MembershipRole.OWNER,
         ADMIN_EMAIL: MembershipRole.ADMIN,
     }
+    created = await session.scalar(
+        select(AuditLogEntry).where(AuditLogEntry.organization_id == org.id)
+    )
+    assert created is not None and created.action == "organization.create"
+    assert created.actor_id is None and created.details["source"] == "seed"
     profiles = list(await session.scalars(select(Profile)))
     assert len(profiles) == 40
     # Varied: several class years and majors, every student has hobbies and a bio.

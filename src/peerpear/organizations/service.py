@@ -83,6 +83,31 @@ def to_out(access: OrgAccess) -> OrganizationOut:
     return _out(access.organization, access.role)
 
 
+def add_founding_owner(
+    db: AsyncSession, actor: User | None, org: Organization, owner: User, **details: str
+) -> None:
+    """Make ``owner`` the first owner of the (flushed) new ``org`` and audit the creation.
+
+    ``actor`` is None when the system creates the organization (the demo seed); ``details`` adds
+    to the audit entry's details (e.g. ``source="seed"``).
+    """
+    db.add(Membership(user_id=owner.id, organization_id=org.id, role=MembershipRole.OWNER))
+    audit.record(
+        db,
+        actor,
+        "organization.create",
+        organization_id=org.id,
+        target_type="membership",
+        target_id=owner.id,
+        details={
+            "name": org.name,
+            "owner_id": owner.id,
+            "role": MembershipRole.OWNER.value,
+            **details,
+        },
+    )
+
+
 async def create_organization(
     db: AsyncSession, user: User, data: OrganizationCreate, settings: Settings
 ) -> OrganizationOut:
@@ -104,16 +129,7 @@ async def create_organization(
             "an organization with this name was just created; choose another name or retry",
             details={"name": data.name},
         ) from exc
-    db.add(Membership(user_id=user.id, organization_id=org.id, role=MembershipRole.OWNER))
-    audit.record(
-        db,
-        user,
-        "organization.create",
-        organization_id=org.id,
-        target_type="membership",
-        target_id=user.id,
-        details={"name": org.name, "owner_id": user.id, "role": MembershipRole.OWNER.value},
-    )
+    add_founding_owner(db, user, org, user)
     await db.flush()
     return _out(org, MembershipRole.OWNER)
 
