@@ -333,3 +333,26 @@ class TestCasServerDown:
         assert resp.status_code == 503
         assert resp.json()["error"]["code"] == "service_unavailable"
         assert await count(session, User) == 0
+
+
+class TestCasDomainWrittenLoosely:
+    """One reading of the domain setting: the fallback email and the sign-up refusal agree."""
+
+    @pytest.fixture
+    def settings_overrides(self, fake_cas: FakeCas) -> dict[str, Any]:
+        return {
+            "cas_server_url": fake_cas.base_url,
+            "cas_service_url": SERVICE,
+            "cas_email_domain": " @Princeton.EDU ",
+        }
+
+    async def test_fallback_email_and_sign_up_refusal_agree(
+        self, client: httpx.AsyncClient, session: AsyncSession, fake_cas: FakeCas
+    ) -> None:
+        fake_cas.issue("ST-d", "dom1", SERVICE)
+        resp = await client.get(CALLBACK, params={"ticket": "ST-d"})
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["user"]["email"] == "dom1@princeton.edu"
+        body = {"email": "e@princeton.edu", "password": "a long password", "first_name": "Eve"}
+        refused = await client.post("/api/v1/auth/signup", json=body)
+        assert refused.status_code == 403

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerpear.auth.schemas import NAME_LENGTH
 from peerpear.auth.sessions import revoke_all_sessions
 from peerpear.config import Settings
 from peerpear.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized
@@ -30,7 +31,6 @@ logger = logging.getLogger("peerpear.auth.cas")
 VALIDATION_TIMEOUT_S = 10.0
 # Leaves room for "@<domain>" in the fallback email within the users.email column.
 MAX_SUBJECT_LENGTH = 200
-NAME_LENGTH = 100  # users.first_name / users.last_name
 
 
 def normalize_subject(user: str) -> str:
@@ -67,6 +67,12 @@ def _service_url(settings: Settings, next_path: str | None) -> str:
     if next_path is None:
         return base
     return f"{base}{'&' if '?' in base else '?'}{urlencode({'next': next_path})}"
+
+
+def email_domain(settings: Settings) -> str:
+    """``PEERPEAR_CAS_EMAIL_DOMAIN`` in normalized form (no ``@``, lower-case); one reading for
+    the CAS fallback email and the refusal of local sign-ups at that domain, so both agree."""
+    return settings.cas_email_domain.strip().lower().lstrip("@")
 
 
 def ensure_configured(settings: Settings) -> None:
@@ -155,7 +161,7 @@ def email_of(principal: CasPrincipal, settings: Settings) -> str:
     valid = _valid_mail(mail)
     if mail and valid is None:
         logger.warning("CAS user %s: unusable mail attribute ignored", principal.user)
-    return valid or normalize_email(f"{principal.user}@{settings.cas_email_domain}")
+    return valid or normalize_email(f"{principal.user}@{email_domain(settings)}")
 
 
 async def find_or_create_user(

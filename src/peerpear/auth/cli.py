@@ -59,6 +59,7 @@ def create(
     from email_validator import EmailNotValidError, validate_email
     from sqlalchemy.exc import DBAPIError
 
+    from peerpear.auth.schemas import NAME_LENGTH
     from peerpear.cli_support import check_password_length, migrate_if_embedded, settings_or_exit
     from peerpear.errors import Conflict
 
@@ -82,8 +83,8 @@ def create(
                 settings.database_url,
                 email=address,
                 password=password,
-                first_name=first_name.strip()[:100],
-                last_name=last_name.strip()[:100],
+                first_name=first_name.strip()[:NAME_LENGTH],
+                last_name=last_name.strip()[:NAME_LENGTH],
                 platform_admin=platform_admin,
             )
         )

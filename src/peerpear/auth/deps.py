@@ -60,13 +60,6 @@ async def optional_user(found: SessionAndUser) -> User | None:
     return found[1] if found is not None else None
 
 
-async def current_session(found: SessionAndUser, token: RequestToken) -> AuthSession:
-    """The caller's live session; 401 when missing, invalid, expired, revoked or inactive."""
-    if found is None:
-        raise _refuse(token)
-    return found[0]
-
-
 async def current_user(found: SessionAndUser, token: RequestToken) -> User:
     """The signed-in, active user; 401 when missing, invalid, expired, revoked or inactive."""
     if found is None:
@@ -84,4 +77,3 @@ async def platform_admin(user: Annotated[User, Depends(current_user)]) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 PlatformAdmin = Annotated[User, Depends(platform_admin)]
-CurrentSession = Annotated[AuthSession, Depends(current_session)]

@@ -7,13 +7,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from peerpear.models.user import EMAIL_LENGTH
 from peerpear.schemas_common import InputModel
 
+NAME_LENGTH = 100  # users.first_name / users.last_name
 # Passwords are bounded so a megabyte "password" cannot be used to burn CPU in argon2.
 MAX_PASSWORD_LENGTH = 1024
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-OptionalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LENGTH)
+]
+OptionalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NAME_LENGTH)]
 Password = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 
 
@@ -31,7 +35,7 @@ class UserOut(BaseModel):
 
 
 class SignupIn(InputModel):
-    email: EmailStr = Field(max_length=320)
+    email: EmailStr = Field(max_length=EMAIL_LENGTH)
     password: Password = Field(
         description="At least PEERPEAR_MIN_PASSWORD_LENGTH characters (default 10)."
     )
@@ -41,7 +45,7 @@ class SignupIn(InputModel):
 
 class LoginIn(InputModel):
     # A plain string, not EmailStr: a malformed address is just a wrong credential (401).
-    email: str = Field(min_length=1, max_length=320)
+    email: str = Field(min_length=1, max_length=EMAIL_LENGTH)
     password: Password
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerpear.auth import cas
 from peerpear.auth.passwords import hash_password_async, needs_rehash, verify_password_async
 from peerpear.auth.sessions import create_session
 from peerpear.config import Settings
@@ -53,7 +54,7 @@ def ensure_not_cas_address(settings: Settings, email: str) -> None:
     to the account, so a local account there would let whoever created it sign in as the real
     owner. Those addresses sign in through CAS instead.
     """
-    domain = settings.cas_email_domain.strip().lower().lstrip("@")
+    domain = cas.email_domain(settings)
     if not settings.cas_server_url or not domain:
         return
     if normalize_email(email).rpartition("@")[2] == domain:

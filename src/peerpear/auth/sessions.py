@@ -75,14 +75,13 @@ async def resolve_session(db: AsyncSession, token: str) -> tuple[AuthSession, Us
     return auth_session, user
 
 
-async def revoke_session(db: AsyncSession, token: str) -> bool:
-    """Revoke the session for ``token``; True when a live one was revoked."""
-    result = await db.execute(
+async def revoke_session(db: AsyncSession, token: str) -> None:
+    """Revoke the session for ``token`` (nothing happens when it is unknown or already ended)."""
+    await db.execute(
         update(AuthSession)
         .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    return bool(getattr(result, "rowcount", 0))
 
 
 async def revoke_all_sessions(db: AsyncSession, user_id: int) -> None:
