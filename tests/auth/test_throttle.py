@@ -213,7 +213,7 @@ async def test_argon2_concurrency_is_bounded(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(passwords, "verify_password", slow)
     monkeypatch.setattr(passwords, "hash_password", slow)
-    n = getattr(passwords, "MAX_CONCURRENT_HASHES", 4)
+    n = passwords.MAX_CONCURRENT_HASHES
     await asyncio.gather(
         *(passwords.verify_password_async(None, "x") for _ in range(12)),
         *(passwords.hash_password_async("x") for _ in range(12)),
