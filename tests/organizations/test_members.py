@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -204,26 +205,26 @@ async def test_the_callers_role_is_checked_again_under_the_lock(
             else:
                 await other.execute(update(Membership).where(*where).values(role=role))
 
+    async def refused(
+        error: type[Exception], action: Callable[[AsyncSession], Awaitable[object]]
+    ) -> None:
+        async with session_maker() as db:
+            with pytest.raises(error):
+                await action(db)
+            await db.rollback()
+
     # Demoted to admin meanwhile: 403 for owner-only actions.
     access = await stale_access(ids[3])
     await set_role(ids[3], MembershipRole.ADMIN)
-    async with session_maker() as db:
-        with pytest.raises(Forbidden):
-            await members.change_role(db, access, ids[2], MembershipRole.OWNER)
-        await db.rollback()
-    async with session_maker() as db:
-        with pytest.raises(Forbidden):
-            await members.remove_member(db, access, ids[2])
-        await db.rollback()
+    await refused(
+        Forbidden, lambda db: members.change_role(db, access, ids[2], MembershipRole.OWNER)
+    )
+    await refused(Forbidden, lambda db: members.remove_member(db, access, ids[2]))
     # Removed meanwhile: 404, as for any non-member.
     await set_role(ids[3], None)
-    async with session_maker() as db:
-        with pytest.raises(NotFound):
-            await members.change_role(db, access, ids[2], MembershipRole.OWNER)
-        await db.rollback()
-    async with session_maker() as db:
-        with pytest.raises(NotFound):
-            await members.leave(db, access)
-        await db.rollback()
+    await refused(
+        NotFound, lambda db: members.change_role(db, access, ids[2], MembershipRole.OWNER)
+    )
+    await refused(NotFound, lambda db: members.leave(db, access))
     roles = await _roles(session, org)
     assert roles == {ids[1]: MembershipRole.OWNER, ids[2]: MembershipRole.ADMIN}
