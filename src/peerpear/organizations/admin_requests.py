@@ -48,12 +48,7 @@ def to_out(request: AdminRequest, requester: User) -> AdminRequestOut:
         created_at=request.created_at,
         decided_at=request.decided_at,
         decided_by_id=request.decided_by_id,
-        requester=Requester(
-            id=requester.id,
-            email=requester.email,
-            first_name=requester.first_name,
-            last_name=requester.last_name,
-        ),
+        requester=Requester.model_validate(requester),
     )
 
 

@@ -84,6 +84,8 @@ class AdminRequestCreate(InputModel):
 
 
 class Requester(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     email: str
     first_name: str
