@@ -36,10 +36,20 @@ class Settings(BaseSettings):
     allow_local_accounts: bool = True
     session_ttl_hours: int = Field(default=24 * 14, ge=1)
     min_password_length: int = Field(default=10, ge=8)
-    login_max_failures: int = Field(default=5, ge=1)
-    # Per client address: higher, since many people can share one (a campus NAT, a proxy).
+    # Sign-in throttling (peerpear.auth.throttle). One account from one client address: this
+    # many failures are free, then each further attempt waits twice as long as the one before,
+    # up to the cap. The owner at another address is not slowed by a guesser's failures.
+    login_failures_before_delay: int = Field(default=3, ge=1)
+    login_max_delay_seconds: int = Field(default=900, ge=1)
+    # Ceilings on failures within a window of login_lockout_seconds, which then lock for as
+    # long: per account across every address (against distributed guessing; high, since it
+    # locks the owner out too), and per client address (many people can share one address).
+    login_max_failures_per_account: int = Field(default=100, ge=1)
     login_max_failures_per_address: int = Field(default=50, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
+    # Sign-ups per client address within a window (a whole class may sign up behind one NAT).
+    signup_max_per_address: int = Field(default=20, ge=1)
+    signup_window_seconds: int = Field(default=600, ge=1)
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (comma-separated
     # addresses or networks, or "*"); the per-address sign-in limit counts the client they name.
     trusted_proxies: str = "127.0.0.1"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, PrimaryKeyConstraint, UniqueConstraint, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -115,17 +115,51 @@ def upsert_insert(db: AsyncSession, table: Any) -> postgresql.Insert | sqlite.In
     raise NotImplementedError(f"no upsert for the {name} dialect")
 
 
-def is_unique_violation(exc: IntegrityError, table: str, *columns: str) -> bool:
-    """Whether ``exc`` is the single-column unique constraint of ``table`` on one of ``columns``
-    (named ``uq_<table>_<column>`` by the naming convention), on PostgreSQL or SQLite."""
-    text = str(exc.orig)
-    for column in columns:
-        if f'"uq_{table}_{column}"' in text:  # PostgreSQL names the constraint
-            return True
-        # SQLite lists the columns: "UNIQUE constraint failed: organizations.name"
-        if re.search(rf"UNIQUE constraint failed: {re.escape(f'{table}.{column}')}$", text):
-            return True
+# PostgreSQL's SQLSTATE for unique_violation, and SQLite's extended result codes for a UNIQUE
+# (or PRIMARY KEY) constraint failing.
+PG_UNIQUE_VIOLATION = "23505"
+SQLITE_CONSTRAINT_UNIQUE = 2067
+SQLITE_CONSTRAINT_PRIMARYKEY = 1555
+
+
+def is_unique_violation(exc: IntegrityError, *constraints: str) -> bool:
+    """Whether ``exc`` is a violation of one of the named unique constraints (or unique indexes).
+
+    Names are those of the naming convention above, e.g. ``"uq_users_email"``. PostgreSQL says
+    which constraint failed: SQLSTATE 23505 and asyncpg's ``constraint_name`` (the driver error
+    SQLAlchemy's adapter wraps). SQLite names no constraint, only the failing columns ("UNIQUE
+    constraint failed: users.email", or "index 'name'" for an index on expressions), so the name
+    is looked up in the models' metadata and the columns must match exactly, under SQLite's
+    UNIQUE or PRIMARY KEY result code. A name the models do not define is a programming error.
+    """
+    targets = {name: _unique_columns(name) for name in constraints}
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:  # PostgreSQL
+        driver_error = orig.__cause__ if orig is not None else None
+        return sqlstate == PG_UNIQUE_VIOLATION and (
+            getattr(driver_error, "constraint_name", None) in targets
+        )
+    if isinstance(orig, sqlite3.IntegrityError):
+        if orig.sqlite_errorcode not in (SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY):
+            return False
+        failed = str(orig).removeprefix("UNIQUE constraint failed: ")
+        return any(failed in (f"index '{name}'", columns) for name, columns in targets.items())
     return False
+
+
+def _unique_columns(name: str) -> str:
+    """SQLite's spelling of the columns of the unique constraint or index ``name``."""
+    for table in Base.metadata.tables.values():
+        for constraint in table.constraints:
+            if constraint.name == name and isinstance(
+                constraint, UniqueConstraint | PrimaryKeyConstraint
+            ):
+                return ", ".join(f"{table.name}.{column.name}" for column in constraint.columns)
+        for index in table.indexes:
+            if index.name == name and index.unique:
+                return ", ".join(f"{table.name}.{column.name}" for column in index.columns)
+    raise ValueError(f"no unique constraint or index named {name!r} in the models")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

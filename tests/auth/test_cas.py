@@ -193,7 +193,7 @@ async def test_local_sign_up_refused_for_the_cas_domain(
     assert "CAS" in resp.json()["error"]["message"]
     assert await count(session, User) == 0
     other = await client.post("/api/v1/auth/signup", json={"email": "eve@example.org", **body})
-    assert other.status_code == 201
+    assert other.status_code == 202
 
 
 async def test_cas_ids_are_case_insensitive(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,8 +12,10 @@ import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerpear.auth import passwords
 from peerpear.auth.deps import SESSION_COOKIE
 from peerpear.auth.passwords import hash_password
+from peerpear.auth.service import SIGNUP_ACCEPTED
 from peerpear.models import AuthSession, Identity, IdentityProvider, User
 from tests.factories import create_user
 
@@ -37,10 +40,10 @@ def session_cookie(resp: httpx.Response) -> str:
 
 async def test_signup_login_me_logout(client: httpx.AsyncClient, session: AsyncSession) -> None:
     created = await signup(client, "Ada@Example.EDU")
-    assert created.status_code == 201, created.text
-    assert created.json()["email"] == "ada@example.edu"
-    assert created.json()["first_name"] == "Ada"
-    assert "password" not in created.text
+    assert created.status_code == 202, created.text
+    assert created.json() == {"message": SIGNUP_ACCEPTED}
+    user = await session.scalar(select(User).where(User.email == "ada@example.edu"))
+    assert user is not None and (user.first_name, user.last_name) == ("Ada", "Lovelace")
 
     login = await client.post(LOGIN, json={"email": "ADA@example.edu", "password": PASSWORD})
     assert login.status_code == 200, login.text
@@ -86,12 +89,53 @@ async def test_logout_by_cookie(client: httpx.AsyncClient) -> None:
     assert (await client.post(LOGOUT)).status_code == 204
 
 
-async def test_duplicate_email_any_case(client: httpx.AsyncClient, session: AsyncSession) -> None:
-    assert (await signup(client, "dup@example.edu")).status_code == 201
-    again = await signup(client, "DUP@Example.edu")
-    assert again.status_code == 409
-    assert again.json()["error"]["code"] == "conflict"
-    assert await session.scalar(select(func.count()).select_from(User)) == 1
+async def test_signup_does_not_tell_whether_the_email_is_registered(
+    client: httpx.AsyncClient, session: AsyncSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Same status and body for a taken address (any case) as for a new one; the existing
+    account is left as it was, and the attempt is logged."""
+    owner = await create_user(session, "dup@example.edu", password=PASSWORD, first_name="Dee")
+    with caplog.at_level(logging.INFO, logger="peerpear.auth"):
+        taken = await signup(client, "DUP@Example.edu", password="the intruder's password")
+    fresh = await signup(client, "fresh@example.edu")
+    assert (taken.status_code, taken.json()) == (fresh.status_code, fresh.json())
+    assert taken.status_code == 202 and "user" not in taken.text and "dup@" not in taken.text
+    assert "already has an account" in caplog.text
+
+    session.expire_all()
+    users = (await session.scalars(select(User).order_by(User.id))).all()
+    assert [(u.email, u.first_name) for u in users] == [
+        ("dup@example.edu", "Dee"),
+        ("fresh@example.edu", "Ada"),
+    ]
+    identities = await session.scalar(
+        select(func.count()).select_from(Identity).where(Identity.user_id == owner.id)
+    )
+    assert identities == 1
+    intruder = {"email": "dup@example.edu", "password": "the intruder's password"}
+    assert (await client.post(LOGIN, json=intruder)).status_code == 401
+    real = await client.post(LOGIN, json={"email": "dup@example.edu", "password": PASSWORD})
+    assert real.status_code == 200
+
+
+async def test_both_signup_paths_hash_the_password(
+    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The slow part (argon2) runs for a taken address too, so timing does not tell them apart
+    (a taken address used to answer 409 at once, without hashing)."""
+    await create_user(session, "known@example.edu")
+    hashed: list[str] = []
+    real_hash = passwords.hash_password
+
+    def counting_hash(password: str) -> str:
+        hashed.append(password)
+        return real_hash(password)
+
+    monkeypatch.setattr(passwords, "hash_password", counting_hash)
+    assert (await signup(client, "known@example.edu")).status_code == 202
+    assert hashed == [PASSWORD]
+    assert (await signup(client, "unknown@example.edu")).status_code == 202
+    assert hashed == [PASSWORD, PASSWORD]
 
 
 async def test_signup_validation(client: httpx.AsyncClient, session: AsyncSession) -> None:
@@ -197,7 +241,8 @@ async def test_concurrent_signups_one_wins(
 ) -> None:
     emails = ["race@example.edu", "RACE@example.edu", "Race@Example.EDU", "race@EXAMPLE.edu"]
     results = await asyncio.gather(*(signup(client, email) for email in emails))
-    assert sorted(r.status_code for r in results) == [201, 409, 409, 409], [r.text for r in results]
+    assert [r.status_code for r in results] == [202] * 4, [r.text for r in results]
+    assert len({r.text for r in results}) == 1
     assert await session.scalar(select(func.count()).select_from(User)) == 1
 
 

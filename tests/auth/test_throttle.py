@@ -1,174 +1,307 @@
-"""Repeated failed sign-ins answer 429 with Retry-After, per account and per client address,
-from a counter in the database; the lockout ends on its own and a success clears the count."""
+"""Sign-in and sign-up throttling, from counters in the database that every process shares.
+
+One account from one client address gets a few free failures, then each further attempt waits
+a doubling delay (429 with Retry-After); a guesser's failures do not stop the owner at another
+address. Ceilings per account (across addresses) and per address still lock. Sign-ups are
+limited per address. The throttle's clock is a fake one the tests move forward.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
-from datetime import timedelta
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from peerpear.auth import passwords
+from peerpear.auth import passwords, throttle
 from peerpear.db import utcnow
 from peerpear.models import LoginAttempt
 from tests.factories import create_user
 
 PASSWORD = "correct horse battery"
+WRONG = "wrong password"
 LOGIN = "/api/v1/auth/login"
+SIGNUP = "/api/v1/auth/signup"
 
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     return {
-        "login_max_failures": 3,
-        "login_max_failures_per_address": 5,
+        "login_failures_before_delay": 3,
+        "login_max_delay_seconds": 8,
+        "login_max_failures_per_account": 20,
+        "login_max_failures_per_address": 30,
         "login_lockout_seconds": 60,
+        "signup_max_per_address": 3,
+        "signup_window_seconds": 600,
     }
+
+
+class Clock:
+    """The throttle's notion of now: starts at the real time, moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(throttle, "utcnow", fake)
+    return fake
+
+
+ClientAt = Callable[[str], AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def client_at(app: FastAPI) -> ClientAt:
+    """A client whose requests come from the given client address."""
+
+    @asynccontextmanager
+    async def make(address: str) -> AsyncIterator[httpx.AsyncClient]:
+        transport = httpx.ASGITransport(
+            app=app, raise_app_exceptions=False, client=(address, 40000)
+        )
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            yield c
+
+    return make
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
     return await client.post(LOGIN, json={"email": email, "password": password})
 
 
-async def expire_lockouts(session: AsyncSession) -> None:
-    """Move every counter's clock two windows back, as if the lockout had passed."""
-    past = utcnow() - timedelta(seconds=121)
-    await session.execute(
-        update(LoginAttempt).values(
-            first_failure_at=past, last_failure_at=past, locked_until=past + timedelta(seconds=60)
+async def counter(session: AsyncSession, key: str) -> tuple[int, datetime | None] | None:
+    """The stored (failures, locked_until) of ``key``, or None when there is no counter."""
+    row = (
+        await session.execute(
+            select(LoginAttempt.failures, LoginAttempt.locked_until).where(LoginAttempt.key == key)
         )
-    )
-    await session.commit()
+    ).one_or_none()
+    await session.rollback()  # the next read sees what the app commits meanwhile
+    return None if row is None else row._tuple()
 
 
-async def test_account_lockout_and_recovery(
-    client: httpx.AsyncClient, session: AsyncSession
+def retry_after(resp: httpx.Response) -> int:
+    assert resp.status_code == 429, resp.text
+    assert resp.json()["error"]["code"] == "too_many_requests"
+    return int(resp.headers["Retry-After"])
+
+
+async def test_a_guesser_does_not_lock_the_owner_out(
+    client_at: ClientAt, session: AsyncSession, clock: Clock
 ) -> None:
-    await create_user(session, "t@example.edu", password=PASSWORD)
+    """Five wrong passwords from one address used to lock the account for everyone."""
+    await create_user(session, "owner@example.edu", password=PASSWORD)
+    async with client_at("198.51.100.7") as attacker, client_at("203.0.113.20") as owner:
+        statuses = []
+        for n in range(5):
+            clock.advance(10 if n else 0)  # each delay (1 s, 2 s, ...) is waited out
+            statuses.append((await login(attacker, "owner@example.edu", WRONG)).status_code)
+        assert statuses == [401] * 5
+        still_guessing = await login(attacker, "owner@example.edu", PASSWORD)
+        assert retry_after(still_guessing) >= 1  # the guesser's own address must wait
+        assert (await login(owner, "OWNER@example.edu", PASSWORD)).status_code == 200
+
+
+async def test_failures_from_one_address_wait_longer_each_time(
+    client: httpx.AsyncClient, session: AsyncSession, clock: Clock
+) -> None:
+    await create_user(session, "pair@example.edu", password=PASSWORD)
+    for _ in range(3):  # the free failures
+        assert (await login(client, "pair@example.edu", WRONG)).status_code == 401
+    waits = []
+    for _ in range(5):
+        refused = await login(client, "pair@example.edu", WRONG)
+        waits.append(retry_after(refused))
+        # Even the right password waits: the delay is before any password is checked.
+        assert (await login(client, "pair@example.edu", PASSWORD)).status_code == 429
+        clock.advance(waits[-1])
+        assert (await login(client, "pair@example.edu", WRONG)).status_code == 401
+    assert waits == [1, 2, 4, 8, 8]  # doubling, capped at login_max_delay_seconds
+
+    clock.advance(8)
+    assert (await login(client, "pair@example.edu", PASSWORD)).status_code == 200
+    # The success forgets the pair: three free failures again.
+    assert await counter(session, "email+ip:pair@example.edu|127.0.0.1") is None
     for _ in range(3):
-        assert (await login(client, "t@example.edu", "wrong password")).status_code == 401
-    locked = await login(client, "T@example.edu", PASSWORD)  # even the right password
-    assert locked.status_code == 429
-    assert locked.json()["error"]["code"] == "too_many_requests"
-    assert 1 <= int(locked.headers["Retry-After"]) <= 60
-
-    key = "email:t@example.edu"
-    row = await session.scalar(select(LoginAttempt).where(LoginAttempt.key == key))
-    assert row is not None and row.failures == 3 and row.locked_until is not None
-
-    await expire_lockouts(session)
-    assert (await login(client, "t@example.edu", PASSWORD)).status_code == 200
-    # Success cleared the account's counter.
-    session.expire_all()
-    keys = set((await session.scalars(select(LoginAttempt.key))).all())
-    assert "email:t@example.edu" not in keys
+        assert (await login(client, "pair@example.edu", WRONG)).status_code == 401
+    assert retry_after(await login(client, "pair@example.edu", WRONG)) == 1
 
 
-async def test_success_resets_the_count(client: httpx.AsyncClient, session: AsyncSession) -> None:
-    await create_user(session, "r@example.edu", password=PASSWORD)
-    for _ in range(2):
-        assert (await login(client, "r@example.edu", "wrong password")).status_code == 401
-    assert (await login(client, "r@example.edu", PASSWORD)).status_code == 200
-    await expire_lockouts(session)  # forget the address counter; the account one is gone
-    for _ in range(2):
-        assert (await login(client, "r@example.edu", "wrong password")).status_code == 401
-    assert (await login(client, "r@example.edu", PASSWORD)).status_code == 200
-
-
-async def test_a_new_window_starts_after_the_old_one(
-    client: httpx.AsyncClient, session: AsyncSession
+async def test_a_pair_is_forgotten_after_an_hour_without_failures(
+    client: httpx.AsyncClient, session: AsyncSession, clock: Clock
 ) -> None:
-    await create_user(session, "n@example.edu", password=PASSWORD)
-    for _ in range(2):
-        await login(client, "n@example.edu", "wrong password")
-    await expire_lockouts(session)
-    # The two old failures are outside the window: two more do not lock the account.
-    for _ in range(2):
-        assert (await login(client, "n@example.edu", "wrong password")).status_code == 401
-    assert (await login(client, "n@example.edu", PASSWORD)).status_code == 200
-
-
-async def test_address_lockout_across_accounts(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    await create_user(session, "victim@example.edu", password=PASSWORD)
-    for n in range(5):  # one failure each on five different (unknown) accounts
-        assert (await login(client, f"guess{n}@example.edu", "wrong password")).status_code == 401
-    resp = await login(client, "victim@example.edu", PASSWORD)
-    assert resp.status_code == 429 and "Retry-After" in resp.headers
-    addr = await session.scalar(select(LoginAttempt).where(LoginAttempt.key.startswith("ip:")))
-    assert addr is not None and addr.failures == 5
-
-    await expire_lockouts(session)
-    assert (await login(client, "victim@example.edu", PASSWORD)).status_code == 200
-
-
-async def test_address_limit_is_its_own_and_higher(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    """Many people share one address behind a NAT: a few of them mistyping their passwords
-    (as many failures as lock one account) must not lock everyone else out."""
-    await create_user(session, "innocent@example.edu", password=PASSWORD)
-    for n in range(4):
-        assert (await login(client, f"typo{n}@example.edu", "wrong password")).status_code == 401
-    assert (await login(client, "innocent@example.edu", PASSWORD)).status_code == 200
-    # Successful sign-ins do not count against the address.
+    await create_user(session, "idle@example.edu", password=PASSWORD)
     for _ in range(3):
-        assert (await login(client, "innocent@example.edu", PASSWORD)).status_code == 200
-    addr = await session.scalar(select(LoginAttempt).where(LoginAttempt.key.startswith("ip:")))
-    assert addr is not None and addr.failures == 4 and addr.locked_until is None
+        await login(client, "idle@example.edu", WRONG)
+    clock.advance(1)
+    await login(client, "idle@example.edu", WRONG)  # the 4th: the next one waits 2 s
+    clock.advance(3500)  # waiting out the delay does not reset the count...
+    await login(client, "idle@example.edu", WRONG)
+    assert retry_after(await login(client, "idle@example.edu", WRONG)) == 4
+    clock.advance(4 + 3600)  # ...an hour of quiet after it does
+    for _ in range(3):
+        assert (await login(client, "idle@example.edu", WRONG)).status_code == 401
+
+
+async def test_success_gives_back_its_attempt(
+    client: httpx.AsyncClient, session: AsyncSession, clock: Clock
+) -> None:
+    await create_user(session, "back@example.edu", password=PASSWORD)
+    for _ in range(2):
+        assert (await login(client, "back@example.edu", WRONG)).status_code == 401
+    for _ in range(3):  # successes do not count against the account or the address
+        assert (await login(client, "back@example.edu", PASSWORD)).status_code == 200
+    assert await counter(session, "email:back@example.edu") == (2, None)
+    assert await counter(session, "ip:127.0.0.1") == (2, None)
+
+
+class TestAccountCeiling:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {
+            "login_failures_before_delay": 3,
+            "login_max_failures_per_account": 6,
+            "login_max_failures_per_address": 30,
+            "login_lockout_seconds": 60,
+        }
+
+    async def test_failures_spread_over_addresses_still_lock(
+        self, client_at: ClientAt, session: AsyncSession, clock: Clock
+    ) -> None:
+        await create_user(session, "spread@example.edu", password=PASSWORD)
+        for n in range(3):  # two failures from each of three addresses: no pair is delayed
+            async with client_at(f"198.51.100.{n + 1}") as guesser:
+                for _ in range(2):
+                    assert (await login(guesser, "spread@example.edu", WRONG)).status_code == 401
+        async with client_at("203.0.113.20") as owner:
+            # The ceiling is what it is for: the owner, from a new address, is locked out too.
+            assert retry_after(await login(owner, "spread@example.edu", PASSWORD)) == 60
+            assert await counter(session, "email:spread@example.edu") == (
+                6,
+                clock.now + timedelta(seconds=60),
+            )
+            clock.advance(60)
+            assert (await login(owner, "spread@example.edu", PASSWORD)).status_code == 200
+
+    async def test_concurrent_guesses_from_many_addresses_all_count(
+        self, client_at: ClientAt, session: AsyncSession, clock: Clock
+    ) -> None:
+        """No free tries from racing: exactly ``login_max_failures_per_account`` of ten
+        concurrent guesses (from ten addresses) have the password checked."""
+        await create_user(session, "race@example.edu", password=PASSWORD)
+
+        async def guess(n: int) -> int:
+            async with client_at(f"198.51.100.{n + 1}") as guesser:
+                return (await login(guesser, "race@example.edu", WRONG)).status_code
+
+        statuses = sorted(await asyncio.gather(*(guess(n) for n in range(10))))
+        assert statuses == [401] * 6 + [429] * 4
+
+    async def test_a_new_window_starts_after_the_old_one(
+        self, client_at: ClientAt, session: AsyncSession, clock: Clock
+    ) -> None:
+        await create_user(session, "win@example.edu", password=PASSWORD)
+        for n in range(5):
+            async with client_at(f"198.51.100.{n + 1}") as guesser:
+                assert (await login(guesser, "win@example.edu", WRONG)).status_code == 401
+        clock.advance(61)  # those five are outside the window: five more do not lock it
+        for n in range(5):
+            async with client_at(f"198.51.100.{n + 1}") as guesser:
+                assert (await login(guesser, "win@example.edu", WRONG)).status_code == 401
+        async with client_at("203.0.113.20") as owner:
+            assert (await login(owner, "win@example.edu", PASSWORD)).status_code == 200
+
+
+class TestAddressCeiling:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"login_max_failures_per_address": 5, "login_lockout_seconds": 60}
+
+    async def test_one_address_guessing_many_accounts_is_locked(
+        self, client_at: ClientAt, session: AsyncSession, clock: Clock
+    ) -> None:
+        await create_user(session, "victim@example.edu", password=PASSWORD)
+        async with client_at("198.51.100.9") as sprayer:
+            for n in range(5):  # one failure each on five accounts
+                assert (await login(sprayer, f"guess{n}@example.edu", WRONG)).status_code == 401
+            # The address is locked, so even a correct password from it waits.
+            assert retry_after(await login(sprayer, "victim@example.edu", PASSWORD)) == 60
+        async with client_at("203.0.113.20") as elsewhere:
+            assert (await login(elsewhere, "victim@example.edu", PASSWORD)).status_code == 200
+        async with client_at("198.51.100.9") as sprayer:
+            clock.advance(60)
+            assert (await login(sprayer, "victim@example.edu", PASSWORD)).status_code == 200
 
 
 async def test_counter_is_shared_across_processes(
-    client: httpx.AsyncClient, session: AsyncSession, database_url: str
+    client: httpx.AsyncClient, session: AsyncSession, database_url: str, clock: Clock
 ) -> None:
     """Two app instances (as two API processes) share one counter through the database."""
     from peerpear.main import create_app
     from tests.conftest import make_settings
 
     await create_user(session, "shared@example.edu", password=PASSWORD)
-    other_app = create_app(
-        make_settings(database_url, login_max_failures=3, login_lockout_seconds=60)
-    )
+    other_app = create_app(make_settings(database_url, login_failures_before_delay=3))
     async with other_app.router.lifespan_context(other_app):
         transport = httpx.ASGITransport(app=other_app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://other") as other:
-            await login(client, "shared@example.edu", "wrong password")
-            await login(other, "shared@example.edu", "wrong password")
-            await login(client, "shared@example.edu", "wrong password")
-            assert (await login(other, "shared@example.edu", PASSWORD)).status_code == 429
+            await login(client, "shared@example.edu", WRONG)
+            await login(other, "shared@example.edu", WRONG)
+            await login(client, "shared@example.edu", WRONG)
+            assert retry_after(await login(other, "shared@example.edu", PASSWORD)) == 1
 
 
-async def test_concurrent_failures_all_count(
-    client: httpx.AsyncClient, session: AsyncSession
+async def test_concurrent_failures_from_one_address_all_count(
+    client: httpx.AsyncClient, session: AsyncSession, clock: Clock
 ) -> None:
-    """Concurrent guesses get no free tries: at most ``login_max_failures`` of them have the
-    password checked (401); the rest answer 429."""
-    await create_user(session, "race@example.edu", password=PASSWORD)
-    results = await asyncio.gather(
-        *(login(client, "race@example.edu", "wrong password") for _ in range(10))
-    )
+    """Concurrent guesses get no free tries: only the free failures have the password checked
+    (401); the rest answer 429."""
+    await create_user(session, "burst@example.edu", password=PASSWORD)
+    results = await asyncio.gather(*(login(client, "burst@example.edu", WRONG) for _ in range(10)))
     statuses = sorted(r.status_code for r in results)
     assert statuses == [401] * 3 + [429] * 7, [r.text for r in results]
-    row = await session.scalar(
-        select(LoginAttempt).where(LoginAttempt.key == "email:race@example.edu")
-    )
-    assert row is not None and row.failures >= 3 and row.locked_until is not None
-    assert (await login(client, "race@example.edu", PASSWORD)).status_code == 429
+    assert retry_after(await login(client, "burst@example.edu", PASSWORD)) == 1
 
 
-async def test_a_failed_login_holds_one_connection(
+async def test_sign_up_is_limited_per_address(client_at: ClientAt, clock: Clock) -> None:
+    def body(n: int) -> dict[str, str]:
+        return {"email": f"new{n}@example.edu", "password": PASSWORD, "first_name": "New"}
+
+    async with client_at("198.51.100.3") as crowd:
+        for n in range(3):
+            assert (await crowd.post(SIGNUP, json=body(n))).status_code == 202
+        assert retry_after(await crowd.post(SIGNUP, json=body(3))) == 600
+        async with client_at("203.0.113.20") as elsewhere:
+            assert (await elsewhere.post(SIGNUP, json=body(4))).status_code == 202
+        clock.advance(600)
+        assert (await crowd.post(SIGNUP, json=body(5))).status_code == 202
+
+
+async def test_requests_hold_one_connection(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    """A failing sign-in must not hold its request's connection while taking a second one to
-    count the failure: enough concurrent failures would otherwise exhaust the pool (500s)."""
+    """Sign-in and sign-up count their attempt in a transaction of their own, before the
+    request's session takes its connection: a request never holds two at once (enough
+    concurrent ones would otherwise exhaust the pool)."""
     await create_user(session, "pool@example.edu", password=PASSWORD)
     engine: AsyncEngine = app.state.engine
     out = 0
@@ -183,12 +316,16 @@ async def test_a_failed_login_holds_one_connection(
         nonlocal out
         out -= 1
 
+    signup = {"password": PASSWORD, "first_name": "P"}
     event.listen(engine.sync_engine.pool, "checkout", checkout)
     event.listen(engine.sync_engine.pool, "checkin", checkin)
     try:
-        assert (await login(client, "pool@example.edu", "wrong password")).status_code == 401
-        assert (await login(client, "nobody@example.edu", "wrong password")).status_code == 401
+        assert (await login(client, "pool@example.edu", WRONG)).status_code == 401
+        assert (await login(client, "nobody@example.edu", WRONG)).status_code == 401
         assert (await login(client, "pool@example.edu", PASSWORD)).status_code == 200
+        for email in ("pool@example.edu", "fresh@example.edu"):
+            resp = await client.post(SIGNUP, json={"email": email, **signup})
+            assert resp.status_code == 202
     finally:
         event.remove(engine.sync_engine.pool, "checkout", checkout)
         event.remove(engine.sync_engine.pool, "checkin", checkin)
@@ -221,10 +358,15 @@ async def test_argon2_concurrency_is_bounded(monkeypatch: pytest.MonkeyPatch) ->
     assert 1 <= most <= n
 
 
-async def test_stale_counters_are_purged(client: httpx.AsyncClient, session: AsyncSession) -> None:
-    await login(client, "old@example.edu", "wrong password")
-    await expire_lockouts(session)  # two windows ago: of no further use
-    await login(client, "new@example.edu", "wrong password")
+async def test_dead_counters_are_purged(
+    client: httpx.AsyncClient, session: AsyncSession, clock: Clock
+) -> None:
+    await login(client, "old@example.edu", WRONG)
+    for _ in range(4):  # a delayed pair, whose last delay ends later than its last failure
+        await login(client, "slow@example.edu", WRONG)
+        clock.advance(8)
+    clock.advance(3600)  # past every window: of no further use
+    await login(client, "new@example.edu", WRONG)
     session.expire_all()
     keys = set((await session.scalars(select(LoginAttempt.key))).all())
-    assert "email:old@example.edu" not in keys and "email:new@example.edu" in keys
+    assert keys == {"email+ip:new@example.edu|127.0.0.1", "email:new@example.edu", "ip:127.0.0.1"}

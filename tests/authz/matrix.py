@@ -66,7 +66,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/ready"): everyone(200),
     # --- sign-in: open to everyone ---
     ("POST", "/api/v1/auth/signup"): everyone(
-        201,
+        202,
         body=lambda w: {
             "email": f"new.person.{w.tag}@example.edu",
             "password": "a long enough password",

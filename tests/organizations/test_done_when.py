@@ -15,7 +15,7 @@ async def _sign_up_and_in(client: httpx.AsyncClient, email: str, first: str) -> 
         f"{API}/auth/signup",
         json={"email": email, "password": PASSWORD, "first_name": first, "last_name": "Doe"},
     )
-    assert signup.status_code == 201, signup.text
+    assert signup.status_code == 202, signup.text
     login = await client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD})
     assert login.status_code == 200, login.text
     # Use the bearer token only: drop the cookie so the two users stay apart in one client.

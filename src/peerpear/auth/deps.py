@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from peerpear.auth.sessions import resolve_session
+from peerpear.auth.throttle import MAX_ADDRESS_LENGTH
 from peerpear.deps import SessionDep
 from peerpear.errors import Forbidden, Unauthorized
 from peerpear.models import AuthSession, User
@@ -74,6 +75,14 @@ async def platform_admin(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+def client_address(request: Request) -> str:
+    """The caller's address: the socket's peer, or what a trusted proxy's X-Forwarded-For names
+    (uvicorn's proxy headers, ``PEERPEAR_TRUSTED_PROXIES``). Bounded so a throttling key fits."""
+    host = request.client.host if request.client else "unknown"
+    return host[:MAX_ADDRESS_LENGTH]
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
 CurrentUser = Annotated[User, Depends(current_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 PlatformAdmin = Annotated[User, Depends(platform_admin)]

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import RedirectResponse
 
-from peerpear.auth import cas, service, throttle
-from peerpear.auth.deps import SESSION_COOKIE, RequestToken
-from peerpear.auth.schemas import LoginIn, SignupIn, TokenOut, UserOut
+from peerpear.auth import cas, service
+from peerpear.auth.deps import SESSION_COOKIE, ClientAddress, RequestToken
+from peerpear.auth.schemas import LoginIn, SignupAccepted, SignupIn, TokenOut, UserOut
 from peerpear.auth.sessions import revoke_session
 from peerpear.config import Settings
-from peerpear.deps import SessionDep, SettingsDep
+from peerpear.deps import SessionDep, SessionmakerDep, SettingsDep
 from peerpear.errors import Unauthorized
-from peerpear.models import normalize_email
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
 
@@ -45,53 +44,61 @@ def _token_out(signed_in: service.SignedIn) -> TokenOut:
     )
 
 
-@router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=UserOut)
-async def signup(body: SignupIn, db: SessionDep, settings: SettingsDep) -> UserOut:
+@router.post("/signup", status_code=status.HTTP_202_ACCEPTED, response_model=SignupAccepted)
+async def signup(
+    body: SignupIn,
+    address: ClientAddress,
+    db: SessionDep,
+    sessions: SessionmakerDep,
+    settings: SettingsDep,
+) -> SignupAccepted:
     """Create an email + password account, then sign in with `POST /auth/login`.
 
-    Emails are unique regardless of case (409 when taken); the password must be at least
-    `PEERPEAR_MIN_PASSWORD_LENGTH` characters (422). 403 when the server only allows CAS, or
-    when CAS is configured and the address is in `PEERPEAR_CAS_EMAIL_DOMAIN` (those people sign
-    in with CAS, which proves they own the address).
+    Always 202 with the same message, whether the email was free (the account is created) or
+    already has an account (left unchanged): the answer does not say which. Emails are unique
+    regardless of case; the password must be at least `PEERPEAR_MIN_PASSWORD_LENGTH`
+    characters (422). 403 when the server only allows CAS, or when CAS is configured and the
+    address is in `PEERPEAR_CAS_EMAIL_DOMAIN` (those people sign in with CAS, which proves they
+    own the address). More than `PEERPEAR_SIGNUP_MAX_PER_ADDRESS` sign-ups from one client
+    address within `PEERPEAR_SIGNUP_WINDOW_SECONDS` answer 429 with `Retry-After`.
     """
-    user = await service.signup(
+    await service.signup(
         db,
+        sessions,
         settings,
         email=str(body.email),
         password=body.password,
         first_name=body.first_name,
         last_name=body.last_name,
+        client_address=address,
     )
-    return UserOut.model_validate(user)
+    return SignupAccepted(message=service.SIGNUP_ACCEPTED)
 
 
 @router.post("/login", response_model=TokenOut)
 async def login(
-    body: LoginIn, request: Request, response: Response, db: SessionDep, settings: SettingsDep
+    body: LoginIn,
+    address: ClientAddress,
+    response: Response,
+    db: SessionDep,
+    sessions: SessionmakerDep,
+    settings: SettingsDep,
 ) -> TokenOut:
     """Sign in with email and password.
 
     Sets the HttpOnly `peerpear_session` cookie and returns the same token as a bearer token for
     API clients (`Authorization: Bearer <access_token>`). A wrong email or password answers 401
-    with one generic message; repeated failures for one account (`PEERPEAR_LOGIN_MAX_FAILURES`)
-    or one client address (`PEERPEAR_LOGIN_MAX_FAILURES_PER_ADDRESS`) answer 429 with
-    `Retry-After` for `PEERPEAR_LOGIN_LOCKOUT_SECONDS`.
+    with one generic message. Throttling answers 429 with `Retry-After`: after
+    `PEERPEAR_LOGIN_FAILURES_BEFORE_DELAY` failures for one account from one client address,
+    each further attempt from there waits twice as long as the last (up to
+    `PEERPEAR_LOGIN_MAX_DELAY_SECONDS`), while the account's owner at another address is not
+    held up; `PEERPEAR_LOGIN_MAX_FAILURES_PER_ACCOUNT` failures for the account from anywhere,
+    or `PEERPEAR_LOGIN_MAX_FAILURES_PER_ADDRESS` from one address, lock it for
+    `PEERPEAR_LOGIN_LOCKOUT_SECONDS`.
     """
-    service.ensure_local_accounts(settings)
-    account = throttle.email_key(normalize_email(body.email))
-    address = throttle.address_key(request)
-    await throttle.ensure_not_locked(db, [account, address])
-    # Counted (and committed) before the password is checked, so concurrent guesses cannot all
-    # get in under the limit; a failure then just rolls back, holding no second connection.
-    await throttle.count_attempt(
-        db,
-        {account: settings.login_max_failures, address: settings.login_max_failures_per_address},
-        settings,
+    signed_in = await service.login(
+        db, sessions, settings, email=body.email, password=body.password, client_address=address
     )
-    user = await service.authenticate(db, body.email, body.password)
-    await throttle.clear(db, account)
-    await throttle.forgive(db, address, settings.login_max_failures_per_address)
-    signed_in = await service.sign_in(db, settings, user)
     _set_session_cookie(response, settings, signed_in)
     return _token_out(signed_in)
 

@@ -43,6 +43,12 @@ class SignupIn(InputModel):
     last_name: OptionalName = ""
 
 
+class SignupAccepted(BaseModel):
+    """The answer to a sign-up: the same whether or not the address already had an account."""
+
+    message: str
+
+
 class LoginIn(InputModel):
     # A plain string, not EmailStr: a malformed address is just a wrong credential (401).
     email: str = Field(min_length=1, max_length=EMAIL_LENGTH)

@@ -1,22 +1,31 @@
-"""Local accounts: sign-up, password sign-in and sign-out. Services flush; the request commits."""
+"""Local accounts: sign-up and password sign-in. Services flush; the request commits (except
+the throttling counts, which commit on their own: see :func:`login`)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peerpear.auth import cas
+from peerpear.auth import cas, throttle
 from peerpear.auth.passwords import hash_password_async, needs_rehash, verify_password_async
 from peerpear.auth.sessions import create_session
 from peerpear.config import Settings
+from peerpear.db import upsert_insert
 from peerpear.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from peerpear.models import Identity, IdentityProvider, User, normalize_email
 
+logger = logging.getLogger("peerpear.auth")
+
 BAD_CREDENTIALS = "email or password is incorrect"
+# The one answer to every accepted sign-up, whether or not the address already had an account.
+SIGNUP_ACCEPTED = (
+    "If this email address had no account yet, it has one now: sign in with POST "
+    "/api/v1/auth/login. An address that already has an account is left unchanged."
+)
 
 
 @dataclass(frozen=True)
@@ -64,11 +73,6 @@ def ensure_not_cas_address(settings: Settings, email: str) -> None:
         )
 
 
-async def user_by_email(db: AsyncSession, email: str) -> User | None:
-    user: User | None = await db.scalar(select(User).where(User.email == normalize_email(email)))
-    return user
-
-
 async def create_user(
     db: AsyncSession,
     *,
@@ -78,51 +82,99 @@ async def create_user(
     last_name: str = "",
     platform_admin: bool = False,
 ) -> User:
-    """A new user, with a local identity when ``password`` is given; 409 if the email is taken."""
+    """A new user, with a local identity when ``password`` is given; 409 if the email is taken.
+
+    The insert is one atomic ``INSERT ... ON CONFLICT (email) DO NOTHING``: a concurrent sign-up
+    with the same email cannot slip in between a check and the insert, and a taken address
+    leaves the transaction usable (no IntegrityError).
+    """
     address = normalize_email(email)
-    if await user_by_email(db, address) is not None:
-        raise Conflict(f"an account with email {address} already exists")
     # Hash before writing anything, so the slow part does not hold the new rows' locks.
     password_hash = await hash_password_async(password) if password is not None else None
-    user = User(
-        email=address,
-        first_name=first_name,
-        last_name=last_name,
-        is_platform_admin=platform_admin,
+    user: User | None = await db.scalar(
+        upsert_insert(db, User)
+        .values(
+            email=address,
+            first_name=first_name,
+            last_name=last_name,
+            is_platform_admin=platform_admin,
+        )
+        .on_conflict_do_nothing(index_elements=[User.email])
+        .returning(User)
     )
-    db.add(user)
-    try:
-        await db.flush()
-        if password_hash is not None:
-            db.add(
-                Identity(
-                    user_id=user.id,
-                    provider=IdentityProvider.LOCAL,
-                    subject=address,
-                    password_hash=password_hash,
-                )
+    if user is None:
+        raise Conflict(f"an account with email {address} already exists")
+    if password_hash is not None:
+        db.add(
+            Identity(
+                user_id=user.id,
+                provider=IdentityProvider.LOCAL,
+                subject=address,
+                password_hash=password_hash,
             )
-            await db.flush()
-    except IntegrityError as exc:  # a concurrent sign-up with the same email won the race
-        raise Conflict(f"an account with email {address} already exists") from exc
+        )
+        await db.flush()
     return user
 
 
 async def signup(
     db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
     *,
     email: str,
     password: str,
     first_name: str,
     last_name: str,
-) -> User:
+    client_address: str,
+) -> None:
+    """Create a local account, answering the same whether or not the email is already taken.
+
+    Both paths hash the password (the slow part) and try the same insert, so neither the answer
+    nor its timing says whether the address has an account; an existing account is left as it
+    is and the attempt is logged. Sign-ups are throttled per client address: the attempt is
+    counted (:func:`throttle.count_attempt`, its own committed transaction) before any work.
+    """
     ensure_local_accounts(settings)
     ensure_not_cas_address(settings, email)
     check_password_policy(password, settings)
-    return await create_user(
-        db, email=email, password=password, first_name=first_name, last_name=last_name
+    await throttle.count_attempt(
+        sessions, settings, throttle.signup_rules(settings, client_address), what="sign-ups"
     )
+    try:
+        await create_user(
+            db, email=email, password=password, first_name=first_name, last_name=last_name
+        )
+    except Conflict:
+        # Said to no one: the owner is not told yet (no mail is sent), the account is unchanged.
+        logger.info("sign-up from %s for an address that already has an account", client_address)
+
+
+async def login(
+    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    client_address: str,
+) -> SignedIn:
+    """The whole password sign-in: throttle, check the password, take the attempt back, and
+    start a session.
+
+    Two transactions, on purpose. The attempt is counted in a short one of its own, committed
+    before the password is checked (:func:`throttle.count_attempt`, on a session from
+    ``sessions``): concurrent guesses cannot all get in under a limit, and a failed sign-in's
+    count survives the rollback of ``db``, the request's transaction, which a 401 or 403 rolls
+    back. Everything else (a password rehash, forgiving the attempt, the new session) is in
+    ``db`` and commits with the response. 429 with ``Retry-After`` when throttled.
+    """
+    ensure_local_accounts(settings)
+    rules = throttle.login_rules(settings, normalize_email(email), client_address)
+    await throttle.count_attempt(sessions, settings, rules, what="failed sign-ins")
+    user = await authenticate(db, email, password)
+    await throttle.forgive(db, rules)
+    return await sign_in(db, settings, user)
 
 
 async def authenticate(db: AsyncSession, email: str, password: str) -> User:

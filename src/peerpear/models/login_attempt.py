@@ -1,4 +1,4 @@
-"""``login_attempts``: failed sign-in counters shared by every API process."""
+"""``login_attempts``: sign-in and sign-up throttling counters shared by every API process."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from peerpear.db import Base, utcnow
 
 
 class LoginAttempt(Base):
-    """Failures for one throttling key within the current window.
+    """Attempts counted for one throttling key (see :mod:`peerpear.auth.throttle`).
 
-    ``key`` names what is throttled ("email:alice@x.edu", "ip:203.0.113.9"); it is unique so
-    concurrent processes update one row (INSERT ... ON CONFLICT, or a retry on IntegrityError)
-    instead of keeping per-process counters a load balancer would defeat. The row is deleted on a
-    successful sign-in or when the window has passed.
+    ``key`` names what is throttled ("email+ip:alice@x.edu|203.0.113.9", "email:alice@x.edu",
+    "ip:203.0.113.9", "signup-ip:203.0.113.9"); it is unique so concurrent processes update one
+    row (INSERT ... ON CONFLICT) instead of keeping per-process counters a load balancer would
+    defeat. ``failures`` counts the attempts since ``first_failure_at`` that were not taken back
+    by a successful sign-in (every sign-up counts); ``locked_until`` is when the key may try
+    again. Counters no rule would still use are deleted by later attempts, found through the
+    index on ``last_failure_at``.
     """
 
     __tablename__ = "login_attempts"
@@ -26,5 +29,5 @@ class LoginAttempt(Base):
     key: Mapped[str] = mapped_column(String(400), unique=True)
     failures: Mapped[int] = mapped_column(default=0)
     first_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     locked_until: Mapped[datetime | None]

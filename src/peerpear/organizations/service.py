@@ -122,7 +122,7 @@ async def create_organization(
     try:
         await db.flush()
     except IntegrityError as exc:
-        if not is_unique_violation(exc, "organizations", "name", "slug"):
+        if not is_unique_violation(exc, "uq_organizations_name", "uq_organizations_slug"):
             raise
         # Another request took the name (or the slug derived from a similar name) meanwhile.
         raise Conflict(
@@ -203,7 +203,7 @@ async def update_organization(
         try:
             await db.flush()
         except IntegrityError as exc:
-            if not is_unique_violation(exc, "organizations", "name"):
+            if not is_unique_violation(exc, "uq_organizations_name"):
                 raise
             # Another request took the name meanwhile (the check above is case-insensitive).
             raise Conflict(
