@@ -16,7 +16,8 @@ from peerpear.engine.csv_config import (
     load_csv_options,
     overrides_from_flags,
 )
-from peerpear.engine.csv_reader import CsvReadError, infer_question, read_csv_problem
+from peerpear.engine.csv_questions import infer_question
+from peerpear.engine.csv_reader import CsvReadError, read_csv_problem
 
 # Tests read nothing outside the repository: the real export is a sample shipped with the tests.
 BFI_SAMPLE = Path(__file__).resolve().parents[1] / "data" / "bfi_sample.csv"

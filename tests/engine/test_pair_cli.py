@@ -14,7 +14,7 @@ from rich.console import Console
 from typer.testing import CliRunner, Result
 
 import peerpear.engine
-from peerpear import pair_cli
+from peerpear import pair_cli, pair_run
 from peerpear.cli import app as peerpear_app
 from peerpear.engine import Cancelled
 from peerpear.pair_cli import BAD_INPUT_EXIT, pair_command
@@ -208,10 +208,10 @@ def test_unreadable_inputs_exit_with_one_line(tmp_path: Path) -> None:
 def test_progress_bar_appears_only_on_long_runs(
     monkeypatch: pytest.MonkeyPatch, delay: float, drawn: bool
 ) -> None:
-    monkeypatch.setattr(pair_cli, "PROGRESS_DELAY_S", delay)
+    monkeypatch.setattr(pair_run, "PROGRESS_DELAY_S", delay)
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=80)
-    with pair_cli.LazyProgress(console) as progress:
+    with pair_run.LazyProgress(console) as progress:
         for step in range(5):
             progress.update(step / 4)
     assert ("pairing" in screen.getvalue()) is drawn
