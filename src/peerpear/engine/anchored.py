@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from peerpear.engine.neighbours import largest
@@ -48,8 +49,6 @@ def _first_followers(affinity: NDArray[np.float32], anchors: I64, followers: I64
             return matched
         except ValueError:
             pass  # the candidate graph has no full matching: solve it densely
-    from scipy.optimize import linear_sum_assignment  # heavy: loaded on this path only
-
     r, c = linear_sum_assignment(block, maximize=True)
     dense: I64 = followers[c[np.argsort(r)]]
     return dense

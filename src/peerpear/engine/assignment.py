@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
 
 from peerpear.engine.pair_weights import PairWeights
 from peerpear.engine.plan import Plan
@@ -27,8 +28,6 @@ def solve_two_sided(plan: Plan, affinity: NDArray[np.float32], objective: str) -
     rows = np.flatnonzero(single & (plan.side_of == 0))
     cols = np.flatnonzero(single & (plan.side_of == 1))
     weights = PairWeights(plan, affinity, objective).dense(rows, cols)
-    from scipy.optimize import linear_sum_assignment  # heavy: loaded on this path only
-
     r, c = linear_sum_assignment(weights, maximize=True)
     pairs = [[int(rows[i]), int(cols[j])] for i, j in zip(r, c, strict=True)]
     return Solution(fixed + pairs, "assignment", proven_optimal=True)

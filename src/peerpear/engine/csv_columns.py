@@ -192,12 +192,17 @@ def _role_column(
     mode: str,
 ) -> int:
     labels = options.role_map()
-    by_values = [
-        c for c in candidates if values(c) and all(role_label_key(v) in labels for v in values(c))
-    ]
+
+    def known_share(col: int) -> float:
+        answers = {role_label_key(value) for value in values(col)}
+        return sum(1 for answer in answers if answer in labels) / max(1, len(answers))
+
+    # All answers role labels, else mostly (a typo or a label to map: the cell's error says so),
+    # else a header with the word "role".
+    every = [c for c in candidates if values(c) and known_share(c) == 1]
+    most = [c for c in candidates if values(c) and known_share(c) >= 0.5]
     by_header = [c for c in candidates if "role" in re.findall(r"[a-z]+", header[c].casefold())]
-    both = [c for c in by_values if c in by_header]
-    found = both or by_values or by_header
+    found = [c for c in every if c in by_header] or every or most or by_header
     if len(found) == 1:
         return found[0]
     hint = "name it with --role-column (or role_column in the config)"

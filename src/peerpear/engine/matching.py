@@ -18,6 +18,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from peerpear.engine.errors import EngineError
@@ -72,8 +73,6 @@ def _match(free: I64, weights: PairWeights, deadline: float) -> Solution:
         w_full = np.pad(w, (0, m % 2))  # odd: a dummy who leaves one person out at no cost
         if m % 2:
             w_full[-1, -1] = FORBIDDEN
-        from scipy.optimize import linear_sum_assignment  # heavy: loaded on this path only
-
         r, c = linear_sum_assignment(w_full, maximize=True)
         bound = float(w_full[r, c].sum()) / 2
         perm = c
