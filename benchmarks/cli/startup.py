@@ -1,12 +1,18 @@
 """Wall time of `peerpear` commands from a cold process, against references timed in the same run.
 
     uv run python -m benchmarks.cli.startup [--runs 9] [--people 500] [--json FILE]
+        [--baseline OTHER_CHECKOUT/.venv/bin/python]
 
 Generates a form export of `--people` respondents with choice and scale questions (and the same
 problem as JSON), then times, round-robin so that load spikes hit every command alike:
-`python -c pass`, `python -c "import numpy"`, `peerpear --help`, `peerpear pair --help`,
-`peerpear pair people.csv` and `peerpear pair people.json`. Reported: median and minimum wall
-time per command, and the median as a ratio of the `import numpy` reference.
+`python -c pass`, `python -c "import numpy"`, an import of the libraries the `pair` path cannot
+do without (typer, rich, pydantic, numpy, scipy.sparse.csgraph, scipy.optimize: its floor),
+`peerpear --help`, `peerpear pair --help`, `peerpear pair people.csv` and
+`peerpear pair people.json`. Reported: median and minimum wall time per command, the median as
+a ratio of the `import numpy` reference, and the median CPU time (user + system), which on a
+shared machine is the steadier figure: wall time there includes waiting for a core. With
+`--baseline`, the `peerpear` commands of another environment (an older checkout with its own
+`.venv`) are timed in the same rounds, for a before/after comparison under the same load.
 
 Two bytecode conditions, because they dominate start-up:
 - `as installed`: the environment as it is. uv installs packages without compiling them, and
@@ -24,6 +30,7 @@ import csv
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -36,9 +43,11 @@ from pathlib import Path
 from typing import Any
 
 TARGET_S = 2.0  # issue 7: `peerpear pair` on 500 people with choice and scale questions
+CPU = " (cpu)"  # suffix of the CPU-time series in the results
 HOBBIES = ["Hiking", "Gaming", "Cooking", "Reading", "Music", "Sports", "Art", "Travel", "Film"]
 MAJORS = ["Biology", "Chemistry", "Computer Science", "Economics", "History", "Mathematics"]
 YEARS = ["2026", "2027", "2028", "2029"]
+PAIR_LIBRARIES = "import typer, rich.table, pydantic, numpy, scipy.sparse.csgraph, scipy.optimize"
 
 
 @dataclass(frozen=True)
@@ -88,36 +97,56 @@ def write_inputs(folder: Path, people: int, seed: int = 0) -> tuple[Path, Path]:
     return csv_path, json_path
 
 
-def commands(csv_path: Path, json_path: Path) -> list[Command]:
+def commands(csv_path: Path, json_path: Path, baseline: str | None) -> list[Command]:
     python = sys.executable
-    script = Path(python).with_name("peerpear")
-    peerpear = [str(script)] if script.exists() else [python, "-m", "peerpear.cli"]
-    return [
+    references = [
         Command("python -c pass", [python, "-c", "pass"]),
         Command("python -c 'import numpy'", [python, "-c", "import numpy"]),
-        Command("peerpear --help", [*peerpear, "--help"]),
-        Command("peerpear pair --help", [*peerpear, "pair", "--help"]),
-        Command("peerpear pair people.csv", [*peerpear, "pair", str(csv_path), "--show", "5"]),
-        Command("peerpear pair people.json", [*peerpear, "pair", str(json_path), "--show", "5"]),
+        # The floor of `pair` on these questions: the libraries its code path cannot do without.
+        Command("python -c 'import <pair's libraries>'", [python, "-c", PAIR_LIBRARIES]),
+    ]
+    timed = references + peerpear_commands(python, "", csv_path, json_path)
+    if baseline is not None:
+        timed += peerpear_commands(baseline, "baseline: ", csv_path, json_path)
+    return timed
+
+
+def peerpear_commands(python: str, prefix: str, csv_path: Path, json_path: Path) -> list[Command]:
+    """The `peerpear` commands of the environment of `python` (its entry script if installed)."""
+    script = Path(python).with_name("peerpear")
+    peerpear = [str(script)] if script.exists() else [python, "-m", "peerpear.cli"]
+    pair = [*peerpear, "pair"]
+    return [
+        Command(f"{prefix}peerpear --help", [*peerpear, "--help"]),
+        Command(f"{prefix}peerpear pair --help", [*pair, "--help"]),
+        Command(f"{prefix}peerpear pair people.csv", [*pair, str(csv_path), "--show", "5"]),
+        Command(f"{prefix}peerpear pair people.json", [*pair, str(json_path), "--show", "5"]),
     ]
 
 
-def run_once(command: Command, env: dict[str, str]) -> float:
+def run_once(command: Command, env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one run of `command`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         command.argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{command.name} failed ({done.returncode}): {done.stderr.decode()}")
-    return elapsed
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return elapsed, cpu
 
 
 def measure(cmds: Sequence[Command], env: dict[str, str], runs: int) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {c.name: [] for c in cmds}
+    """Per command: wall times under its name, CPU times under NAME + CPU."""
+    times: dict[str, list[float]] = {}
     for _ in range(runs):
         for command in cmds:  # round-robin: a load spike costs every command a run alike
-            times[command.name].append(run_once(command, env))
+            wall, cpu = run_once(command, env)
+            times.setdefault(command.name, []).append(wall)
+            times.setdefault(command.name + CPU, []).append(cpu)
     return times
 
 
@@ -139,21 +168,28 @@ def has_bytecode(module: str) -> bool:
 
 def report(results: dict[str, dict[str, list[float]]], people: int) -> str:
     lines = [
-        "| condition | command | median s | min s | ratio to `import numpy` |",
-        "|---|---|---:|---:|---:|",
+        "| condition | command | wall median s | wall min s | ratio to `import numpy` "
+        "| cpu median s |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     verdicts = []
     for condition, times in results.items():
         reference = statistics.median(times["python -c 'import numpy'"])
         for name, samples in times.items():
-            median = statistics.median(samples)
+            if name.endswith(CPU):
+                continue
+            median, cpu = statistics.median(samples), statistics.median(times[name + CPU])
             lines.append(
                 f"| {condition} | `{name}` | {median:.3f} | {min(samples):.3f} "
-                f"| {median / reference:.2f} |"
+                f"| {median / reference:.2f} | {cpu:.3f} |"
             )
-        pair = statistics.median(times["peerpear pair people.csv"])
-        met = "met" if pair <= TARGET_S else "NOT met"
-        verdicts.append(f"{condition}: pair on {people} people {pair:.2f} s ({met}: <= {TARGET_S})")
+        name = "peerpear pair people.csv"
+        wall, cpu = statistics.median(times[name]), statistics.median(times[name + CPU])
+        met = "met" if wall <= TARGET_S else "NOT met"
+        verdicts.append(
+            f"{condition}: pair on {people} people {wall:.2f} s wall ({met}: <= {TARGET_S} s), "
+            f"{cpu:.2f} s cpu"
+        )
     return "\n".join([*lines, "", *verdicts])
 
 
@@ -162,11 +198,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=9, help="timed runs per command (median)")
     parser.add_argument("--people", type=int, default=500, help="respondents in the input")
     parser.add_argument("--json", type=Path, help="also write the raw times here")
+    parser.add_argument(
+        "--baseline",
+        metavar="PYTHON",
+        help="also time the peerpear of this interpreter's environment (e.g. an older checkout)",
+    )
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="peerpear-startup-"))
     try:
         csv_path, json_path = write_inputs(folder, args.people)
-        cmds = commands(csv_path, json_path)
+        cmds = commands(csv_path, json_path, args.baseline)
         results: dict[str, dict[str, list[float]]] = {}
         load: list[float] = [os.getloadavg()[0]]
         for condition, env in conditions(folder / "pycache").items():
