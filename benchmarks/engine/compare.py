@@ -28,6 +28,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.engine.cases import RESULTS, Case, grid_cases, instance_digest, target_cases
+from benchmarks.engine.generate import MissingData, require_bfi_csv
 from benchmarks.engine.report import render_markdown, render_tables
 
 
@@ -198,6 +199,11 @@ def main(argv: list[str] | None = None) -> int:
             for case in cases
             if case.source == "planted"
         ]
+    if not args.list and any(case.source == "bfi" for case in cases):
+        try:
+            require_bfi_csv()
+        except MissingData as exc:
+            parser.error(str(exc))
     if args.list:
         for case in cases:
             console.print(f"{case.name:24} {case.target}")

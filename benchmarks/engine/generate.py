@@ -22,7 +22,9 @@ from peerpear.engine import Problem
 from peerpear.engine.csv_config import CsvOptions
 from peerpear.engine.csv_reader import read_csv_problem
 
-BFI_CSV = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "bfi.csv"
+# The full 2,800-respondent file lives in the project's shared folder beside the repository (the
+# tests use only the sample in tests/data/); the survey-shaped cases need it.
+BFI_CSV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "bfi.csv"
 
 # The planted questionnaire: what a real event asks, in every question type.
 SINGLE_CHOICE = 8  # questions with SINGLE_OPTIONS options each
@@ -140,6 +142,19 @@ def _vocabulary(rng: np.random.Generator) -> list[str]:
     return sorted(words)
 
 
+class MissingData(FileNotFoundError):
+    """The survey-shaped cases need a data file that is not there."""
+
+
+def require_bfi_csv(path: Path = BFI_CSV) -> None:
+    if not path.is_file():
+        raise MissingData(
+            f"{path} is missing: the survey-shaped cases (bfi-*) need the full bfi.csv of the "
+            "project's shared data folder beside the repository (origin: tests/data/README.md); "
+            "run the planted cases only, e.g. --case pairs-300"
+        )
+
+
 def survey_instance(
     n: int,
     mode: str = "groups",
@@ -151,6 +166,7 @@ def survey_instance(
     csv_path: Path = BFI_CSV,
 ) -> Instance:
     """n respondents drawn from bfi.csv (with replacement beyond 2,800, under fresh ids)."""
+    require_bfi_csv(csv_path)
     options = CsvOptions(
         id_column="rownames", attribute_columns=["gender"], ignore_columns=["education", "age"]
     )

@@ -1,4 +1,8 @@
-"""The `peerpear` command: serve, db, pair (and later worker, seed, users)."""
+"""The `peerpear` command: serve, db, users, seed, pair.
+
+Every command, `--help` included, pays for what this module imports at the top, so commands
+import their implementation inside the function (`tests/test_cli_imports.py` guards this).
+"""
 
 from __future__ import annotations
 

@@ -1,15 +1,25 @@
 """What every database-using command does first: load the settings (or exit with the reason)
-and, on the embedded default, apply pending migrations."""
+and, on the embedded default, apply pending migrations.
+
+Every `peerpear` command imports this module, `peerpear pair` and `--help` included, so the
+settings stack (pydantic-settings) loads inside the functions that need it.
+"""
 
 from __future__ import annotations
 
-import typer
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
-from peerpear.config import Settings, get_settings
+import typer
+
+if TYPE_CHECKING:
+    from peerpear.config import Settings
 
 
 def settings_or_exit() -> Settings:
+    from pydantic import ValidationError
+
+    from peerpear.config import get_settings
+
     try:
         return get_settings()
     except ValidationError as exc:

@@ -1,4 +1,4 @@
-"""The CSV reader: column roles, type inference, overrides, errors, and the real bfi.csv export."""
+"""The CSV reader: column roles, type inference, overrides, errors, and a real survey export."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from peerpear.engine.csv_config import (
     load_csv_options,
     overrides_from_flags,
 )
-from peerpear.engine.csv_reader import CsvReadError, infer_question, read_csv_problem
+from peerpear.engine.csv_questions import infer_question
+from peerpear.engine.csv_reader import CsvReadError, read_csv_problem
 
-# CI clones the repo beside a copy of shared/, the same layout as the workspace.
-DATA_DIR = Path(__file__).parents[2] / ".." / "shared" / "data"
+# Tests read nothing outside the repository: the real export is a sample shipped with the tests.
+BFI_SAMPLE = Path(__file__).resolve().parents[1] / "data" / "bfi_sample.csv"
 
 FORM_HEADER = [
     "Timestamp",
@@ -253,7 +254,7 @@ def test_bad_override_flags_are_reported() -> None:
 
 
 def test_bfi_export_reads_as_25_six_point_scales() -> None:
-    path = DATA_DIR / "bfi.csv"
+    path = BFI_SAMPLE
     options = CsvOptions(
         id_column="rownames", attribute_columns=["gender"], ignore_columns=["education", "age"]
     )
@@ -263,7 +264,7 @@ def test_bfi_export_reads_as_25_six_point_scales() -> None:
     with path.open(newline="") as handle:
         raw = list(csv.DictReader(handle))
     items = [name for name in raw[0] if name not in ("rownames", "gender", "education", "age")]
-    assert len(problem.participants) == len(raw) == 2800
+    assert len(problem.participants) == len(raw) == 280
     assert [q.id for q in problem.questions] == [item.lower() for item in items]
     assert {(q.type, q.min, q.max) for q in problem.questions} == {("scale", 1, 6)}
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from typer.testing import CliRunner, Result
 
 import peerpear.engine
-from peerpear import pair_cli
+from peerpear import pair_cli, pair_run
 from peerpear.cli import app as peerpear_app
 from peerpear.engine import Cancelled
 from peerpear.pair_cli import BAD_INPUT_EXIT, pair_command
@@ -208,10 +208,10 @@ def test_unreadable_inputs_exit_with_one_line(tmp_path: Path) -> None:
 def test_progress_bar_appears_only_on_long_runs(
     monkeypatch: pytest.MonkeyPatch, delay: float, drawn: bool
 ) -> None:
-    monkeypatch.setattr(pair_cli, "PROGRESS_DELAY_S", delay)
+    monkeypatch.setattr(pair_run, "PROGRESS_DELAY_S", delay)
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=80)
-    with pair_cli.LazyProgress(console) as progress:
+    with pair_run.LazyProgress(console) as progress:
         for step in range(5):
             progress.update(step / 4)
     assert ("pairing" in screen.getvalue()) is drawn
@@ -240,3 +240,60 @@ def test_interrupted_run_exits_130_without_an_error_line(
     assert result.exit_code == pair_cli.INTERRUPTED_EXIT
     assert "cancelled" in result.stderr
     assert "error:" not in result.stderr
+
+
+def test_role_mode_without_roles_is_an_error_not_a_valid_run(tmp_path: Path) -> None:
+    responses = tmp_path / "responses.csv"
+    responses.write_text("Email,Hobbies\n" + "".join(f"s{i}@x.edu,Hiking\n" for i in range(6)))
+    assert_fails_with(run(responses, "--mode", "big_little"), "big_little mode needs a role column")
+    data = problem_data(6, mode="big_little")
+    for person in data["participants"]:
+        del person["role"]
+    problem = write_json(tmp_path / "p.json", data)
+    assert_fails_with(run(problem), "big_little mode needs roles")
+
+
+def test_form_labels_semicolons_and_names_end_to_end(tmp_path: Path) -> None:
+    responses = tmp_path / "responses.csv"
+    lines = ["Timestamp;Email Address;Your name;Big or little?;Hobbies;Energy"]
+    for i in range(8):
+        role = "Big Sibling" if i % 2 == 0 else "Little Sibling"
+        hobbies = "Hiking, Gaming" if i < 4 else "Cooking, Reading"
+        lines.append(f"2026-09-01;s{i}@x.edu;Student {i};{role};{hobbies};{1 + i % 5}")
+    responses.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "result.csv"
+    result = run(responses, "--mode", "big_little", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "separated by ';', detected" in result.stdout
+    rows = list(csv.DictReader(out.open(newline="")))
+    assert {row["name"] for row in rows} == {f"Student {i}" for i in range(8)}
+    groups: dict[str, set[str]] = {}
+    for row in rows:
+        groups.setdefault(row["group"], set()).add(row["role"])
+    assert list(groups.values()) == [{"big", "little"}] * 4
+
+
+def test_bad_delimiter_flag_is_one_line(tmp_path: Path) -> None:
+    responses = tmp_path / "r.csv"
+    responses.write_text("id,q\na,1\nb,2\n")
+    assert_fails_with(run(responses, "--delimiter", "::"), "--delimiter")
+
+
+def test_pair_help_is_readable_at_80_columns() -> None:
+    result = runner.invoke(peerpear_app, ["pair", "--help"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.output  # nothing cut off
+    text = " ".join(result.output.replace("│", " ").split())  # help lines joined, no borders
+    for expected in (
+        "pairs, groups, big_little or mentor",
+        "text, single_choice, multi_choice or scale",
+        "--delimiter",
+        "--role-column",
+        "--output",
+    ):
+        assert expected in text
+    # The defaults are shown, including those that come from the engine, not from the flag.
+    for default in ("(pairs)", "(fair)", "(detected)", "[default: 50]"):
+        assert default in text

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import typer
 
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
@@ -56,6 +54,8 @@ def create(
     ),
 ) -> None:
     """Create a user in PEERPEAR_DATABASE_URL (migrating the embedded SQLite default first)."""
+    import asyncio  # here, not at the top: every `peerpear` command imports this module
+
     from email_validator import EmailNotValidError, validate_email
     from sqlalchemy.exc import DBAPIError
 

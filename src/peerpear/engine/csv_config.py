@@ -3,11 +3,15 @@
 The same options come from `peerpear pair` flags or from a small JSON/TOML file, so they are one
 Pydantic model; flags are merged over the file with `CsvOptions.merged_with`.
 
-A config file looks like (TOML)::
+A config file looks like (TOML; the README documents every key)::
 
     id_column = "rownames"
     attribute_columns = ["gender"]
     ignore_columns = ["education", "age"]
+    delimiter = ";"           # default: detected from the file
+
+    [role_values]             # form labels of the role column, on top of the defaults
+    "Big Sib" = "big"
 
     [questions.A1]            # a header text or the question id derived from it
     type = "scale"
@@ -28,16 +32,41 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from peerpear.engine.errors import EngineError
+from peerpear.engine.problem import Role
 
 QuestionKind = Literal["text", "single_choice", "multi_choice", "scale"]
 MatchMode = Literal["similar", "different"]
+# What sign-up forms call the roles; a config's `role_values` adds to (or overrides) these.
+DEFAULT_ROLE_VALUES: dict[str, Role] = {
+    "big": "big",
+    "big sibling": "big",
+    "big sib": "big",
+    "little": "little",
+    "little sibling": "little",
+    "little sib": "little",
+    "either": "either",
+    "no preference": "either",
+    "mentor": "mentor",
+    "mentee": "mentee",
+}
+# Names people type for the delimiter flag.
+DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def role_label_key(label: str) -> str:
+    """Role labels match case- and space-insensitively: ' Big  SIBLING' is 'big sibling'."""
+    return " ".join(label.split()).casefold()
 
 
 class CsvConfigError(EngineError):
     """A config file or a flag that cannot be used; the message is one line for the CLI."""
+
+
+class CsvReadError(EngineError):
+    """The file cannot become a problem; the message is one line naming the row and column."""
 
 
 class QuestionOverride(BaseModel):
@@ -67,10 +96,29 @@ class CsvOptions(BaseModel):
     name_column: str | None = None
     attribute_columns: list[str] = Field(default_factory=list)
     ignore_columns: list[str] = Field(default_factory=list)
+    # One character; None = detected from the file (a .tsv is tab-separated).
+    delimiter: str | None = None
+    # Form label -> role, over DEFAULT_ROLE_VALUES; keys are compared by `role_label_key`.
+    role_values: dict[str, Role] = Field(default_factory=dict)
     # Keyed by header text or by the slug id the reader derives from it.
     questions: dict[str, QuestionOverride] = Field(default_factory=dict)
     # Defaults for the problem's settings block (mode, group_size, ...); CLI flags win over them.
     settings: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = DELIMITER_NAMES.get(value.casefold(), value)
+        if len(value) != 1 or value in '"\r\n':
+            raise ValueError(f"the delimiter must be one character (or 'tab'), got {value!r}")
+        return value
+
+    def role_map(self) -> dict[str, Role]:
+        """Every accepted role label (normalized) and the role it stands for."""
+        labels = DEFAULT_ROLE_VALUES | self.role_values
+        return {role_label_key(label): role for label, role in labels.items()}
 
     def merged_with(self, other: CsvOptions) -> CsvOptions:
         """Return these options with `other`'s explicit values on top (lists are added)."""
@@ -83,6 +131,8 @@ class CsvOptions(BaseModel):
             name_column=other.name_column or self.name_column,
             attribute_columns=_unique(self.attribute_columns + other.attribute_columns),
             ignore_columns=_unique(self.ignore_columns + other.ignore_columns),
+            delimiter=other.delimiter or self.delimiter,
+            role_values={**self.role_values, **other.role_values},
             questions=questions,
             settings={**self.settings, **other.settings},
         )
@@ -138,6 +188,19 @@ def overrides_from_flags(
         raise CsvConfigError(
             f"bad question override {first['loc'][-1]}={first.get('input')!r}: {first['msg']}"
         ) from exc
+
+
+def options_from_flags(
+    columns: dict[str, Any], types: list[str], weights: list[str], modes: list[str]
+) -> CsvOptions:
+    """Options from `peerpear pair` flags: column flags by field name, then question overrides."""
+    questions = overrides_from_flags(types, weights, modes)
+    try:
+        return CsvOptions.model_validate({**columns, "questions": questions})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        flag = "--" + str(first["loc"][0]).replace("_", "-")
+        raise CsvConfigError(f"{flag}: {first['msg']}") from exc
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -1,321 +1,174 @@
 """Read a form export (one row per respondent, a header row of question texts) into a Problem.
 
 Columns are sorted into: the id, an optional role and name, attributes (for "no one isolated"
-rules), ignored columns, and questions. A question's type, weight and mode come from the options
-when given; otherwise the type is inferred from the answers (see `infer_question`) and the report
-says what was guessed so the CLI can show it. Empty cells are missing answers: no signal.
+rules), ignored columns, and questions (typed by `csv_questions`). Where the options say nothing,
+the reader recognizes what forms always have: a timestamp (ignored), an id or email header (the
+id), a name header (the display name), other name or email columns (kept out of the questions,
+unless a question override names them) and, in role modes, the column of role labels. The report
+says what was recognized or guessed so the CLI can show it. Empty cells are missing answers.
 """
 
 from __future__ import annotations
 
 import csv
-import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from peerpear.engine.csv_config import CsvOptions, QuestionKind, QuestionOverride
-from peerpear.engine.errors import EngineError
-from peerpear.engine.problem import Problem, parse_problem
+from peerpear.engine.csv_columns import ColumnReport, plan_columns
+from peerpear.engine.csv_config import CsvOptions, CsvReadError, role_label_key
+from peerpear.engine.csv_questions import convert_answer, question_column
+from peerpear.engine.problem import ROLES_BY_MODE, Problem, Role, parse_problem
 
-# Google Forms puts this first; it is never a matching signal.
-AUTO_IGNORED = ("timestamp",)
-# Headers taken as the id column when none is named (row numbers are used otherwise).
-AUTO_ID_HEADERS = ("id", "participant_id", "email", "email_address", "username", "rownames")
-# Inference thresholds: a choice question rarely offers more options, or longer labels; integers
-# from 0 to MAX_RATING are a rating scale (1..5, 1..7, 0..10).
-MAX_CHOICE_OPTIONS = 15
-MAX_OPTION_LENGTH = 60
-MAX_RATING = 10
-ROLES = ("big", "little", "either", "mentor", "mentee")
+__all__ = ["ColumnReport", "CsvProblem", "CsvReadError", "read_csv_problem"]
 
-
-class CsvReadError(EngineError):
-    """The file cannot become a problem; the message is one line naming the row and column."""
-
-
-@dataclass(frozen=True)
-class ColumnReport:
-    """What the reader did with one column, for the CLI's summary."""
-
-    header: str
-    use: str  # id | role | name | attribute | ignored | question
-    question_id: str | None = None
-    type: QuestionKind | None = None
-    detail: str = ""
-    inferred: bool = False
+DELIMITERS = ",;\t|"
+SNIFF_CHARS = 64 * 1024
 
 
 @dataclass(frozen=True)
 class CsvProblem:
     problem: Problem
     columns: list[ColumnReport]
+    delimiter: str
+    delimiter_detected: bool
 
 
 @dataclass(frozen=True)
-class Inference:
-    type: QuestionKind
-    reason: str
-    options: list[str] | None = None
-    min: float | None = None
-    max: float | None = None
+class Table:
+    header: list[str]
+    rows: list[list[str]]  # every row as long as the header
+    numbers: list[int]  # each row's row number in a spreadsheet (the header is row 1 or later)
+    delimiter: str
+    detected: bool
 
 
 def read_csv_problem(path: Path, options: CsvOptions | None = None) -> CsvProblem:
     """Read `path` into a Problem; settings come from `options.settings`."""
     options = options or CsvOptions()
-    header, rows = _read_rows(path)
-    slugs = _unique_slugs(header)
-    index = {name: i for i, name in enumerate(header)} | {s: i for i, s in enumerate(slugs)}
-    lower = {name.casefold(): i for i, name in enumerate(header)}
-
-    def column(name: str, what: str) -> int:
-        found = index.get(name, lower.get(name.casefold()))
-        if found is None:
-            shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
-            raise CsvReadError(f"{what} {name!r} is not a column of {path.name} ({shown})")
-        return found
-
-    id_col = column(options.id_column, "id column") if options.id_column else _auto_id(slugs)
-    role_col = column(options.role_column, "role column") if options.role_column else None
-    name_col = column(options.name_column, "name column") if options.name_column else None
-    attr_cols = [column(name, "attribute column") for name in options.attribute_columns]
-    ignored = {column(name, "ignored column") for name in options.ignore_columns}
-    ignored |= {i for i, slug in enumerate(slugs) if slug in AUTO_IGNORED}
-    special = {id_col, role_col, name_col, *attr_cols}
-    overrides: dict[int, QuestionOverride] = {}
-    for key, override in options.questions.items():
-        overrides[column(key, "question")] = override
-
-    roles = [(id_col, "id"), (role_col, "role"), (name_col, "name")]
-    roles += [(c, "attribute") for c in attr_cols] + [(c, "ignored") for c in sorted(ignored)]
-    reports = [ColumnReport(header[c], use) for c, use in roles if c is not None]
+    table = read_table(path, options.delimiter)
+    layout = plan_columns(path.name, table.header, table.rows, options)
+    rows, numbers = table.rows, table.numbers
 
     questions: list[dict[str, Any]] = []
+    reports = dict(layout.reports)
     answers: list[dict[str, Any]] = [{} for _ in rows]
-    for col, text in enumerate(header):
-        if col in special or col in ignored:
-            continue
+    for col in layout.questions:
+        text, qid = table.header[col], layout.slugs[col]
         cells = [(r, row[col].strip()) for r, row in enumerate(rows) if row[col].strip()]
         values = [value for _, value in cells]
-        spec, report = _question_spec(slugs[col], text, values, overrides.get(col))
-        questions.append(spec)
-        reports.append(report)
-        semicolons = _uses_semicolons(values)
+        question = question_column(qid, text, values, layout.overrides.get(col))
+        questions.append(question.spec)
+        kind = question.spec["type"]
+        reports[col] = ColumnReport(text, "question", qid, kind, question.detail, question.inferred)
         for r, value in cells:
-            where = f"row {r + 2}, column {text!r}"
-            answers[r][slugs[col]] = _answer(value, spec, where, semicolons)
+            where = f"row {numbers[r]}, column {text!r}"
+            answers[r][qid] = convert_answer(value, question, where)
 
+    mode = options.settings.get("mode")
+    roles = RoleReader(options.role_map(), mode if isinstance(mode, str) else None)
     participants = []
     for r, row in enumerate(rows):
-        participant: dict[str, Any] = {"id": _cell_id(row, r, id_col), "answers": answers[r]}
-        if role_col is not None:
-            participant["role"] = _role(row[role_col], f"row {r + 2}")
-        if name_col is not None and row[name_col].strip():
-            participant["name"] = row[name_col].strip()
-        attributes = {header[c]: row[c].strip() for c in attr_cols if row[c].strip()}
+        pid = _cell_id(row, numbers[r], layout.id)
+        participant: dict[str, Any] = {"id": pid, "answers": answers[r]}
+        if layout.role is not None:
+            role = roles.read(row[layout.role], f"row {numbers[r]}")
+            if role is not None:
+                participant["role"] = role
+        name = " ".join(row[c].strip() for c in layout.name if row[c].strip())
+        if name:
+            participant["name"] = name
+        attributes = {table.header[c]: row[c].strip() for c in layout.attributes if row[c].strip()}
         if attributes:
             participant["attributes"] = attributes
         participants.append(participant)
     _check_unique_ids([p["id"] for p in participants])
 
     data = {"questions": questions, "participants": participants, "settings": options.settings}
-    return CsvProblem(parse_problem(data), reports)
+    columns = [reports[col] for col in sorted(reports)]  # in the file's order
+    return CsvProblem(parse_problem(data), columns, table.delimiter, table.detected)
 
 
-def infer_question(values: list[str]) -> Inference:
-    """Guess a column's type from its non-empty answers: simple rules an admin can predict.
+class RoleReader:
+    """Role cells through the label map; an unknown label names itself and the accepted ones."""
 
-    numbers → scale; separators with recurring pieces → multi choice; few recurring short values
-    → single choice; anything else → free text.
-    """
-    if not values:
-        return Inference("text", "no answers in the column")
-    numbers = [_number(value) for value in values]
-    if all(number is not None for number in numbers):
-        return _infer_scale([number for number in numbers if number is not None])
-    if any(";" in value or ", " in value for value in values):
-        semicolons = _uses_semicolons(values)
-        picks = [set(split_choices(value, semicolons)) for value in values]
-        if _looks_like_options([pick for row in picks for pick in row]):
-            choices = sorted(set().union(*picks))
-            sep = "';'" if semicolons else "', '"
-            return Inference("multi_choice", f"{sep}-separated picks of {len(choices)}", choices)
-    distinct = sorted(set(values))
-    if _looks_like_options(values):
-        return Inference("single_choice", f"{len(distinct)} distinct values", distinct)
-    return Inference("text", f"{len(distinct)} distinct free-text answers")
+    def __init__(self, labels: dict[str, Role], mode: str | None) -> None:
+        self.labels, self.allowed = labels, ROLES_BY_MODE.get(mode or "")
+        self.mode = mode
+        accepted = [k for k, role in labels.items() if self.allowed is None or role in self.allowed]
+        self.accepted = ", ".join(repr(label) for label in sorted(accepted))
 
-
-def split_choices(value: str, semicolons: bool) -> list[str]:
-    """Split a checkbox answer: Google Forms joins picks with ', ', other tools with ';'."""
-    return [piece for piece in re.split(r"\s*;\s*" if semicolons else r"\s*,\s*", value) if piece]
+    def read(self, value: str, where: str) -> Role | None:
+        if not value.strip():
+            return None  # no answer: big_little treats it as either, mentor mode refuses it
+        role = self.labels.get(role_label_key(value))
+        if role is None:
+            raise CsvReadError(
+                f"{where}: role {value.strip()!r} is not a known role label; accepted: "
+                f"{self.accepted} (map other labels with role_values in the config)"
+            )
+        if self.allowed is not None and role not in self.allowed:
+            raise CsvReadError(
+                f"{where}: role {value.strip()!r} means {role!r}, which {self.mode} mode does "
+                f"not use; accepted: {self.accepted}"
+            )
+        return role
 
 
-def _uses_semicolons(values: list[str]) -> bool:
-    # One separator per column: once a ';' appears, commas belong to the option labels.
-    return any(";" in value for value in values)
-
-
-def _infer_scale(numbers: list[float]) -> Inference:
-    low, high = min(numbers), max(numbers)
-    if all(n.is_integer() for n in numbers) and low >= 0 and high <= MAX_RATING:
-        # Rating scales start at 1 (or 0): a sample that never used the bottom point must not
-        # shrink the range, or two neighbours would look further apart than they are.
-        start = min(low, 1.0)
-        reason = f"small integers {_fmt(low)}..{_fmt(high)}"
-        return Inference("scale", reason, None, start, max(high, start + 1))
-    # Other numbers (years, ages, hours) still compare best by distance, over the data's range.
-    return Inference("scale", f"numbers {_fmt(low)}..{_fmt(high)}", None, low, max(high, low + 1))
-
-
-def _looks_like_options(items: list[str]) -> bool:
-    """Few short labels that recur: what a form's option list produces."""
-    counts = Counter(items)
-    if not counts or len(counts) > MAX_CHOICE_OPTIONS:
-        return False
-    if any(len(item) > MAX_OPTION_LENGTH for item in counts):
-        return False
-    recurring = sum(1 for count in counts.values() if count >= 2)
-    # Half the labels recurring tells an option list from short sentences.
-    return len(counts) == 1 or recurring * 2 >= len(counts)
-
-
-def _question_spec(
-    qid: str, header: str, values: list[str], override: QuestionOverride | None
-) -> tuple[dict[str, Any], ColumnReport]:
-    override = override or QuestionOverride()
-    guess = infer_question(values)
-    kind = override.type or guess.type
-    spec: dict[str, Any] = {"id": qid, "type": kind, "prompt": header}
-    if kind in ("single_choice", "multi_choice"):
-        if override.options is not None:
-            spec["options"] = override.options
-        elif kind == guess.type:
-            spec["options"] = guess.options
-        else:  # the admin chose a choice type the data did not suggest: take the options as seen
-            spec["options"] = _observed_options(values, kind)
-    elif kind == "scale":
-        if guess.type != "scale":  # the admin says scale: take the range of the numbers given,
-            numbers = [n for n in map(_number, values) if n is not None]  # flag the rest per cell
-            guess = _infer_scale(numbers) if numbers else guess
-        low = override.min if override.min is not None else guess.min
-        high = override.max if override.max is not None else guess.max
-        if low is None or high is None:
-            raise CsvReadError(f"column {header!r}: a scale needs numbers or min and max given")
-        spec["min"], spec["max"] = low, max(high, low)
-    if override.weight is not None:
-        spec["weight"] = override.weight
-    if override.mode is not None:
-        spec["mode"] = override.mode
-    inferred = override.type is None
-    detail = guess.reason if inferred else "given"
-    scale_range = f"{_fmt(spec['min'])}..{_fmt(spec['max'])}" if kind == "scale" else ""
-    if scale_range and scale_range not in detail:  # say the range when it is not the data's
-        detail += f"; range {scale_range}"
-    report = ColumnReport(header, "question", qid, kind, detail, inferred)
-    return spec, report
-
-
-def _observed_options(values: list[str], kind: str) -> list[str]:
-    if kind == "multi_choice":
-        semicolons = _uses_semicolons(values)
-        return sorted({pick for value in values for pick in split_choices(value, semicolons)})
-    return sorted(set(values))
-
-
-def _answer(value: str, spec: dict[str, Any], where: str, semicolons: bool) -> Any:
-    kind = spec["type"]
-    if kind == "scale":
-        number = _number(value)
-        if number is None:
-            raise CsvReadError(f"{where}: {value!r} is not a number (question is a scale)")
-        if not spec["min"] <= number <= spec["max"]:
-            bounds = f"{_fmt(spec['min'])}..{_fmt(spec['max'])}"
-            raise CsvReadError(f"{where}: {_fmt(number)} is outside the scale {bounds}")
-        return int(number) if number.is_integer() else number
-    if kind == "multi_choice":
-        picks = list(dict.fromkeys(split_choices(value, semicolons)))
-        _check_options(picks, spec, where)
-        return picks
-    if kind == "single_choice":
-        _check_options([value], spec, where)
-    return value
-
-
-def _check_options(picks: list[str], spec: dict[str, Any], where: str) -> None:
-    unknown = [pick for pick in picks if pick not in spec["options"]]
-    if unknown:
-        raise CsvReadError(f"{where}: {unknown[0]!r} is not one of the options of {spec['id']!r}")
-
-
-def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+def read_table(path: Path, delimiter: str | None = None) -> Table:
+    """The header and the non-blank rows, each checked to have as many cells as the header."""
     try:
         # utf-8-sig: spreadsheet exports often start with a byte-order mark.
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            table = list(csv.reader(handle, delimiter="\t" if path.suffix == ".tsv" else ","))
+            detected = delimiter is None
+            if delimiter is None:
+                delimiter, detected = _detect_delimiter(handle.read(SNIFF_CHARS), path.suffix)
+                handle.seek(0)
+            records = list(enumerate(csv.reader(handle, delimiter=delimiter), start=1))
     except OSError as exc:
         raise CsvReadError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except (UnicodeDecodeError, csv.Error) as exc:
         raise CsvReadError(f"{path.name} is not a readable UTF-8 CSV file: {exc}") from exc
-    table = [row for row in table if any(cell.strip() for cell in row)]
-    if not table:
+    records = [(number, row) for number, row in records if any(cell.strip() for cell in row)]
+    if not records:
         raise CsvReadError(f"{path.name} is empty")
-    header = [cell.strip() for cell in table[0]]
-    for number, row in enumerate(table[1:], start=2):
-        if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
-            raise CsvReadError(f"row {number} has {len(row)} cells but the header {len(header)}")
-        row.extend([""] * (len(header) - len(row)))
-    return header, [row[: len(header)] for row in table[1:]]
+    header = [cell.strip() for cell in records[0][1]]
+    rows, numbers = [], []
+    for number, row in records[1:]:
+        extra = row[len(header) :]
+        if len(row) < len(header) or any(cell.strip() for cell in extra):
+            raise CsvReadError(
+                f"row {number} has {len(row)} cells but the header {len(header)}"
+                + (f" (delimiter {delimiter!r} was detected)" if detected else "")
+            )
+        rows.append(row[: len(header)])
+        numbers.append(number)
+    return Table(header, rows, numbers, delimiter, detected)
 
 
-def _unique_slugs(header: list[str]) -> list[str]:
-    slugs: list[str] = []
-    for position, text in enumerate(header, start=1):
-        base = re.sub(r"[^a-z0-9]+", "_", text.casefold()).strip("_")[:40].rstrip("_")
-        base = base or f"q{position}"
-        slug, n = base, 2
-        while slug in slugs:
-            slug, n = f"{base}_{n}", n + 1
-        slugs.append(slug)
-    return slugs
+def _detect_delimiter(sample: str, suffix: str) -> tuple[str, bool]:
+    """The sniffed delimiter of `sample` (only the delimiter: quoting stays standard)."""
+    if suffix.lower() == ".tsv":
+        return "\t", False
+    if "\n" in sample:  # a cut-off last line would blur the per-line counts
+        sample = sample[: sample.rindex("\n")]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter, True
+    except csv.Error:  # a single column, or nothing that tells: the standard comma
+        return ",", False
 
 
-def _auto_id(slugs: list[str]) -> int | None:
-    return next((i for i, slug in enumerate(slugs) if slug in AUTO_ID_HEADERS), None)
-
-
-def _cell_id(row: list[str], r: int, id_col: int | None) -> str:
+def _cell_id(row: list[str], number: int, id_col: int | None) -> str:
     if id_col is None:
-        return f"row{r + 2}"
+        return f"row{number}"
     value = row[id_col].strip()
     if not value:
-        raise CsvReadError(f"row {r + 2}: the id cell is empty")
+        raise CsvReadError(f"row {number}: the id cell is empty")
     return value
-
-
-def _role(value: str, where: str) -> str:
-    role = value.strip().casefold()
-    if role not in ROLES:
-        raise CsvReadError(f"{where}: role {value!r} is not one of {', '.join(ROLES)}")
-    return role
 
 
 def _check_unique_ids(ids: list[str]) -> None:
     repeated = [pid for pid, count in Counter(ids).items() if count > 1]
     if repeated:
         raise CsvReadError(f"id {repeated[0]!r} appears {ids.count(repeated[0])} times")
-
-
-def _number(value: str) -> float | None:
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _fmt(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else f"{number:g}"

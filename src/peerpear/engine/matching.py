@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -97,6 +96,8 @@ def _pair_arrays(pairs: list[list[int]]) -> tuple[I64, I64]:
 
 
 def _exact(free: I64, weights: PairWeights) -> Solution:
+    import networkx as nx  # heavy (0.4-1 s): loaded only for the few people it is used on
+
     m = len(free)
     w = weights.dense(free, free)
     graph = nx.Graph()
