@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from peerpear import __version__
 from peerpear.auth.router import router as auth_router
 from peerpear.config import Settings, get_settings
-from peerpear.db import create_engine, create_sessionmaker
+from peerpear.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from peerpear.errors import install_error_handlers
 from peerpear.health import router as health_router
 from peerpear.logging_setup import configure_logging
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.read_sessionmaker = create_read_sessionmaker(engine)
         try:
             yield
         finally:

@@ -12,7 +12,7 @@ from peerpear.auth.deps import SESSION_COOKIE, RequestToken
 from peerpear.auth.schemas import LoginIn, SignupIn, TokenOut, UserOut
 from peerpear.auth.sessions import revoke_session
 from peerpear.config import Settings
-from peerpear.deps import SessionDep, SettingsDep
+from peerpear.deps import SessionDep, SettingsDep, writes_on_safe_method
 from peerpear.errors import Unauthorized
 from peerpear.models import normalize_email
 
@@ -133,6 +133,7 @@ async def cas_login(settings: SettingsDep, next_path: NextParam = None) -> Redir
 
 
 @router.get("/cas/callback", response_model=TokenOut)
+@writes_on_safe_method  # CAS sends the browser back with a GET; signing in writes
 async def cas_callback(
     db: SessionDep,
     settings: SettingsDep,

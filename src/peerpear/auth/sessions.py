@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.db import utcnow
@@ -52,27 +52,30 @@ async def issue_session(db: AsyncSession, user: User, *, ttl_hours: int = DEFAUL
     return token
 
 
-async def resolve_session(db: AsyncSession, token: str) -> tuple[AuthSession, User] | None:
-    """The live session and its active user for ``token``, or None.
+# Built once at import: constructing a select() costs more than running the cached statement.
+# Validity is decided by the database in the same statement, on every request (nothing about a
+# session is cached), so a revoked or expired session fails on the very next request.
+_LIVE_SESSION_USER = (
+    select(User)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(
+        AuthSession.token_hash == bindparam("token_hash"),
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > bindparam("now"),
+        User.is_active.is_(True),
+    )
+)
+
+
+async def resolve_session(db: AsyncSession, token: str) -> User | None:
+    """The active user of the live session for ``token``, or None.
 
     None when the token is unknown, revoked or expired, or the user is inactive.
     """
-    row = (
-        await db.execute(
-            select(AuthSession, User)
-            .join(User, User.id == AuthSession.user_id)
-            .where(AuthSession.token_hash == hash_token(token))
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    auth_session, user = row._tuple()
-    now = utcnow()
-    if auth_session.revoked_at is not None or auth_session.expires_at <= now:
-        return None
-    if not user.is_active:
-        return None
-    return auth_session, user
+    user: User | None = await db.scalar(
+        _LIVE_SESSION_USER, {"token_hash": hash_token(token), "now": utcnow()}
+    )
+    return user
 
 
 async def revoke_session(db: AsyncSession, token: str) -> None:
