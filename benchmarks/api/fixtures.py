@@ -25,7 +25,7 @@ OTHERS = 20  # organizations they are not in
 
 @asynccontextmanager
 async def database(kind: str, workdir: Path, pg_server: str) -> AsyncIterator[str]:
-    """A fresh, migrated database URL (a SQLite file, or a new PostgreSQL database dropped after)."""
+    """A fresh migrated database: a SQLite file, or a PostgreSQL database dropped afterwards."""
     if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
         await migrate.upgrade_async(url)

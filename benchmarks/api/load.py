@@ -86,8 +86,8 @@ def _server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]
 def _measure(base: str, path: str, args: argparse.Namespace, token: str) -> wrk.WrkResult:
     headers = {"Authorization": f"Bearer {token}"} if path.startswith("/api/") else {}
     options = {"connections": args.connections, "threads": args.threads, "headers": headers}
-    wrk.run(base + path, seconds=1, **options)  # type: ignore[arg-type]  # warm-up, not kept
-    return wrk.run(base + path, seconds=args.seconds, **options)  # type: ignore[arg-type]
+    wrk.run(base + path, seconds=1, **options)  # warm-up, not kept
+    return wrk.run(base + path, seconds=args.seconds, **options)
 
 
 def _bench(kind: str, args: argparse.Namespace) -> tuple[dict[str, Samples], list[float]]:
@@ -95,7 +95,6 @@ def _bench(kind: str, args: argparse.Namespace) -> tuple[dict[str, Samples], lis
     loads: list[float] = []
     python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
-
         # The servers run while the database's context is open (a PostgreSQL database is
         # dropped when it closes); wrk and the servers are driven from a thread meanwhile.
         async def main() -> None:
@@ -111,19 +110,24 @@ def _bench(kind: str, args: argparse.Namespace) -> tuple[dict[str, Samples], lis
             for run in range(1, args.runs + 1):
                 loads.append(os.getloadavg()[0])
                 port = _free_port()
-                bare_cmd = [python, "-m", "uvicorn", "benchmarks.api.bare_app:app",
-                            "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
+                bare_cmd = [
+                    *(python, "-m", "uvicorn", "benchmarks.api.bare_app:app", "--port", str(port)),
+                    *("--log-level", "warning", "--no-access-log"),
+                ]
                 with _server(bare_cmd, env, port) as base:
                     bare = _measure(base, "/bare", args, token)
                 _record(samples["/bare"], bare, bare.requests_per_s)
                 port = _free_port()
-                serve_cmd = [python, "-m", "peerpear.cli", "serve", "--port", str(port),
-                             "--workers", "1"]  # fmt: skip
+                serve_cmd = [python, "-m", "peerpear.cli", "serve", "--port", str(port)]
                 with _server(serve_cmd, env, port) as base:
                     for path in ENDPOINTS[1:]:
-                        _record(samples[path], _measure(base, path, args, token), bare.requests_per_s)
+                        _record(
+                            samples[path], _measure(base, path, args, token), bare.requests_per_s
+                        )
                 loads.append(os.getloadavg()[0])
-                print(f"  {kind} run {run}/{args.runs} done (load {loads[-1]:.1f})", file=sys.stderr)
+                print(
+                    f"  {kind} run {run}/{args.runs} done (load {loads[-1]:.1f})", file=sys.stderr
+                )
 
         asyncio.run(main())
     return samples, loads

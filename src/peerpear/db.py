@@ -111,6 +111,17 @@ def _check_liveness_on_checkout(engine: AsyncEngine, idle_ping_seconds: float) -
         record.info["idle_since"] = time.monotonic()
 
 
+def _pool_options(settings: Settings) -> dict[str, Any]:
+    # A fixed set of connections, kept open: SQLAlchemy's default overflow (5 kept + 10 opened
+    # on demand and closed again on return) makes a busy server open and close a connection per
+    # request once more than 5 are in flight, which costs far more than the request itself.
+    # Requests beyond the pool wait for a connection instead.
+    return {
+        "pool_size": settings.database_pool_size,
+        "max_overflow": settings.database_max_overflow,
+    }
+
+
 def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     url = url or settings.database_url
     if url.startswith("sqlite"):
@@ -118,6 +129,7 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             url,
             echo=settings.database_echo,
             connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+            **_pool_options(settings),
         )
         event.listen(
             engine.sync_engine, "connect", _sqlite_pragmas(settings.sqlite_busy_timeout_ms)
@@ -128,6 +140,7 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             echo=settings.database_echo,
             # Fail fast when the server is gone so /ready answers promptly.
             connect_args={"timeout": 5},
+            **_pool_options(settings),
         )
         _check_liveness_on_checkout(engine, IDLE_PING_SECONDS)
     return engine
