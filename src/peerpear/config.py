@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["plain", "json"] = "plain"
     cors_origins: list[str] = Field(default_factory=list)
+    # Largest request body accepted (413 above it): JSON and other bodies, and multipart uploads
+    # (event images, CSV imports).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Serve the interactive API docs (/docs, /redoc) and the schema (/openapi.json).
+    api_docs: bool = True
     # Accounts and organizations
     allow_org_creation: bool = True
     allow_local_accounts: bool = True

@@ -9,7 +9,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from peerpear import __version__
+from peerpear.api_docs import OPENAPI_URL, install_api_docs
 from peerpear.auth.router import router as auth_router
+from peerpear.body_limit import BodyLimitMiddleware
 from peerpear.config import Settings, get_settings
 from peerpear.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from peerpear.errors import install_error_handlers
@@ -18,6 +20,7 @@ from peerpear.logging_setup import configure_logging
 from peerpear.me.router import router as me_router
 from peerpear.middleware import RequestContextMiddleware
 from peerpear.organizations.router import router as organizations_router
+from peerpear.security_headers import SecurityHeadersMiddleware
 
 API_PREFIX = "/api/v1"
 
@@ -47,9 +50,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Pairs the members of student organizations into pairs and small groups.",
         lifespan=lifespan,
+        # The docs pages are our own (assets served locally, their own CSP): see api_docs.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL if settings.api_docs else None,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    # Middleware runs outermost-last-added: request id and access log, then security headers,
+    # then CORS, then the body limit right before the app reads anything.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        json_limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -59,7 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Location"],
         )
+    app.add_middleware(SecurityHeadersMiddleware, production=settings.environment == "production")
     app.add_middleware(RequestContextMiddleware)
+    if settings.api_docs:
+        install_api_docs(app)
     app.include_router(health_router)
     for feature in FEATURE_ROUTERS:
         app.include_router(feature, prefix=API_PREFIX)
