@@ -8,7 +8,9 @@ one process each and one at a time, so they never compete for the CPU; wrk loads
 endpoint, then /health, GET /api/v1/me and GET /api/v1/organizations (with a bearer token) at
 the same concurrency. The table gives medians over the runs of requests/s and p99 latency, and
 the median of each run's ratio to the bare endpoint's rate (a ratio measured within one run
-survives other load on a shared machine better than absolute rates do). Needs wrk
+survives other load on a shared machine better than absolute rates do). It also reads the
+server process's CPU time around each wrk run: CPU per request does not depend on how much of
+the machine others take, so bare / this is the ratio of rates on a machine of our own. Needs wrk
 (`apt-get install wrk`) and, for PostgreSQL, a server at --pg-url (trust auth is fine).
 """
 
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -41,11 +44,19 @@ DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 ENDPOINTS = ["/bare", "/health", "/api/v1/me", "/api/v1/organizations"]
 
 
+@dataclass(frozen=True)
+class Measured:
+    wrk: wrk.WrkResult
+    cpu_us: float  # the server process's CPU time per request (user + system)
+
+
 @dataclass
 class Samples:
     rates: list[float] = field(default_factory=list)
     p99s: list[float] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)
+    cpu_us: list[float] = field(default_factory=list)
+    cpu_ratios: list[float] = field(default_factory=list)
     failures: int = 0
 
 
@@ -59,7 +70,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(command: list[str], env: dict[str, str], port: int, ready: str) -> Iterator[str]:
+def _server(
+    command: list[str], env: dict[str, str], port: int, ready: str
+) -> Iterator[tuple[str, psutil.Process]]:
     """Start a server process, wait until ``ready`` answers, stop it afterwards."""
     proc = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -77,25 +90,36 @@ def _server(command: list[str], env: dict[str, str], port: int, ready: str) -> I
                 if time.monotonic() > deadline:
                     sys.exit(f"server did not start: {' '.join(command)}")
                 time.sleep(0.2)
-        yield base
+        yield base, psutil.Process(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def _measure(base: str, path: str, args: argparse.Namespace, token: str) -> wrk.WrkResult:
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+def _measure(
+    server: tuple[str, psutil.Process], path: str, args: argparse.Namespace, token: str
+) -> Measured:
+    base, process = server
     headers = {"Authorization": f"Bearer {token}"} if path.startswith("/api/") else {}
     options = {"connections": args.connections, "threads": args.threads, "headers": headers}
     wrk.run(base + path, seconds=1, **options)  # warm-up, not kept
-    return wrk.run(base + path, seconds=args.seconds, **options)
+    before = _cpu_seconds(process)
+    result = wrk.run(base + path, seconds=args.seconds, **options)
+    cpu_us = (_cpu_seconds(process) - before) / max(result.requests, 1) * 1e6
+    return Measured(result, cpu_us)
 
 
-def _one_run(url: str, token: str, args: argparse.Namespace) -> dict[str, wrk.WrkResult]:
+def _one_run(url: str, token: str, args: argparse.Namespace) -> dict[str, Measured]:
     """The bare app, then PeerPear (or the other way round on even runs), one process each."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PEERPEAR_")}
     env.update(PEERPEAR_DATABASE_URL=url, PEERPEAR_AUTO_MIGRATE="false", PEERPEAR_LOG_LEVEL="INFO")
     python = sys.executable
-    results: dict[str, wrk.WrkResult] = {}
+    results: dict[str, Measured] = {}
 
     def bare() -> None:
         port = _free_port()
@@ -103,15 +127,15 @@ def _one_run(url: str, token: str, args: argparse.Namespace) -> dict[str, wrk.Wr
             *(python, "-m", "uvicorn", "benchmarks.api.bare_app:app", "--port", str(port)),
             *("--log-level", "warning", "--no-access-log"),
         ]
-        with _server(command, env, port, "/bare") as base:
-            results["/bare"] = _measure(base, "/bare", args, token)
+        with _server(command, env, port, "/bare") as server:
+            results["/bare"] = _measure(server, "/bare", args, token)
 
     def peerpear() -> None:
         port = _free_port()
         command = [python, "-m", "peerpear.cli", "serve", "--port", str(port)]
-        with _server(command, env, port, "/health") as base:
+        with _server(command, env, port, "/health") as server:
             for path in ENDPOINTS[1:]:
-                results[path] = _measure(base, path, args, token)
+                results[path] = _measure(server, path, args, token)
 
     first, second = (bare, peerpear) if args.run % 2 else (peerpear, bare)
     first()
@@ -129,7 +153,7 @@ def _bench(kind: str, args: argparse.Namespace) -> tuple[dict[str, Samples], lis
             loads.append(os.getloadavg()[0])
             results = _one_run(url, token, args)
             for path, result in results.items():
-                _record(samples[path], result, results["/bare"].requests_per_s)
+                _record(samples[path], result, results["/bare"])
             loads.append(os.getloadavg()[0])
             print(f"  {kind} run {run}/{args.runs} (load {loads[-1]:.1f})", file=sys.stderr)
 
@@ -145,24 +169,28 @@ def _bench(kind: str, args: argparse.Namespace) -> tuple[dict[str, Samples], lis
     return samples, loads
 
 
-def _record(samples: Samples, result: wrk.WrkResult, bare_rate: float) -> None:
-    samples.rates.append(result.requests_per_s)
-    samples.p99s.append(result.p99_ms)
-    samples.ratios.append(result.requests_per_s / bare_rate)
-    samples.failures += result.non_2xx + result.errors
+def _record(samples: Samples, measured: Measured, bare: Measured) -> None:
+    samples.rates.append(measured.wrk.requests_per_s)
+    samples.p99s.append(measured.wrk.p99_ms)
+    samples.ratios.append(measured.wrk.requests_per_s / bare.wrk.requests_per_s)
+    samples.cpu_us.append(measured.cpu_us)
+    samples.cpu_ratios.append(bare.cpu_us / measured.cpu_us)
+    samples.failures += measured.wrk.non_2xx + measured.wrk.errors
 
 
 def _table(kind: str, samples: dict[str, Samples], loads: list[float]) -> str:
     lines = [
         f"{kind}: load average {min(loads):.1f}-{max(loads):.1f}",
         "",
-        "| endpoint | req/s (median) | p99 ms (median) | ratio to bare (median) | failed |",
-        "|---|---:|---:|---:|---:|",
+        "| endpoint | req/s | p99 ms | req/s ratio to bare | server CPU µs/request "
+        "| CPU ratio (bare / this) | failed |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for path, s in samples.items():
         lines.append(
             f"| `{path}` | {statistics.median(s.rates):,.0f} | {statistics.median(s.p99s):.1f} "
-            f"| {statistics.median(s.ratios):.0%} | {s.failures} |"
+            f"| {statistics.median(s.ratios):.0%} | {statistics.median(s.cpu_us):.0f} "
+            f"| {statistics.median(s.cpu_ratios):.0%} | {s.failures} |"
         )
     return "\n".join(lines)
 

@@ -15,6 +15,7 @@ _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 @dataclass(frozen=True)
 class WrkResult:
+    requests: int
     requests_per_s: float
     p99_ms: float
     non_2xx: int
@@ -36,14 +37,16 @@ def _ms(value: str) -> float:
 
 
 def parse(report: str) -> WrkResult:
+    total = re.search(r"(\d+) requests in", report)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", report)
     p99 = re.search(r"^\s+99%\s+(\S+)", report, re.MULTILINE)
-    if rate is None or p99 is None:
+    if total is None or rate is None or p99 is None:
         raise ValueError(f"unreadable wrk report:\n{report}")
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", report)
     errors = re.search(r"Socket errors:.*?(\d+), write (\d+), timeout (\d+)", report)
     socket_errors = sum(int(g) for g in errors.groups()) if errors else 0
     return WrkResult(
+        requests=int(total[1]),
         requests_per_s=float(rate[1]),
         p99_ms=_ms(p99[1]),
         non_2xx=int(non_2xx[1]) if non_2xx else 0,
