@@ -15,8 +15,9 @@ import fastapi.routing
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-# FastAPI's own documentation routes, deliberately outside the per-route tests.
-DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# The documentation routes (and the docs' static assets), deliberately outside the per-route
+# tests; tests/test_security_headers.py covers them.
+DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/docs-assets"}
 
 
 def _flat(app: FastAPI) -> Iterable[tuple[str, set[str], Any]]:

@@ -75,3 +75,27 @@ def test_db_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert "base" in run("current")
     finally:
         get_settings.cache_clear()
+
+
+def test_serve_workers_auto_uses_every_core(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setenv("PEERPEAR_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    monkeypatch.setenv("PEERPEAR_AUTO_MIGRATE", "false")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        auto = runner.invoke(cli_app, ["serve", "--workers", "auto"])
+        assert auto.exit_code == 0, auto.output
+        three = runner.invoke(cli_app, ["serve", "--workers", "3"])
+        assert three.exit_code == 0, three.output
+        for bad in ("0", "many"):
+            refused = runner.invoke(cli_app, ["serve", "--workers", bad])
+            assert refused.exit_code == 2 and "auto" in refused.output
+    finally:
+        get_settings.cache_clear()
+    assert [call["workers"] for call in calls] == [len(os.sched_getaffinity(0)), 3]

@@ -8,7 +8,13 @@ import logging
 import httpx
 import pytest
 
-from peerpear.logging_setup import JsonFormatter, request_id_var
+from peerpear.logging_setup import (
+    PLAIN_FORMAT,
+    JsonFormatter,
+    PlainFormatter,
+    configure_logging,
+    request_id_var,
+)
 
 
 async def test_access_line_per_request(
@@ -40,3 +46,51 @@ def test_json_formatter_carries_request_id_and_fields() -> None:
     assert line["request_id"] == "rid-7"
     assert line["status"] == 200 and line["latency_ms"] == 1.5
     assert line["level"] == "INFO" and line["message"] == "GET / 200"
+
+
+@pytest.mark.parametrize("fmt", ["plain", "json"])
+async def test_control_characters_cannot_forge_a_log_line(
+    client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """A ``%0a`` in the path (decoded to a newline before the app sees it) stays inside its own
+    access line, escaped, in both formats."""
+    configure_logging("INFO", fmt)
+    try:
+        capsys.readouterr()
+        forged = "2026-01-01 00:00:00,000 INFO peerpear.access [-] GET /admin 200"
+        await client.get("/api/v1/x%0a" + forged.replace(" ", "%20") + "%0d%1b[2J")
+        err = capsys.readouterr().err.splitlines()
+        # Every line that looks like an access line (the forged one would too); httpx's own
+        # request line, which quotes the URL still percent-encoded, is not one.
+        lines = [line for line in err if "peerpear.access" in line and "HTTP Request" not in line]
+    finally:
+        configure_logging("WARNING", "plain")
+    assert len(lines) == 1, lines
+    assert "GET /admin 200" in lines[0]  # still there, but escaped on the one real line
+    if fmt == "plain":
+        assert "/api/v1/x\\x0a2026-01-01" in lines[0] and "\\x0d\\x1b[2J" in lines[0]
+    else:
+        record = json.loads(lines[0])
+        assert record["path"].startswith("/api/v1/x\n2026-01-01")  # the value, intact
+
+
+def test_plain_format_keeps_tracebacks_on_their_own_lines() -> None:
+    formatter = PlainFormatter(PLAIN_FORMAT)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord(
+            "peerpear.errors",
+            logging.ERROR,
+            __file__,
+            1,
+            "failed on %s",
+            ("/a\nb",),
+            sys.exc_info(),
+        )
+    record.request_id = "-"
+    text = formatter.format(record)
+    assert text.splitlines()[0].endswith("failed on /a\\x0ab")
+    assert "Traceback (most recent call last):" in text.splitlines()[1]

@@ -3,6 +3,8 @@ without a restart. The outage is a proxy we stop, never the real server."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
@@ -50,3 +52,29 @@ async def test_ready_is_503_when_database_port_is_closed() -> None:
     ):
         assert (await client.get("/ready")).status_code == 503
         assert (await client.get("/health")).status_code == 200
+
+
+@pytest.mark.skipif(pg_server_url() is None, reason="PEERPEAR_TEST_DATABASE_URL is not set")
+async def test_restart_while_pool_is_idle_fails_no_request() -> None:
+    """Without a ping per checkout, a pooled connection the server closed while idle must still
+    never reach a request: the first request after the database comes back succeeds."""
+    server = make_url(pg_server_url() or "")
+    proxy = TcpProxy(server.host or "127.0.0.1", server.port or 5432)
+    port = await proxy.start()
+    url = server.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+    app = create_app(make_settings(url))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+        ):
+            assert (await client.get("/ready")).status_code == 200  # a connection is now pooled
+
+            await proxy.stop()  # cuts the pooled connection; no request sees the outage
+            await proxy.start(port)
+            await asyncio.sleep(0.05)  # the client side reads the EOF
+
+            assert (await client.get("/ready")).status_code == 200
+    finally:
+        await proxy.stop()

@@ -6,6 +6,8 @@ import their implementation inside the function (`tests/test_cli_imports.py` gua
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from peerpear.auth.cli import users_app
@@ -19,16 +21,29 @@ app.add_typer(users_app, name="users")
 app.command("pair")(pair_command)
 
 
+def _worker_count(workers: str) -> int:
+    """``auto`` means one worker per CPU core this process may use; else a positive number."""
+    if workers == "auto":
+        cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+        return len(cores) if cores else os.cpu_count() or 1
+    if workers.isdigit() and int(workers) >= 1:
+        return int(workers)
+    raise typer.BadParameter(f"{workers!r} is neither a positive number nor `auto`")
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    workers: int = typer.Option(1, min=1, help="Worker processes."),
+    workers: str = typer.Option(
+        "1", help="Worker processes: a number, or `auto` for one per CPU core."
+    ),
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
 ) -> None:
     """Run the API server (applies pending migrations first on the embedded SQLite default)."""
     import uvicorn
 
+    worker_count = _worker_count(workers)
     settings = settings_or_exit()
     migrate_if_embedded(settings)
     uvicorn.run(
@@ -36,7 +51,7 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        workers=None if reload else workers,
+        workers=None if reload else worker_count,
         reload=reload,
         log_config=None,
         # The client address (sign-in throttling, logs) comes from X-Forwarded-For only when the

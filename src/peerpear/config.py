@@ -28,9 +28,19 @@ class Settings(BaseSettings):
     # instead of letting many API processes race to migrate.
     auto_migrate: bool | None = None
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    # Connections each server process keeps open, and how many more it may open (and close
+    # again) at peaks; requests beyond that wait for a free connection.
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=0, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["plain", "json"] = "plain"
     cors_origins: list[str] = Field(default_factory=list)
+    # Largest request body accepted (413 above it): JSON and other bodies, and multipart uploads
+    # (event images, CSV imports).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Serve the interactive API docs (/docs, /redoc) and the schema (/openapi.json).
+    api_docs: bool = True
     # Accounts and organizations
     allow_org_creation: bool = True
     allow_local_accounts: bool = True

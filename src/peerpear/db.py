@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, PrimaryKeyConstraint, UniqueConstraint, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from peerpear.config import Settings
@@ -78,6 +79,49 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
     return on_connect
 
 
+# A pooled PostgreSQL connection idle longer than this is pinged before use (see below).
+IDLE_PING_SECONDS = 30.0
+
+
+def _check_liveness_on_checkout(engine: AsyncEngine, idle_ping_seconds: float) -> None:
+    """Hand out only live connections without a round trip per checkout.
+
+    ``pool_pre_ping`` costs three round trips (BEGIN, ping, ROLLBACK) on every checkout, more
+    than the request's own query. Instead: a connection whose socket the server has closed (a
+    restart, an outage) is noticed locally by asyncpg at no cost, and only one that sat idle
+    for a while (when a silently dropped network could have killed it) is pinged. Either way
+    ``DisconnectionError`` makes the pool discard it and hand out a fresh one.
+    """
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        driver = record.driver_connection
+        if driver is not None and driver.is_closed():
+            raise DisconnectionError("connection closed by the server")
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since > idle_ping_seconds:
+            try:
+                dialect.do_ping(dbapi_connection)
+            except Exception as exc:
+                raise DisconnectionError("idle connection failed its ping") from exc
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+
+def _pool_options(settings: Settings) -> dict[str, Any]:
+    # A fixed set of connections, kept open: SQLAlchemy's default overflow (5 kept + 10 opened
+    # on demand and closed again on return) makes a busy server open and close a connection per
+    # request once more than 5 are in flight, which costs far more than the request itself.
+    # Requests beyond the pool wait for a connection instead.
+    return {
+        "pool_size": settings.database_pool_size,
+        "max_overflow": settings.database_max_overflow,
+    }
+
+
 def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     url = url or settings.database_url
     if url.startswith("sqlite"):
@@ -85,6 +129,7 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             url,
             echo=settings.database_echo,
             connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+            **_pool_options(settings),
         )
         event.listen(
             engine.sync_engine, "connect", _sqlite_pragmas(settings.sqlite_busy_timeout_ms)
@@ -93,10 +138,11 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         engine = create_async_engine(
             url,
             echo=settings.database_echo,
-            pool_pre_ping=True,
             # Fail fast when the server is gone so /ready answers promptly.
             connect_args={"timeout": 5},
+            **_pool_options(settings),
         )
+        _check_liveness_on_checkout(engine, IDLE_PING_SECONDS)
     return engine
 
 
@@ -164,3 +210,48 @@ def _unique_columns(name: str) -> str:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A request served by a read session tried to write (a programming error)."""
+
+
+class ReadSession(Session):
+    """The session of a request with a safe method (GET, HEAD, OPTIONS): it reads only.
+
+    It runs without a transaction of its own (on PostgreSQL in autocommit, each statement is
+    its own snapshot, as it is under the default READ COMMITTED inside a transaction anyway; on
+    SQLite a SELECT never opens one), so a read costs no BEGIN/COMMIT round trips. Writing
+    through it raises instead of committing half a change outside any transaction.
+    """
+
+
+@event.listens_for(ReadSession, "before_flush")
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlyViolation(
+            "a read-only (GET) request tried to write; mark the route with writes_on_safe_method"
+        )
+
+
+@event.listens_for(ReadSession, "do_orm_execute")
+def _refuse_statement(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        raise ReadOnlyViolation(
+            "a read-only (GET) request ran a write statement; mark the route with "
+            "writes_on_safe_method"
+        )
+
+
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for read-only requests: no transaction, writes refused (see ReadSession)."""
+    # SQLite opens no transaction for a SELECT, and switching its isolation level would cost a
+    # trip to aiosqlite's thread per checkout; PostgreSQL's AUTOCOMMIT is a client-side flag.
+    bind = (
+        engine
+        if engine.dialect.name == "sqlite"
+        else engine.execution_options(isolation_level="AUTOCOMMIT")
+    )
+    return async_sessionmaker(
+        bind, expire_on_commit=False, autoflush=False, sync_session_class=ReadSession
+    )

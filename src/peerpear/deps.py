@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,14 +11,43 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peerpear.config import Settings
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
+    # async: FastAPI would run a plain ``def`` dependency in a worker thread.
     settings: Settings = request.app.state.settings
     return settings
 
 
+# Safe methods (RFC 9110) do not change anything, so they get a read session: no transaction,
+# hence no BEGIN/COMMIT round trips on every GET. A route that must write on one of them (a
+# GET callback dictated by a protocol) says so with @writes_on_safe_method.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES_ATTRIBUTE = "_peerpear_writes_on_safe_method"
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def writes_on_safe_method(endpoint: Endpoint) -> Endpoint:
+    """Give this GET route the one transaction per request that writing routes have."""
+    setattr(endpoint, _WRITES_ATTRIBUTE, True)
+    return endpoint
+
+
+def _reads_only(request: Request) -> bool:
+    if request.method not in SAFE_METHODS:
+        return False
+    endpoint = getattr(request.scope.get("route"), "endpoint", None)
+    return not getattr(endpoint, _WRITES_ATTRIBUTE, False)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed before the response is sent (scope="function")."""
-    async with request.app.state.sessionmaker() as session:
+    """One transaction per request, committed before the response is sent (scope="function");
+    a read session, with no transaction at all, for requests with a safe method."""
+    state = request.app.state
+    if _reads_only(request):
+        async with state.read_sessionmaker() as session:
+            yield session
+        return
+    async with state.sessionmaker() as session:
         try:
             yield session
             await session.commit()

@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from peerpear.security_headers import baseline_headers
+
 logger = logging.getLogger("peerpear.errors")
 
 
@@ -70,6 +72,22 @@ class ServiceUnavailable(AppError):
     code = "service_unavailable"
 
 
+MIB = 1024 * 1024
+
+
+class PayloadTooLarge(StarletteHTTPException):
+    """413: the request body is over its limit (see :mod:`peerpear.body_limit`).
+
+    An ``HTTPException`` rather than an :class:`AppError`: it is raised while FastAPI reads the
+    body, and FastAPI passes only ``HTTPException`` on from there (anything else becomes 400).
+    """
+
+    def __init__(self, limit: int) -> None:
+        size = f"{limit / MIB:g} MiB" if limit >= MIB else f"{limit} bytes"
+        super().__init__(status_code=413, detail=f"request body is larger than the {size} limit")
+        self.details = {"limit_bytes": limit}
+
+
 _STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -102,17 +120,22 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
+def http_error_response(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """The error-shape response for a Starlette/FastAPI ``HTTPException``."""
     code = _STATUS_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     if exc.status_code == 404 and message == "Not Found":
         message = f"no route for {request.method} {request.url.path}"
     return JSONResponse(
-        error_body(code, message),
+        error_body(code, message, getattr(exc, "details", None)),
         status_code=exc.status_code,
         headers=getattr(exc, "headers", None),
     )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return http_error_response(request, exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -134,10 +157,14 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         request.url.path,
         _request_id(request),
     )
+    # Answered by Starlette's outermost error middleware, past our header middleware: add the
+    # request id and the security headers here.
+    settings = getattr(request.app.state, "settings", None)
+    production = settings is not None and settings.environment == "production"
     return JSONResponse(
         error_body("internal_error", "internal server error", {"request_id": _request_id(request)}),
         status_code=500,
-        headers={"X-Request-ID": _request_id(request)},
+        headers={"X-Request-ID": _request_id(request), **baseline_headers(production=production)},
     )
 
 

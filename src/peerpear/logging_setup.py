@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
@@ -18,6 +19,9 @@ class _RequestIdFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line; json.dumps escapes control characters (and, with ASCII output,
+    the Unicode line separators), so no value can break a line."""
+
     _EXTRA_KEYS = ("method", "path", "status", "latency_ms", "client")
 
     def format(self, record: logging.LogRecord) -> str:
@@ -38,11 +42,36 @@ class JsonFormatter(logging.Formatter):
 
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
+# Control characters (C0, DEL, C1), the Unicode line and paragraph separators, and the backslash
+# that introduces the escapes, so an escaped line cannot be mistaken for an unescaped one.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code == ord("\\"):
+        return "\\\\"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_control(text: str) -> str:
+    r"""``text`` on one line: control characters become ``\xNN`` / ``\uNNNN`` escapes."""
+    return _UNSAFE.sub(_escape, text)
+
+
+class PlainFormatter(logging.Formatter):
+    """One record, one line: a message cannot start a forged line with an embedded newline
+    (a ``%0a`` in a request path, say). A traceback still follows on its own lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape_control(record.message)
+        return super().formatMessage(record)
+
 
 def configure_logging(level: str = "INFO", fmt: str = "plain") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_RequestIdFilter())
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(PLAIN_FORMAT))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else PlainFormatter(PLAIN_FORMAT))
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "_peerpear", False):

@@ -9,26 +9,25 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from peerpear import __version__
+from peerpear.api_docs import OPENAPI_URL, install_api_docs
 from peerpear.auth.router import router as auth_router
+from peerpear.body_limit import BodyLimitMiddleware
 from peerpear.config import Settings, get_settings
-from peerpear.db import create_engine, create_sessionmaker
+from peerpear.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from peerpear.errors import install_error_handlers
 from peerpear.health import router as health_router
 from peerpear.logging_setup import configure_logging
 from peerpear.me.router import router as me_router
 from peerpear.middleware import RequestContextMiddleware
 from peerpear.organizations.router import router as organizations_router
+from peerpear.security_headers import SecurityHeadersMiddleware
 
 API_PREFIX = "/api/v1"
 
 
-def _api_router() -> APIRouter:
-    """Every feature router, mounted under /api/v1."""
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(auth_router)
-    api.include_router(me_router)
-    api.include_router(organizations_router)
-    return api
+# Every feature router, mounted under /api/v1. Included on the app directly rather than through
+# one /api/v1 router: each level of nesting is one more route scan on every request.
+FEATURE_ROUTERS: tuple[APIRouter, ...] = (auth_router, me_router, organizations_router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.read_sessionmaker = create_read_sessionmaker(engine)
         try:
             yield
         finally:
@@ -50,9 +50,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Pairs the members of student organizations into pairs and small groups.",
         lifespan=lifespan,
+        # The docs pages are our own (assets served locally, their own CSP): see api_docs.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL if settings.api_docs else None,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    # Middleware runs outermost-last-added: request id and access log, then security headers,
+    # then CORS, then the body limit right before the app reads anything.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        json_limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -62,7 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Location"],
         )
+    app.add_middleware(SecurityHeadersMiddleware, production=settings.environment == "production")
     app.add_middleware(RequestContextMiddleware)
+    if settings.api_docs:
+        install_api_docs(app)
     app.include_router(health_router)
-    app.include_router(_api_router())
+    for feature in FEATURE_ROUTERS:
+        app.include_router(feature, prefix=API_PREFIX)
     return app

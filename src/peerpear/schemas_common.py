@@ -47,7 +47,7 @@ class Pagination(BaseModel):
     offset: int
 
 
-def pagination(
+async def pagination(
     limit: Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_DB_ID, description="Rows to skip.")] = 0,
 ) -> Pagination:

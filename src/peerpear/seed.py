@@ -206,6 +206,14 @@ def seed_command(demo: bool, password: str) -> None:
         typer.echo("error: nothing to seed; pass --demo", err=True)
         raise typer.Exit(2)
     settings = settings_or_exit()
+    if settings.environment != "development":
+        # The demo accounts share a published password: never create them on a real deployment.
+        typer.echo(
+            "error: seed --demo runs only with PEERPEAR_ENVIRONMENT=development "
+            f"(it is {settings.environment}); the demo accounts share a published password",
+            err=True,
+        )
+        raise typer.Exit(2)
     check_password_length(settings, password, "--password")
     migrate_if_embedded(settings)
     try:

@@ -70,6 +70,21 @@ def test_cli_needs_demo_flag_and_a_long_password(fresh_sqlite: Path) -> None:
     assert not fresh_sqlite.exists()  # refused before touching the database
 
 
+@pytest.mark.parametrize("environment", ["test", "production"])
+def test_cli_refuses_outside_development(
+    fresh_sqlite: Path, monkeypatch: pytest.MonkeyPatch, environment: str
+) -> None:
+    monkeypatch.setenv("PEERPEAR_ENVIRONMENT", environment)
+    monkeypatch.setenv("PEERPEAR_SECRET_KEY", "a-real-secret-for-this-test-only")
+    get_settings.cache_clear()
+    refused = CliRunner().invoke(cli_app, ["seed", "--demo"])
+    assert refused.exit_code != 0
+    lines = refused.output.strip().splitlines()
+    assert len(lines) == 1 and "PEERPEAR_ENVIRONMENT=development" in lines[0]
+    assert environment in lines[0]
+    assert not fresh_sqlite.exists()  # refused before touching the database
+
+
 async def test_seed_contents_and_sign_in(session: AsyncSession, client: httpx.AsyncClient) -> None:
     result = await seed_demo(session)
     await session.commit()

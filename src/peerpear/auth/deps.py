@@ -16,7 +16,7 @@ from peerpear.auth.sessions import resolve_session
 from peerpear.auth.throttle import MAX_ADDRESS_LENGTH
 from peerpear.deps import SessionDep
 from peerpear.errors import Forbidden, Unauthorized
-from peerpear.models import AuthSession, User
+from peerpear.models import User
 
 SESSION_COOKIE = "peerpear_session"
 
@@ -26,7 +26,9 @@ _bearer = HTTPBearer(auto_error=False, description="The access_token from /auth/
 _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="Session cookie.")
 
 
-def request_token(
+# Every dependency here is async: FastAPI runs a plain ``def`` dependency in a worker thread,
+# which costs more than the work itself.
+async def request_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
 ) -> str | None:
@@ -39,16 +41,6 @@ def request_token(
 RequestToken = Annotated[str | None, Depends(request_token)]
 
 
-async def optional_session(db: SessionDep, token: RequestToken) -> tuple[AuthSession, User] | None:
-    """The caller's live session and user, or None (no token, or one that is not valid)."""
-    if not token:
-        return None
-    return await resolve_session(db, token)
-
-
-SessionAndUser = Annotated[tuple[AuthSession, User] | None, Depends(optional_session)]
-
-
 def _refuse(token: str | None) -> Unauthorized:
     return Unauthorized(
         "sign in required" if not token else "session is invalid or has expired",
@@ -56,16 +48,19 @@ def _refuse(token: str | None) -> Unauthorized:
     )
 
 
-async def optional_user(found: SessionAndUser) -> User | None:
+# Each of these looks the session up itself (one statement) rather than through a shared
+# dependency: every level of dependency costs FastAPI more than the lookup's Python work.
+async def optional_user(db: SessionDep, token: RequestToken) -> User | None:
     """The signed-in user, or None for an anonymous (or invalid-token) request."""
-    return found[1] if found is not None else None
+    return await resolve_session(db, token) if token else None
 
 
-async def current_user(found: SessionAndUser, token: RequestToken) -> User:
+async def current_user(db: SessionDep, token: RequestToken) -> User:
     """The signed-in, active user; 401 when missing, invalid, expired, revoked or inactive."""
-    if found is None:
+    user = await resolve_session(db, token) if token else None
+    if user is None:
         raise _refuse(token)
-    return found[1]
+    return user
 
 
 async def platform_admin(user: Annotated[User, Depends(current_user)]) -> User:

@@ -12,7 +12,7 @@ from peerpear.auth.deps import SESSION_COOKIE, ClientAddress, RequestToken
 from peerpear.auth.schemas import LoginIn, SignupAccepted, SignupIn, TokenOut, UserOut
 from peerpear.auth.sessions import revoke_session
 from peerpear.config import Settings
-from peerpear.deps import SessionDep, SessionmakerDep, SettingsDep
+from peerpear.deps import SessionDep, SessionmakerDep, SettingsDep, writes_on_safe_method
 from peerpear.errors import Unauthorized
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
@@ -140,6 +140,7 @@ async def cas_login(settings: SettingsDep, next_path: NextParam = None) -> Redir
 
 
 @router.get("/cas/callback", response_model=TokenOut)
+@writes_on_safe_method  # CAS sends the browser back with a GET; signing in writes
 async def cas_callback(
     db: SessionDep,
     settings: SettingsDep,

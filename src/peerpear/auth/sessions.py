@@ -11,8 +11,10 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from peerpear.db import utcnow
 from peerpear.models import AuthSession, User
@@ -52,27 +54,43 @@ async def issue_session(db: AsyncSession, user: User, *, ttl_hours: int = DEFAUL
     return token
 
 
-async def resolve_session(db: AsyncSession, token: str) -> tuple[AuthSession, User] | None:
-    """The live session and its active user for ``token``, or None.
+_USERS = User.__table__
+_SESSIONS = AuthSession.__table__
 
-    None when the token is unknown, revoked or expired, or the user is inactive.
+# Built once at import: constructing a select() costs more than running the cached statement.
+# Validity is decided by the database in the same statement, on every request (nothing about a
+# session is cached), so a revoked or expired session fails on the very next request. It reads
+# plain columns (Core), not ORM entities: loading through the ORM costs more than the query.
+_LIVE_SESSION_USER = (
+    select(_USERS)
+    .join_from(_USERS, _SESSIONS, _SESSIONS.c.user_id == _USERS.c.id)
+    .where(
+        _SESSIONS.c.token_hash == bindparam("token_hash"),
+        _SESSIONS.c.revoked_at.is_(None),
+        _SESSIONS.c.expires_at > bindparam("now"),
+        _USERS.c.is_active.is_(True),
+    )
+)
+
+
+async def resolve_session(db: AsyncSession, token: str) -> User | None:
+    """The active user of the live session for ``token``, or None.
+
+    None when the token is unknown, revoked or expired, or the user is inactive. The user is
+    attached to ``db`` as a persistent object with every column loaded, exactly as if the ORM had
+    loaded it, so a route can change it and flush.
     """
     row = (
-        await db.execute(
-            select(AuthSession, User)
-            .join(User, User.id == AuthSession.user_id)
-            .where(AuthSession.token_hash == hash_token(token))
-        )
-    ).one_or_none()
+        await db.execute(_LIVE_SESSION_USER, {"token_hash": hash_token(token), "now": utcnow()})
+    ).first()
     if row is None:
         return None
-    auth_session, user = row._tuple()
-    now = utcnow()
-    if auth_session.revoked_at is not None or auth_session.expires_at <= now:
-        return None
-    if not user.is_active:
-        return None
-    return auth_session, user
+    user = db.identity_map.get(identity_key(User, row.id))
+    if user is None:
+        user = User(**row._mapping)
+        make_transient_to_detached(user)
+        db.add(user)
+    return user
 
 
 async def revoke_session(db: AsyncSession, token: str) -> None:
