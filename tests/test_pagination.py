@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.models import Membership, MembershipRole, User
@@ -71,3 +71,39 @@ async def test_an_order_without_a_tie_breaker_is_refused(
             order_by=order_by,
             to_item=lambda row: row[0],
         )
+
+
+async def test_the_count_query_runs_only_when_the_window_cannot_tell(
+    session: AsyncSession,
+) -> None:
+    for _ in range(5):
+        await create_user(session, last_name="Count")
+    stmt = select(User.id).where(User.last_name == "Count")
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, sql: str, *args: object) -> None:
+        statements.append(sql)
+
+    engine = session.bind.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        # (limit, offset) -> (total, whether a count was needed)
+        for limit, offset, counted in [
+            (10, 0, False),  # short first page: the total is what came back
+            (3, 3, False),  # short last page: offset + what came back
+            (3, 0, True),  # a full page: more may follow
+            (5, 0, True),  # exactly full: cannot tell that nothing follows
+            (3, 9, True),  # past the end: nothing came back to count from
+        ]:
+            statements.clear()
+            page = await paginate(
+                session,
+                stmt,
+                Pagination(limit=limit, offset=offset),
+                order_by=(User.id,),
+                to_item=lambda row: row[0],
+            )
+            assert page.total == 5, (limit, offset)
+            assert (len(statements) == 2) is counted, (limit, offset, statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

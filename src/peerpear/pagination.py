@@ -47,15 +47,22 @@ async def paginate(
     with one name) then keep one order between requests, so consecutive pages neither repeat nor
     skip a row. A key without that tie-breaker is a programming error (ValueError), caught by the
     first test that lists anything.
+
+    The count query runs only when the window cannot tell the total: a short page that is not
+    past the end (most lists of a few rows) already shows it, and saves a round trip.
     """
     if not order_by or not _is_primary_key(order_by[-1]):
         raise ValueError("paginate: order_by must end in a primary key column (a tie-breaker)")
-    total = await db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    window = stmt.order_by(None).order_by(*order_by).limit(page.limit).offset(page.offset)
-    rows = await db.execute(window)
+    unordered = stmt.order_by(None)
+    window = unordered.order_by(*order_by).limit(page.limit).offset(page.offset)
+    rows = list((await db.execute(window)).tuples())
+    if len(rows) < page.limit and (rows or page.offset == 0):
+        total = page.offset + len(rows)
+    else:
+        total = await db.scalar(select(func.count()).select_from(unordered.subquery())) or 0
     return Page(
-        items=[to_item(row) for row in rows.tuples()],
-        total=total or 0,
+        items=[to_item(row) for row in rows],
+        total=total,
         limit=page.limit,
         offset=page.offset,
     )
