@@ -1,15 +1,20 @@
 """The authorization matrix: for every registered route, the status each persona gets.
 
 Personas (columns, in this order): anonymous, a signed-in stranger, an admin of *another*
-organization (org B), an admin of org A, the owner of org A. Path parameters resolve to real
-objects of the :mod:`tests.authz.world` (``{org_id}`` is org A, ``{user_id}`` org A's admin,
-``{request_id}`` a pending admin request for org A), and a valid body is sent where one is
-needed, so a status reflects who is asking, not a validation error.
+organization (org B), an admin of org A, the owner of org A, and a platform admin who is not a
+member of org A (nor of any organization). Per DESIGN §2 and ``organizations/access.py`` a
+platform admin's one extra power is creating organizations, which ``VARIANTS`` checks with
+creation turned off; everywhere else they answer like the stranger: 404 on org A.
+
+Path parameters resolve to real objects of the :mod:`tests.authz.world` (``{org_id}`` is org A,
+``{user_id}`` org A's admin, ``{request_id}`` a pending admin request for org A), and a valid
+body is sent where one is needed, so a status reflects who is asking, not a validation error.
 
 To extend it (later issues): add one ``MATRIX`` entry per new (method, path template), add a
 resolver to ``PATH_PARAMS`` for a new path parameter (e.g. ``"event_id": lambda w:
 w.event.id``) and the object to ``World``. A registered route without an entry fails
-``test_every_route_has_an_entry`` with its name.
+``test_every_route_has_an_entry`` with its name. A route whose statuses depend on a setting gets
+its default in ``MATRIX`` and one ``VARIANTS`` entry per other setting.
 """
 
 from __future__ import annotations
@@ -38,9 +43,11 @@ class Case:
     other_org_admin: int
     admin: int
     owner: int
+    platform_admin: int
     body: Resolver | None = None
     query: dict[str, str] = field(default_factory=dict)
     params: dict[str, Resolver] = field(default_factory=dict)  # overrides of PATH_PARAMS
+    settings: dict[str, Any] = field(default_factory=dict)  # app settings for this case
     needs_signin: bool = False  # build the World's password account (slow: argon2)
     note: str = ""
 
@@ -50,15 +57,20 @@ class Case:
 
 
 def everyone(status: int, **kwargs: Any) -> Case:
-    return Case(status, status, status, status, status, **kwargs)
+    return Case(status, status, status, status, status, status, **kwargs)
 
 
 def signed_in(status: int, **kwargs: Any) -> Case:
     """401 for anonymous callers, ``status`` for every signed-in persona."""
-    return Case(401, status, status, status, status, **kwargs)
+    return Case(401, status, status, status, status, status, **kwargs)
 
 
 ORG = "/api/v1/organizations/{org_id}"
+
+
+def _new_org(world: World) -> dict[str, str]:
+    return {"name": f"Matrix Club {world.tag}"}
+
 
 MATRIX: dict[tuple[str, str], Case] = {
     # --- probes (outside /api/v1) ---
@@ -93,31 +105,40 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     # --- organizations ---
     ("POST", "/api/v1/organizations"): signed_in(
-        201,
-        body=lambda w: {"name": f"Matrix Club {w.tag}"},
-        note="org creation allowed (the default); off: tests/organizations",
+        201, body=_new_org, note="org creation allowed (the default); off: VARIANTS"
     ),
     ("GET", "/api/v1/organizations"): signed_in(200),
     ("GET", "/api/v1/organizations/joinable"): signed_in(200),
-    ("GET", ORG): Case(401, 404, 404, 200, 200),
-    ("PATCH", ORG): Case(401, 404, 404, 403, 200, body=lambda w: {"description": "new"}),
+    # Case columns: anonymous, stranger, other_org_admin, admin, owner, platform_admin.
+    ("GET", ORG): Case(401, 404, 404, 200, 200, 404),
+    ("PATCH", ORG): Case(401, 404, 404, 403, 200, 404, body=lambda w: {"description": "new"}),
     # --- members ---
-    ("GET", ORG + "/members"): Case(401, 404, 404, 200, 200),
+    ("GET", ORG + "/members"): Case(401, 404, 404, 200, 200, 404),
     ("PATCH", ORG + "/members/{user_id}"): Case(
-        401, 404, 404, 403, 200, body=lambda w: {"role": "owner"}
+        401, 404, 404, 403, 200, 404, body=lambda w: {"role": "owner"}
     ),
-    ("DELETE", ORG + "/members/{user_id}"): Case(401, 404, 404, 403, 204),
-    ("POST", ORG + "/leave"): Case(401, 404, 404, 204, 409, note="409: the last owner"),
+    ("DELETE", ORG + "/members/{user_id}"): Case(401, 404, 404, 403, 204, 404),
+    ("POST", ORG + "/leave"): Case(401, 404, 404, 204, 409, 404, note="409: the last owner"),
     # --- admin requests ---
     ("POST", ORG + "/admin-requests"): Case(
-        401, 201, 201, 409, 409, body=lambda w: {"message": "please"}, note="409: already a member"
+        401, 201, 201, 409, 409, 201, body=lambda w: {"message": "please"}, note="409: a member"
     ),
-    ("GET", ORG + "/admin-requests"): Case(401, 404, 404, 403, 200),
+    ("GET", ORG + "/admin-requests"): Case(401, 404, 404, 403, 200, 404),
     ("POST", "/api/v1/admin-requests/bulk"): signed_in(
         200,
         body=lambda w: {"organization_ids": [w.org_a.id, w.org_b.id]},
         note="members get a per-organization 'skipped' result, not an error",
     ),
-    ("POST", "/api/v1/admin-requests/{request_id}/approve"): Case(401, 404, 404, 403, 200),
-    ("POST", "/api/v1/admin-requests/{request_id}/deny"): Case(401, 404, 404, 403, 200),
+    ("POST", "/api/v1/admin-requests/{request_id}/approve"): Case(401, 404, 404, 403, 200, 404),
+    ("POST", "/api/v1/admin-requests/{request_id}/deny"): Case(401, 404, 404, 403, 200, 404),
 }
+
+# Routes whose statuses depend on a setting, under the non-default value: (method, path, case).
+VARIANTS: list[tuple[str, str, Case]] = [
+    (
+        "POST",
+        "/api/v1/organizations",
+        # Creation turned off by the operator: platform admins only.
+        Case(401, 403, 403, 403, 403, 201, body=_new_org, settings={"allow_org_creation": False}),
+    ),
+]

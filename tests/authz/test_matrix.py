@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.main import create_app
-from tests.authz.matrix import MATRIX, PATH_PARAMS, Case
+from tests.authz.matrix import MATRIX, PATH_PARAMS, VARIANTS, Case
 from tests.authz.world import PERSONAS, build_world
 from tests.conftest import make_settings
 from tests.factories import auth_headers
@@ -24,11 +24,6 @@ from tests.routes import all_routes
 # CAS must be configured for /auth/cas/login to redirect; nothing contacts this address. Its
 # email domain differs from the sign-up addresses', which local sign-up refuses under CAS.
 CAS_SETTINGS = {"cas_server_url": "http://127.0.0.1:9/cas", "cas_email_domain": "cas.example.edu"}
-
-
-@pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    return dict(CAS_SETTINGS)
 
 
 def registered_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -47,6 +42,8 @@ def test_every_route_has_an_entry() -> None:
     assert not stale, "matrix entries for routes that are not registered: " + (
         ", ".join(f"{m} {p}" for m, p in stale)
     )
+    stale_variants = sorted({(m, p) for m, p, _ in VARIANTS} - routes)
+    assert not stale_variants, f"VARIANTS for routes that are not registered: {stale_variants}"
 
 
 def test_the_matrix_is_not_vacuous() -> None:
@@ -55,16 +52,38 @@ def test_the_matrix_is_not_vacuous() -> None:
         create_app(make_settings("sqlite://"))
     )
     assert len(MATRIX) >= 25
+    # The platform-admin persona means something: somewhere it may do what a stranger may not,
+    # and on org A's own resources it gets what a stranger gets (no implicit access).
+    cases = [*MATRIX.values(), *(case for _, _, case in VARIANTS)]
+    assert any(c.platform_admin < 300 <= c.stranger for c in cases)
+    org_a = [c for (_, path), c in MATRIX.items() if path.startswith("/api/v1/organizations/{")]
+    assert org_a and all(c.platform_admin == c.stranger for c in org_a)
 
 
-ROUTES = [pytest.param(method, path, id=f"{method} {path}") for (method, path) in MATRIX]
+def _case_id(method: str, path: str, case: Case) -> str:
+    settings = ",".join(f"{k}={v}" for k, v in case.settings.items())
+    return f"{method} {path}" + (f" [{settings}]" if settings else "")
 
 
-@pytest.mark.parametrize(("method", "path"), ROUTES)
+# Each case's app settings go to the ``settings_overrides`` fixture (tests/conftest.py), which
+# builds ``client``'s app.
+ROUTES = [
+    pytest.param(
+        method, path, case, {**CAS_SETTINGS, **case.settings}, id=_case_id(method, path, case)
+    )
+    for method, path, case in [*((m, p, c) for (m, p), c in MATRIX.items()), *VARIANTS]
+]
+
+
+@pytest.mark.parametrize(("method", "path", "case", "settings_overrides"), ROUTES)
 async def test_authorization(
-    client: httpx.AsyncClient, session: AsyncSession, method: str, path: str
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    method: str,
+    path: str,
+    case: Case,
+    settings_overrides: dict[str, Any],
 ) -> None:
-    case: Case = MATRIX[(method, path)]
     resolvers = {**PATH_PARAMS, **case.params}
     names = re.findall(r"{(\w+)}", path)
     unknown = [n for n in names if n not in resolvers]

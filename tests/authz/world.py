@@ -1,9 +1,11 @@
 """The data every authorization-matrix request runs against.
 
 Org A has an owner and an admin (two of the personas); org B has its own owner and an admin (the
-"admin of another organization" persona); a stranger belongs nowhere; a requester has a pending
-admin request for org A. Later issues add their objects (an event of org A, its questions, a
-registration, a pairing run, ...) as fields here and path-parameter resolvers in ``matrix.py``.
+"admin of another organization" persona); a stranger belongs nowhere; a platform admin belongs
+nowhere either (DESIGN §2 gives platform admins one extra power, creating organizations, and no
+implicit access to the ones they are not in); a requester has a pending admin request for org A.
+Later issues add their objects (an event of org A, its questions, a registration, a pairing
+run, ...) as fields here and path-parameter resolvers in ``matrix.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from tests.factories import (
     create_user,
 )
 
-PERSONAS = ("anonymous", "stranger", "other_org_admin", "admin", "owner")
+PERSONAS = ("anonymous", "stranger", "other_org_admin", "admin", "owner", "platform_admin")
 
 # The local password of ``World.signin`` (the one account the login route signs in).
 SIGNIN_PASSWORD = "correct horse battery"
@@ -40,6 +42,7 @@ class World:
     owner_b: User
     other_org_admin: User
     stranger: User
+    platform_admin: User
     requester: User
     pending_request: AdminRequest
     signin: User | None
@@ -63,6 +66,7 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
     org_b = await create_organization(session, owner_b, f"Org B {tag}")
     await add_member(session, org_b, other_org_admin, MembershipRole.ADMIN)
     stranger = await create_user(session, first_name="Stranger")
+    platform_admin = await create_user(session, first_name="Platform", platform_admin=True)
     requester = await create_user(session, first_name="Requester")
     pending = await create_admin_request(session, org_a, requester, message="let me help")
     # Hashing a password is slow, so only the cases that sign in with one get this account.
@@ -80,6 +84,7 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         owner_b=owner_b,
         other_org_admin=other_org_admin,
         stranger=stranger,
+        platform_admin=platform_admin,
         requester=requester,
         pending_request=pending,
         signin=signin,

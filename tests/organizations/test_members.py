@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peerpear.errors import Forbidden, NotFound
 from peerpear.models import AuditLogEntry, Membership, MembershipRole, Organization, User
 from peerpear.organizations import members
-from peerpear.organizations.deps import OrgAccess, require_org_role
+from peerpear.organizations.access import OrgAccess, require_org_role
 from tests.factories import add_member, auth_headers, create_organization, create_user
 
 API = "/api/v1"

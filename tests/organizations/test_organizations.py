@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerpear.errors import Conflict
 from peerpear.models import AuditLogEntry, Membership, MembershipRole, Organization, User
 from peerpear.organizations import service
-from peerpear.organizations.deps import require_org_role
+from peerpear.organizations.access import require_org_role
 from peerpear.organizations.schemas import OrganizationUpdate
 from peerpear.organizations.service import slugify
 from tests.factories import (

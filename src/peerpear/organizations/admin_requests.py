@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from peerpear import audit
 from peerpear.errors import Conflict, InvalidState, NotFound
@@ -26,7 +27,7 @@ from peerpear.models import (
     Organization,
     User,
 )
-from peerpear.organizations.deps import get_membership, require_org_role
+from peerpear.organizations.access import get_membership, require_org_role
 from peerpear.organizations.schemas import (
     AdminRequestOut,
     BulkAdminRequestItem,
@@ -34,6 +35,7 @@ from peerpear.organizations.schemas import (
     Requester,
     SkipReason,
 )
+from peerpear.pagination import paginate
 from peerpear.schemas_common import Page, Pagination
 
 NOT_FOUND = "admin request not found"
@@ -52,19 +54,25 @@ def to_out(request: AdminRequest, requester: User) -> AdminRequestOut:
     )
 
 
+def pending_request(
+    user_id: int, org_id: int | ColumnElement[int] | QueryableAttribute[int]
+) -> ColumnElement[bool]:
+    """The condition "``user_id`` has a pending admin request for ``org_id``" (an id, or a column
+    such as ``Organization.id`` to correlate with an outer query)."""
+    return and_(
+        AdminRequest.organization_id == org_id,
+        AdminRequest.user_id == user_id,
+        AdminRequest.status == AdminRequestStatus.PENDING,
+    )
+
+
 async def _skip_reason(db: AsyncSession, user: User, org_id: int) -> SkipReason | None:
     """Why ``user`` may not request admin of ``org_id`` now, or None when they may."""
     if await db.get(Organization, org_id) is None:
         return "not_found"
     if await get_membership(db, user.id, org_id) is not None:
         return "already_member"
-    pending = await db.scalar(
-        select(AdminRequest.id).where(
-            AdminRequest.organization_id == org_id,
-            AdminRequest.user_id == user.id,
-            AdminRequest.status == AdminRequestStatus.PENDING,
-        )
-    )
+    pending = await db.scalar(select(AdminRequest.id).where(pending_request(user.id, org_id)))
     return "already_pending" if pending is not None else None
 
 
@@ -129,20 +137,20 @@ async def bulk_create(
 async def list_requests(
     db: AsyncSession, org_id: int, status: AdminRequestStatus | None, page: Pagination
 ) -> Page[AdminRequestOut]:
-    where = [AdminRequest.organization_id == org_id]
-    if status is not None:
-        where.append(AdminRequest.status == status)
-    total = await db.scalar(select(func.count()).select_from(AdminRequest).where(*where)) or 0
-    rows = await db.execute(
+    stmt = (
         select(AdminRequest, User)
         .join(User, User.id == AdminRequest.user_id)
-        .where(*where)
-        .order_by(AdminRequest.created_at.desc(), AdminRequest.id.desc())
-        .limit(page.limit)
-        .offset(page.offset)
+        .where(AdminRequest.organization_id == org_id)
     )
-    items = [to_out(r, u) for r, u in rows.tuples()]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    if status is not None:
+        stmt = stmt.where(AdminRequest.status == status)
+    return await paginate(
+        db,
+        stmt,
+        page,
+        order_by=(AdminRequest.created_at.desc(), AdminRequest.id.desc()),
+        to_item=lambda row: to_out(*row),
+    )
 
 
 async def decide(db: AsyncSession, owner: User, request_id: int, approve: bool) -> AdminRequestOut:

@@ -11,14 +11,15 @@ win.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear import audit
-from peerpear.errors import Forbidden, InvalidState, NotFound
+from peerpear.errors import InvalidState, NotFound
 from peerpear.models import Membership, MembershipRole, User
-from peerpear.organizations.deps import ROLE_RANK, OrgAccess
+from peerpear.organizations.access import OrgAccess, membership_rank, require_role
 from peerpear.organizations.schemas import MemberOut
+from peerpear.pagination import paginate
 from peerpear.schemas_common import Page, Pagination
 
 LAST_OWNER_MESSAGE = "an organization must keep at least one owner; make another member owner first"
@@ -36,19 +37,16 @@ def _member_out(membership: Membership, user: User) -> MemberOut:
 
 
 async def list_members(db: AsyncSession, org_id: int, page: Pagination) -> Page[MemberOut]:
-    where = Membership.organization_id == org_id
-    total = await db.scalar(select(func.count()).select_from(Membership).where(where)) or 0
-    rows = await db.execute(
+    return await paginate(
+        db,
         select(Membership, User)
         .join(User, User.id == Membership.user_id)
-        .where(where)
+        .where(Membership.organization_id == org_id),
+        page,
         # Owners first, then by name: the order people expect in a member list.
-        .order_by(Membership.role.desc(), User.last_name, User.first_name, User.id)
-        .limit(page.limit)
-        .offset(page.offset)
+        order_by=(membership_rank().desc(), User.last_name, User.first_name, User.id),
+        to_item=lambda row: _member_out(*row),
     )
-    items = [_member_out(m, u) for m, u in rows.tuples()]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 async def lock_memberships(db: AsyncSession, org_id: int) -> list[Membership]:
@@ -74,11 +72,7 @@ def _recheck_caller(
     """The route checked the caller's role before the lock; a concurrent change (another owner
     demoting or removing them) may have landed since. Check again in the locked rows: 404 when
     they are no longer a member, 403 when their role no longer allows the action."""
-    mine = next((m for m in memberships if m.user_id == access.user.id), None)
-    if mine is None:
-        raise NotFound("organization not found")
-    if ROLE_RANK[mine.role] < ROLE_RANK[minimum]:
-        raise Forbidden(f"this action requires the {minimum.value} role in the organization")
+    require_role(next((m for m in memberships if m.user_id == access.user.id), None), minimum)
 
 
 def _find(memberships: list[Membership], user_id: int) -> Membership:

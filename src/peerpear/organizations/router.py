@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from peerpear.auth.deps import CurrentUser
 from peerpear.deps import SessionDep, SettingsDep
@@ -28,7 +28,8 @@ from peerpear.organizations.schemas import (
     OrganizationOut,
     OrganizationUpdate,
 )
-from peerpear.schemas_common import Page, Pagination, id_path, pagination
+from peerpear.pagination import PageDep
+from peerpear.schemas_common import Page, id_path
 
 router = APIRouter(tags=["organizations"])
 
@@ -45,7 +46,6 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"description": _ERRORS[code]} for code in codes}
 
 
-PageDep = Annotated[Pagination, Depends(pagination)]
 UserIdPath = Annotated[int, id_path("The member's user id.")]
 RequestIdPath = Annotated[int, id_path("Admin request id.")]
 

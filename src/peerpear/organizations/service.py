@@ -13,21 +13,16 @@ from peerpear import audit
 from peerpear.config import Settings
 from peerpear.db import is_unique_violation
 from peerpear.errors import Conflict, Forbidden
-from peerpear.models import (
-    AdminRequest,
-    AdminRequestStatus,
-    Membership,
-    MembershipRole,
-    Organization,
-    User,
-)
-from peerpear.organizations.deps import OrgAccess
+from peerpear.models import Membership, MembershipRole, Organization, User
+from peerpear.organizations.access import OrgAccess, may_create_organization
+from peerpear.organizations.admin_requests import pending_request
 from peerpear.organizations.schemas import (
     JoinableOrganization,
     OrganizationCreate,
     OrganizationOut,
     OrganizationUpdate,
 )
+from peerpear.pagination import paginate
 from peerpear.schemas_common import Page, Pagination
 
 SLUG_MAX = 80
@@ -112,7 +107,7 @@ async def create_organization(
     db: AsyncSession, user: User, data: OrganizationCreate, settings: Settings
 ) -> OrganizationOut:
     """Create an organization with the caller as its owner."""
-    if not (user.is_platform_admin or settings.allow_org_creation):
+    if not may_create_organization(user, settings):
         raise Forbidden("only platform admins may create organizations")
     await _ensure_name_free(db, data.name)
     org = Organization(
@@ -135,18 +130,18 @@ async def create_organization(
 
 
 async def list_mine(db: AsyncSession, user: User, page: Pagination) -> Page[OrganizationOut]:
-    where = Membership.user_id == user.id
-    total = await db.scalar(select(func.count()).select_from(Membership).where(where)) or 0
-    rows = await db.execute(
+    stmt = (
         select(Organization, Membership.role)
         .join(Membership, Membership.organization_id == Organization.id)
-        .where(where)
-        .order_by(Organization.name, Organization.id)
-        .limit(page.limit)
-        .offset(page.offset)
+        .where(Membership.user_id == user.id)
     )
-    items = [_out(org, role) for org, role in rows.tuples()]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return await paginate(
+        db,
+        stmt,
+        page,
+        order_by=(Organization.name, Organization.id),
+        to_item=lambda row: _out(*row),
+    )
 
 
 async def list_joinable(
@@ -156,34 +151,21 @@ async def list_joinable(
     not_member = ~exists().where(
         Membership.organization_id == Organization.id, Membership.user_id == user.id
     )
-    pending = (
-        exists()
-        .where(
-            AdminRequest.organization_id == Organization.id,
-            AdminRequest.user_id == user.id,
-            AdminRequest.status == AdminRequestStatus.PENDING,
-        )
-        .label("pending")
+    # Exactly the fields of the answer, by name, so each row validates as one.
+    stmt = select(
+        Organization.id,
+        Organization.name,
+        Organization.slug,
+        Organization.description,
+        exists().where(pending_request(user.id, Organization.id)).label("has_pending_request"),
+    ).where(not_member)
+    return await paginate(
+        db,
+        stmt,
+        page,
+        order_by=(Organization.name, Organization.id),
+        to_item=JoinableOrganization.model_validate,
     )
-    total = await db.scalar(select(func.count()).select_from(Organization).where(not_member)) or 0
-    rows = await db.execute(
-        select(Organization, pending)
-        .where(not_member)
-        .order_by(Organization.name, Organization.id)
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    items = [
-        JoinableOrganization(
-            id=org.id,
-            name=org.name,
-            slug=org.slug,
-            description=org.description,
-            has_pending_request=bool(has_pending),
-        )
-        for org, has_pending in rows.tuples()
-    ]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 async def update_organization(
