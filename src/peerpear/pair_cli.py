@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
-from peerpear.engine import Cancelled, EngineError, Problem, Result, parse_problem
+from peerpear.engine import Cancelled, EngineError, NoSolutionFound, Problem, Result, parse_problem
 from peerpear.engine.csv_config import (
     CsvConfigError,
     CsvOptions,
@@ -27,7 +27,8 @@ from peerpear.engine.csv_config import (
 )
 from peerpear.engine.csv_reader import ColumnReport, CsvReadError, read_csv_problem
 
-BAD_INPUT_EXIT = 2
+BAD_INPUT_EXIT = 2  # bad input, or rules that provably cannot all hold
+NOT_FOUND_EXIT = 1  # no valid grouping found in the time limit (nothing proven)
 INTERRUPTED_EXIT = 130
 CSV_SUFFIXES = (".csv", ".tsv")
 # Runs shorter than this finish before a bar would be readable, so none is drawn.
@@ -104,10 +105,12 @@ def pair_command(
         problem = _load_problem(problem_file, overrides, csv_flags, config, console)
         with LazyProgress(errors) as progress:
             result = solve(problem, progress=progress.update)
-    except (Cancelled, KeyboardInterrupt):  # before EngineError, of which Cancelled is one
+    except (Cancelled, KeyboardInterrupt):
         errors.print("[yellow]cancelled[/]")
         raise typer.Exit(INTERRUPTED_EXIT) from None
-    except (InputError, CsvReadError, CsvConfigError, EngineError) as exc:
+    except NoSolutionFound as exc:  # nothing proven: the run failed, the input may be fine
+        _fail(errors, f"{exc} (--time-limit SECONDS)", NOT_FOUND_EXIT)
+    except (InputError, CsvReadError, CsvConfigError, EngineError) as exc:  # Infeasible too
         _fail(errors, str(exc))
 
     print_result(console, problem, result, show)
@@ -163,12 +166,12 @@ def _isolation_rules(values: list[str]) -> list[dict[str, str]]:
     return rules
 
 
-def _fail(errors: Console, reason: str) -> None:
+def _fail(errors: Console, reason: str, code: int = BAD_INPUT_EXIT) -> None:
     # One physical line even when a library message spans several.
     errors.print(
         f"error: {' '.join(reason.split())}", markup=False, highlight=False, soft_wrap=True
     )
-    raise typer.Exit(BAD_INPUT_EXIT)
+    raise typer.Exit(code)
 
 
 class LazyProgress:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from peerpear.engine import Problem, TfidfEmbedder, compute_affinity
+from peerpear.engine import Embedder, Problem, TfidfEmbedder, compute_affinity
 from peerpear.engine import affinity as affinity_module
 from tests.engine.conftest import random_problem
 
@@ -92,7 +92,7 @@ def test_known_values() -> None:
 
 
 def test_negative_embeddings_are_clipped() -> None:
-    class Opposite:
+    class Opposite(Embedder):
         def embed(self, texts: list[str]) -> NDArray[np.float32]:
             return np.array([[1.0, 0.0], [-1.0, 0.0]], dtype=np.float32)[: len(texts)]
 

@@ -1,25 +1,31 @@
 """Free-text embedders.
 
 An ``Embedder`` turns texts into L2-normalized rows; the affinity uses their cosine (a dot
-product), clipped to [0, 1]. ``TfidfEmbedder`` is the offline default: TF-IDF fitted over the
-event's own answers, so it needs no download and is deterministic. Large vocabularies are reduced
+product), clipped to [0, 1]. An embedder that also has exact sparse, non-negative rows (TF-IDF)
+returns them from ``embed_sparse``; the affinity then uses those (cheaper and exact at any
+vocabulary size). Others return None there: subclassing ``Embedder`` gives that default.
+``TfidfEmbedder`` is the offline default: TF-IDF fitted over the event's own answers, so it
+needs no download and is deterministic. Large vocabularies are reduced
 with a seeded truncated SVD so the n x n cosine stays a cheap dense product at n = 10,000.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 
-@runtime_checkable
 class Embedder(Protocol):
     """Anything that embeds texts as L2-normalized rows (one row per text)."""
 
     def embed(self, texts: list[str]) -> NDArray[np.floating]: ...
+
+    def embed_sparse(self, texts: list[str]) -> sp.csr_matrix | None:
+        """Exact L2-normalized, non-negative sparse rows, or None when there are none."""
+        return None
 
 
 def l2_normalize(rows: NDArray[np.floating]) -> NDArray[np.float32]:
@@ -30,7 +36,7 @@ def l2_normalize(rows: NDArray[np.floating]) -> NDArray[np.float32]:
     return result
 
 
-class TfidfEmbedder:
+class TfidfEmbedder(Embedder):
     """TF-IDF over the given texts (word unigrams, sublinear tf), fitted on these texts only."""
 
     def __init__(self, max_dim: int = 256, seed: int = 0) -> None:

@@ -2,8 +2,9 @@
 
 ``Problem.model_validate(data)`` checks everything that can be checked without solving: ids,
 answer types, options, scale bounds, roles for the mode, rule ids. Whether the rules can all hold
-together (sizes, must-pair chains, ...) is decided by ``feasibility.check_feasible``, which raises
-``EngineError``. ``parse_problem`` wraps validation errors into a one-line ``EngineError``.
+together (sizes, must-pair chains, ...) is checked by ``plan.build_plan`` and, where that cannot
+tell, by the solvers (``Infeasible`` / ``NoSolutionFound``). ``parse_problem`` wraps validation
+errors into a one-line ``EngineError``.
 
 Conventions worth knowing:
 - a scale question without bounds is 1..5;
@@ -25,6 +26,7 @@ from peerpear.engine.errors import EngineError
 QuestionType = Literal["text", "single_choice", "multi_choice", "scale"]
 QuestionMode = Literal["similar", "different"]
 Mode = Literal["pairs", "groups", "big_little", "mentor"]
+Objective = Literal["fair", "total"]  # see objective.py
 Role = Literal["big", "little", "either", "mentor", "mentee"]
 AnswerValue = str | float | int | list[str] | None
 
@@ -106,7 +108,7 @@ class PairingSettings(BaseModel):
     min_size: int | None = Field(default=None, ge=2)
     max_size: int | None = Field(default=None, ge=2)
     capacity: int = Field(default=1, ge=1)
-    objective: Literal["fair", "total"] = "fair"
+    objective: Objective = "fair"
     seed: int = 0
     time_limit_s: float | None = Field(default=None, gt=0)
     must_pair: list[list[str]] = Field(default_factory=list)
