@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
@@ -106,6 +107,26 @@ def test_negative_embeddings_are_clipped() -> None:
         }
     )
     assert compute_affinity(problem, Opposite())[0, 1] == 0.0
+
+
+def test_an_embedder_with_exact_sparse_rows_is_used_through_the_protocol() -> None:
+    # not a TfidfEmbedder: the affinity must ask the protocol, never the class
+    class SparseOnly(Embedder):
+        def embed(self, texts: list[str]) -> NDArray[np.float32]:
+            raise AssertionError("the sparse rows were there; embed must not be called")
+
+        def embed_sparse(self, texts: list[str]) -> sp.csr_matrix:
+            rows = {"x": [1.0, 0.0], "y": [0.6, 0.8], "z": [0.0, 1.0]}
+            return sp.csr_matrix(np.array([rows[t] for t in texts], dtype=np.float32))
+
+    problem = Problem.model_validate(
+        {
+            "questions": [{"id": "t", "type": "text"}],
+            "participants": [{"id": k, "answers": {"t": k}} for k in ("x", "y", "z")],
+        }
+    )
+    a = compute_affinity(problem, SparseOnly())
+    assert a[0, 1] == pytest.approx(0.6) and a[1, 2] == pytest.approx(0.8) and a[0, 2] == 0.0
 
 
 def test_fine_scale_uses_the_elementwise_path() -> None:

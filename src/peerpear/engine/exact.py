@@ -15,7 +15,8 @@ Groups are interchangeable, so the model fixes their order: groups are numbered 
 (smallest) unit, so unit u may only join groups 0..u, and group k only once group k - 1 holds a
 unit before it. That spares the solver every relabelling of a grouping when it proves
 infeasibility (without it, pigeonhole-like conflicts take seconds at n = 20). A holder count is
-an integer of domain {0} and 2..size_hi, which CP-SAT propagates better than a big-M pair.
+an integer of domain {0} and 2..size_hi, which CP-SAT propagates better than a big-M pair, and
+the counts' sum is stated too.
 
 Each never-pair entry and isolation rule holds under an assumption literal: when the model is
 infeasible, CP-SAT names a set of them that suffices, and the error names those rules. One
@@ -241,6 +242,7 @@ class _Model:
         lit = self.model.new_bool_var("isolation")
         self.rules.append((lit, name))
         units = np.flatnonzero(holders)
+        counts = []
         for k in range(plan.n_groups):
             members = self._group(units, k)
             if not members:
@@ -249,6 +251,10 @@ class _Model:
             count = self.weighted([self.x[u][k] for u in members], weights)
             none_or_two = self.model.new_int_var_from_domain(self.not_one, "")
             self.model.add(count == none_or_two).only_enforce_if(lit)
+            counts.append(none_or_two)
+        # implied, but stated it lets presolve reason on the counts alone (parity: groups of 2
+        # hold an even number of holders, so an odd total is infeasible at once)
+        self.model.add(self.sum(counts) == total).only_enforce_if(lit)
 
     def hint(self, group_of_unit: I64) -> None:
         """Starts the search from a grouping (-1: no group), relabelled in the model's order."""

@@ -99,6 +99,14 @@ class PairingSettings(BaseModel):
     counted from the start of ``solve`` (default min(10, 2 + n / 1000) seconds): the search stops
     at 75% of it, leaving the rest for checking and reporting; the affinity is not interrupted.
     Small inputs stop at a local optimum long before, so their results never depend on timing.
+    When the search's grouping breaks a hard rule, an exact model gets what is left of 90% of the
+    budget, at least one second; if that runs out too, the run fails with ``NoSolutionFound``.
+
+    The number of groups: pairs n // 2; groups n / group_size rounded (at most n // min_size,
+    and within what min_size/max_size allow); big_little the same, but at most the number of
+    groups that can each have a big and a little (``either`` people counted toward the shorter
+    side), and with group_size 2 exactly that; mentor one group per mentor. In big_little each
+    side is spread evenly over the groups (counts differ by at most one).
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -1,0 +1,150 @@
+"""The exact fallback: what the fast solvers cannot satisfy is solved validly or reported honestly.
+
+Three outcomes must stay apart: a valid grouping (from the exact model when the search breaks a
+rule), ``Infeasible`` (proven), and ``NoSolutionFound`` (time ran out, nothing proven). And a
+stop request is ``Cancelled``, which no ``except ValueError`` / ``except EngineError`` catches.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import typer
+from typer.testing import CliRunner
+
+import peerpear.engine
+from peerpear import pair_cli
+from peerpear.engine import (
+    Cancelled,
+    EngineError,
+    Infeasible,
+    NoSolutionFound,
+    Problem,
+    compute_affinity,
+    solve,
+)
+from peerpear.engine.exact import exact_grouping
+from peerpear.engine.plan import build_plan
+from tests.engine.conftest import random_problem
+from tests.engine.helpers import objective_value, result_groups
+from tests.engine.test_properties import broken_rules, valid_grouping_exists
+
+# the module, not the function: `import peerpear.engine.solve` would rebind the package's lazy
+# `solve` attribute to the module of the same name
+solve_module = sys.modules["peerpear.engine.solve"]
+
+
+def stuck_pairs() -> Problem:
+    """Nine people in pairs (one trio), no group with a lone f or a lone m: moves and swaps end
+    at a local optimum that isolates someone (found by a search over random problems)."""
+    rules = [{"attribute": "gender", "value": v} for v in ("f", "m")]
+    return random_problem(9, 820, attributes=True, no_isolation=rules)
+
+
+def test_a_grouping_the_search_cannot_repair_is_found_by_the_exact_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = stuck_pairs()
+    assert valid_grouping_exists(problem)
+    with monkeypatch.context() as patched:  # without the exact model: the search alone fails
+        patched.setattr(solve_module, "exact_grouping", lambda *args, **kwargs: None)
+        with pytest.raises(NoSolutionFound, match="is the only gender = "):
+            solve(problem)
+    result = solve(problem)
+    assert result.metrics.solver == "exact+local_search"
+    groups = [g.members for g in result.groups]
+    assert broken_rules(problem, groups) == [] and result.validation.ok
+    # the local search improves the exact model's grouping (which has no objective) or keeps it
+    plan = build_plan(problem)
+    found = exact_grouping(problem, plan, 10.0)
+    assert found is not None
+    raw = [[int(p) for u in np.flatnonzero(found.group_of_unit == g) for p in plan.units[u]]
+           for g in range(plan.n_groups)]  # fmt: skip
+    a = compute_affinity(problem)
+    objective = problem.settings.objective
+    assert objective_value(a, result_groups(problem, result), objective) >= objective_value(
+        a, raw, objective
+    )
+
+
+def test_the_exact_model_finds_none_in_time_and_says_so() -> None:
+    # 200 people in groups of 4 with every gender under no_isolation: far too much for 10 ms
+    rules = [{"attribute": "gender", "value": v} for v in ("f", "m", "x")]
+    problem = random_problem(200, 1, attributes=True, mode="groups", group_size=4,
+                             no_isolation=rules)  # fmt: skip
+    assert exact_grouping(problem, build_plan(problem), time_limit=0.0) is None
+
+
+def test_running_out_of_time_is_no_solution_found_not_infeasible(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # what exact_grouping returns when its time runs out (the test above): None
+    monkeypatch.setattr(solve_module, "exact_grouping", lambda *args, **kwargs: None)
+    with pytest.raises(NoSolutionFound) as err:
+        solve(stuck_pairs())
+    assert not isinstance(err.value, Infeasible)
+    message = str(err.value)
+    assert "within the time limit" in message and "impossible" not in message
+    assert "proven" not in message and "\n" not in message
+
+
+def test_a_stop_request_is_not_a_value_error() -> None:
+    assert not issubclass(Cancelled, ValueError) and not issubclass(Cancelled, EngineError)
+    problem = random_problem(30, 1, mode="groups")
+    with pytest.raises(Cancelled):
+        try:
+            solve(problem, should_stop=lambda: True)
+        except ValueError:  # the web layer's bad-input handler must not swallow a stop
+            pytest.fail("Cancelled was caught as a ValueError")
+
+
+def test_a_stop_request_ends_the_exact_search() -> None:
+    # 31 pairs of exactly two people with 21 fs and 15 ms: a parity conflict that takes CP-SAT
+    # many seconds to prove (there is no pre-check for it outside pairs mode)
+    values = ["f"] * 21 + ["m"] * 15 + ["x"] * 26
+    participants = [{"id": f"p{i}", "attributes": {"g": v}} for i, v in enumerate(values)]
+    rules = [{"attribute": "g", "value": v} for v in ("f", "m")]
+    settings = {"mode": "groups", "min_size": 2, "max_size": 2, "no_isolation": rules}
+    problem = Problem.model_validate(
+        {"questions": [], "participants": participants, "settings": settings}
+    )
+    with pytest.raises(Cancelled):
+        exact_grouping(problem, build_plan(problem), time_limit=60.0, stop=lambda: True)
+
+
+runner = CliRunner()
+pair_app = typer.Typer()
+pair_app.command()(pair_cli.pair_command)
+
+
+def write_problem(path: Path, problem: Problem) -> Path:
+    path.write_text(json.dumps(problem.model_dump(mode="json")), encoding="utf-8")
+    return path
+
+
+def test_the_cli_says_proven_infeasible_as_bad_input(tmp_path: Path) -> None:
+    problem = random_problem(4, never_pair=[["p0", "p1", "p2", "p3"]])
+    result = runner.invoke(pair_app, [str(write_problem(tmp_path / "p.json", problem))])
+    assert result.exit_code == pair_cli.BAD_INPUT_EXIT
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: no grouping satisfies every rule")
+    assert "proven by an exact search" in lines[0]
+
+
+def test_the_cli_tells_a_search_that_found_nothing_from_an_impossible_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_found(*args: Any, **kwargs: Any) -> Any:
+        raise NoSolutionFound("no valid grouping found within the time limit of 2 s: ...")
+
+    monkeypatch.setattr(peerpear.engine, "solve", not_found)
+    result = runner.invoke(pair_app, [str(write_problem(tmp_path / "p.json", stuck_pairs()))])
+    assert result.exit_code == pair_cli.NOT_FOUND_EXIT != pair_cli.BAD_INPUT_EXIT
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["error: no valid grouping found within the time limit of 2 s: ... "
+                     "(--time-limit SECONDS)"]  # fmt: skip
