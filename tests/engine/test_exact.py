@@ -28,6 +28,7 @@ from peerpear.engine import (
     compute_affinity,
     solve,
 )
+from peerpear.engine.counting import check_counts
 from peerpear.engine.exact import exact_grouping
 from peerpear.engine.plan import build_plan
 from tests.engine.conftest import random_problem
@@ -93,6 +94,31 @@ def test_running_out_of_time_is_no_solution_found_not_infeasible(
     assert "proven" not in message and "\n" not in message
 
 
+def odd_fours() -> Problem:
+    """200 people in groups of 4, no group with a lone f, m or x; 67 fs, 67 ms, 66 xs."""
+    values = ["f"] * 67 + ["m"] * 67 + ["x"] * 66
+    participants = [{"id": f"p{i}", "attributes": {"g": v}} for i, v in enumerate(values)]
+    rules = [{"attribute": "g", "value": v} for v in ("f", "m", "x")]
+    settings = {"mode": "groups", "group_size": 4, "no_isolation": rules}
+    return Problem.model_validate(
+        {"questions": [], "participants": participants, "settings": settings}
+    )
+
+
+def test_the_counting_relaxation_proves_what_the_full_model_cannot_in_time() -> None:
+    # a group of 4 holds 0, 2 or 4 of a value (3 would isolate someone of another value), so 67
+    # fs cannot be placed. The full model does not prove it in a second (nor in 20 s); the
+    # counting relaxation at once.
+    problem = odd_fours()
+    plan = build_plan(problem)
+    assert exact_grouping(problem, plan, time_limit=1.0) is None
+    with pytest.raises(Infeasible) as err:
+        check_counts(plan, time_limit=10.0)
+    assert "50 groups of 4 people cannot keep no_isolation g = f" in str(err.value)
+    with pytest.raises(Infeasible, match="proven by an exact search"):
+        solve(problem)
+
+
 def test_a_stop_request_is_not_a_value_error() -> None:
     assert not issubclass(Cancelled, ValueError) and not issubclass(Cancelled, EngineError)
     problem = random_problem(30, 1, mode="groups")
@@ -104,15 +130,7 @@ def test_a_stop_request_is_not_a_value_error() -> None:
 
 
 def test_a_stop_request_ends_the_exact_search() -> None:
-    # 31 pairs of exactly two people with 21 fs and 15 ms: a parity conflict that takes CP-SAT
-    # many seconds to prove (there is no pre-check for it outside pairs mode)
-    values = ["f"] * 21 + ["m"] * 15 + ["x"] * 26
-    participants = [{"id": f"p{i}", "attributes": {"g": v}} for i, v in enumerate(values)]
-    rules = [{"attribute": "g", "value": v} for v in ("f", "m")]
-    settings = {"mode": "groups", "min_size": 2, "max_size": 2, "no_isolation": rules}
-    problem = Problem.model_validate(
-        {"questions": [], "participants": participants, "settings": settings}
-    )
+    problem = odd_fours()  # the full model searches for many seconds (see above)
     with pytest.raises(Cancelled):
         exact_grouping(problem, build_plan(problem), time_limit=60.0, stop=lambda: True)
 

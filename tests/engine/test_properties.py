@@ -31,6 +31,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from peerpear.engine import EngineError, Infeasible, Problem, Result, solve, validate
+from peerpear.engine.counting import check_counts
+from peerpear.engine.plan import build_plan
 from tests.engine.conftest import random_problem
 
 ROLES = {
@@ -208,6 +210,17 @@ def test_infeasible_exactly_when_brute_force_finds_no_valid_grouping(problem: Pr
         return
     assert feasible
     check_result(problem, result)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=problems(sizes=(4, BRUTE_FORCE_MAX)))
+def test_the_counting_relaxation_never_refuses_a_feasible_problem(problem: Problem) -> None:
+    # solve runs it only after the search failed; here it runs on everything the plan accepts
+    try:
+        plan = build_plan(problem)
+        check_counts(plan, time_limit=10.0)
+    except Infeasible as err:
+        assert not valid_grouping_exists(problem), f"refused a feasible problem: {err}"
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

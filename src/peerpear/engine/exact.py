@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from peerpear.engine.errors import Cancelled, Infeasible
+from peerpear.engine.errors import Cancelled
 from peerpear.engine.plan import Plan
 from peerpear.engine.problem import Problem
 
@@ -43,8 +43,9 @@ if TYPE_CHECKING:
     from ortools.sat.python import cp_model
 
 I64 = NDArray[np.int64]
-# Beyond this many (unit, group) booleans the model is too large to build in a run's budget.
-MAX_CELLS = 400_000
+# Beyond this many (unit, group) booleans the model takes too long to build (in Python: about
+# 0.7 s of CPU for 35,000, e.g. 400 people in groups of 4) and to solve within a run's budget.
+MAX_CELLS = 40_000
 NAMED_IDS = 6  # ids shown per rule in an error message
 STOP_POLL_S = 0.05
 
@@ -90,7 +91,7 @@ def exact_grouping(
         return model.grouping(solver)
     if status == cp_model.INFEASIBLE:
         core = set(solver.sufficient_assumptions_for_infeasibility())
-        raise Infeasible(model.conflict([name for lit, name in model.rules if lit.index in core]))
+        raise plan.conflict([name for lit, name in model.rules if lit.index in core])
     if status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"the exact model is invalid: {model.model.validate()}")
     return None
@@ -143,7 +144,6 @@ class _Model:
         ]
         self.rules: list[tuple[cp_model.IntVar, str]] = []
         self.flex: dict[int, cp_model.IntVar] = {}
-        self.must_pair = any(len(m) > 1 for m in plan.units)
         for lits in self.x:
             model.add_exactly_one(lits)
         self._order_groups()
@@ -277,20 +277,3 @@ class _Model:
         for p, first in self.flex.items():
             side_of[p] = 0 if solver.boolean_value(first) else 1
         return ExactGrouping(groups, side_of)
-
-    def conflict(self, rules: list[str]) -> str:
-        """The one-line message of a proven infeasibility."""
-        plan = self.plan
-        sizes = (
-            f"{plan.size_lo}" if plan.size_lo == plan.size_hi else f"{plan.size_lo}-{plan.size_hi}"
-        )
-        shape = f"{plan.n_groups} group{'s' * (plan.n_groups != 1)} of {sizes} people"
-        if plan.mode == "big_little":
-            shape += " (each with a big and a little, spread evenly)"
-        elif plan.mode == "mentor":
-            shape += f" (each with one mentor and 1-{int(plan.side_hi[1])} mentees)"
-        if self.must_pair:
-            rules = ["the must-pair rules", *rules]
-        kept = " and ".join(rules) if rules else "the size and role rules"
-        proof = "no grouping satisfies every rule (proven by an exact search)"
-        return f"{proof}: {shape} cannot keep {kept}"

@@ -26,6 +26,7 @@ from peerpear.engine.problem import Mode, Problem
 I64 = NDArray[np.int64]
 # Cost of putting a never-pair in one group: far above any affinity gain (all are <= n).
 NEVER_COST = 1.0e6
+PROVEN = "no grouping satisfies every rule (proven by an exact search)"
 
 
 @dataclass(kw_only=True)
@@ -51,6 +52,24 @@ class Plan:
     @property
     def has_costs(self) -> bool:
         return bool(self.cost.nnz > 0)
+
+    def shape(self) -> str:
+        """The groups the rules ask for, in words: "3 groups of 2-3 people (...)"."""
+        lo, hi = self.size_lo, self.size_hi
+        shape = f"{self.n_groups} group{'s' * (self.n_groups != 1)} of "
+        shape += f"{lo} people" if lo == hi else f"{lo}-{hi} people"
+        if self.mode == "big_little":
+            shape += " (each with a big and a little, spread evenly)"
+        elif self.mode == "mentor":
+            shape += f" (each with one mentor and 1-{int(self.side_hi[1])} mentees)"
+        return shape
+
+    def conflict(self, rules: list[str]) -> Infeasible:
+        """The error for a proven conflict of the plan's shape with ``rules`` (rule names)."""
+        if any(len(m) > 1 for m in self.units):
+            rules = ["the must-pair rules", *rules]
+        kept = " and ".join(rules) if rules else "the size and role rules"
+        return Infeasible(f"{PROVEN}: {self.shape()} cannot keep {kept}")
 
     def with_sides(self, side_of: I64) -> Plan:
         """The same plan with ``either`` people on other sides (quotas follow the new counts)."""

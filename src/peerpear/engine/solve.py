@@ -7,10 +7,11 @@
   (``search.py``).
 Every result goes through the standalone validator; a grouping that breaks a rule is never
 returned. When the fast solver's grouping breaks one (they treat never-pairs and isolation as
-costs and can get stuck), the exact model (``exact.py``) runs with what is left of the budget,
-at least ``MIN_EXACT_S``: its valid grouping is improved by the local search and checked again;
-if it proves there is none the run fails with ``Infeasible``, if its time runs out with
-``NoSolutionFound`` (nothing proven).
+costs and can get stuck), the exact models run with what is left of the budget, at least
+``MIN_EXACT_S``: first a counting relaxation (``counting.py``), then the full model
+(``exact.py``, up to a size limit). A valid grouping from it is improved by the local search and
+checked again; a proof that there is none fails the run with ``Infeasible``; a timeout (or an
+instance too large for the full model) with ``NoSolutionFound``: nothing proven.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from numpy.typing import NDArray
 
 from peerpear.engine.affinity import compute_affinity
 from peerpear.engine.assignment import solve_two_sided, two_sided_applies
+from peerpear.engine.counting import check_counts
 from peerpear.engine.embedding import Embedder
 from peerpear.engine.errors import Cancelled, NoSolutionFound
 from peerpear.engine.exact import exact_grouping, too_large
@@ -43,6 +45,7 @@ I64 = NDArray[np.int64]
 REPORT_SHARE = 0.75  # the fast solvers stop at this share of the budget
 EXACT_SHARE = 0.9  # the exact model, when it runs, until this share
 MIN_EXACT_S = 1.0  # but never less: a tiny budget must not turn "not found" into a failure
+COUNTS_SHARE = 0.25  # of the exact budget, at most, for the counting relaxation
 POLISH_S = 0.25  # the local search after the exact model gets at least this
 
 
@@ -160,12 +163,16 @@ def _exact(
 
     Returns the plan with the sides the model chose for ``either`` people.
     """
+    budget = max(remaining, MIN_EXACT_S)
+    started = time.perf_counter()
+    check_counts(plan, COUNTS_SHARE * budget)  # the counting relaxation: cheap, at any size
     if too_large(plan):
         raise NoSolutionFound(
             f"no valid grouping found: the search's best breaks a rule ({broken}), and "
             f"{len(plan.units)} units in {plan.n_groups} groups are too many for the exact check"
         )
-    found = exact_grouping(problem, plan, max(remaining, MIN_EXACT_S), hint, run.should_stop)
+    budget -= time.perf_counter() - started
+    found = exact_grouping(problem, plan, max(budget, 0.0), hint, run.should_stop)
     if found is None:
         raise NoSolutionFound(
             f"no valid grouping found within the time limit of {limit:g} s: the search's best "
