@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -180,3 +183,18 @@ def test_wide_multi_choice_takes_the_elementwise_jaccard(monkeypatch: pytest.Mon
     monkeypatch.setattr(affinity_module, "MAX_PATTERNS", 0)
     monkeypatch.setattr(affinity_module, "MAX_CODED_OPTIONS", 0)
     np.testing.assert_allclose(compute_affinity(problem), expected, atol=1e-6)
+
+
+def test_the_text_embedder_does_not_load_pandas() -> None:
+    # scikit-learn would import pandas (installed for ortools) at 1-3 s; the exact fallback still
+    # gets it afterwards. A fresh process: this one may have pandas loaded already.
+    code = (
+        "import sys\n"
+        "from peerpear.engine import TfidfEmbedder\n"
+        "TfidfEmbedder(max_dim=2).embed(['trail running', 'board games', 'jazz piano'])\n"
+        "assert 'pandas' not in sys.modules, 'pandas was loaded'\n"
+        "from ortools.sat.python import cp_model\n"
+        "assert 'pandas' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

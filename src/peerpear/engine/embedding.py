@@ -11,6 +11,9 @@ with a seeded truncated SVD so the n x n cosine stays a cheap dense product at n
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 import numpy as np
@@ -36,6 +39,26 @@ def l2_normalize(rows: NDArray[np.floating]) -> NDArray[np.float32]:
     return result
 
 
+@contextmanager
+def _without_pandas() -> Iterator[None]:
+    """Hides pandas while scikit-learn loads, unless it is loaded already.
+
+    scikit-learn imports pandas at import time whenever it is installed (sklearn/utils/fixes.py),
+    only to accept DataFrames, which the engine never passes; pandas is installed because ortools
+    (the exact fallback) needs it, and loading it costs 1-3 s. Blocked, scikit-learn notes pandas
+    as absent; once loaded, ortools imports pandas as usual.
+    """
+    if "pandas" in sys.modules:
+        yield
+        return
+    sys.modules["pandas"] = None  # type: ignore[assignment]  # import pandas -> ImportError
+    try:
+        yield
+    finally:
+        if sys.modules.get("pandas", ...) is None:
+            del sys.modules["pandas"]
+
+
 class TfidfEmbedder(Embedder):
     """TF-IDF over the given texts (word unigrams, sublinear tf), fitted on these texts only."""
 
@@ -49,7 +72,8 @@ class TfidfEmbedder(Embedder):
         The affinity prefers this to ``embed``: short answers share few words, so the sparse
         product of two row blocks is cheap and exact at any vocabulary size.
         """
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        with _without_pandas():
+            from sklearn.feature_extraction.text import TfidfVectorizer
 
         vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
         try:
@@ -60,7 +84,8 @@ class TfidfEmbedder(Embedder):
 
     def embed(self, texts: list[str]) -> NDArray[np.float32]:
         """Dense rows; vocabularies above ``max_dim`` are reduced by a seeded truncated SVD."""
-        from sklearn.decomposition import TruncatedSVD
+        with _without_pandas():
+            from sklearn.decomposition import TruncatedSVD
 
         matrix = self.embed_sparse(texts)
         if matrix.shape[1] <= self.max_dim:
