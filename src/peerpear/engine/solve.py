@@ -85,7 +85,8 @@ def solve(
 
     Raises ``Infeasible`` when the rules provably cannot all hold, ``NoSolutionFound`` when no
     valid grouping was found in time, ``EngineError`` for a malformed problem and ``Cancelled``
-    on ``should_stop``.
+    on ``should_stop``. While the exact model runs, ``should_stop`` is called from a watcher
+    thread (every 50 ms).
     """
     started = time.perf_counter()
     run = Run(progress, should_stop)
@@ -164,6 +165,7 @@ def _exact(
     Returns the plan with the sides the model chose for ``either`` people.
     """
     budget = max(remaining, MIN_EXACT_S)
+    end = time.monotonic() + budget  # of the exact models and the local search after them
     started = time.perf_counter()
     check_counts(plan, COUNTS_SHARE * budget)  # the counting relaxation: cheap, at any size
     if too_large(plan):
@@ -182,7 +184,8 @@ def _exact(
     run.step(0.8)
     plan = plan.with_sides(found.side_of)
     exact = Solution(_groups_of(plan, found.group_of_unit), "exact")
-    deadline = time.monotonic() + POLISH_S
+    # what is left, at least POLISH_S: small inputs reach a local optimum long before
+    deadline = max(end, time.monotonic() + POLISH_S)
     improved = search_groups(
         plan, affinity, found.group_of_unit, problem.settings.objective, neighbours, deadline,
         stop=run.stopped,
