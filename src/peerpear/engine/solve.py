@@ -102,7 +102,10 @@ def solve(
     solution = _fast(problem, plan, affinity, top_idx, deadline, run)
     checked = None if solution is None else _check(problem, plan, solution)
     if solution is None or checked is None or not checked[1].ok:
-        broken = "the construction got stuck" if checked is None else checked[1].violations[0]
+        if checked is None:
+            broken = "the greedy construction got stuck"
+        else:
+            broken = f"its best grouping breaks a rule: {checked[1].violations[0]}"
         remaining = EXACT_SHARE * limit - (time.perf_counter() - started)
         hint = None if solution is None else _unit_groups(plan, solution.groups)
         plan, solution = _exact(
@@ -170,16 +173,15 @@ def _exact(
     check_counts(plan, COUNTS_SHARE * budget)  # the counting relaxation: cheap, at any size
     if too_large(plan):
         raise NoSolutionFound(
-            f"no valid grouping found: the search's best breaks a rule ({broken}), and "
-            f"{len(plan.units)} units in {plan.n_groups} groups are too many for the exact check"
+            f"no valid grouping found ({broken}); {len(plan.units)} units in {plan.n_groups} "
+            "groups are too many for the exact check"
         )
     budget -= time.perf_counter() - started
     found = exact_grouping(problem, plan, max(budget, 0.0), hint, run.should_stop)
     if found is None:
         raise NoSolutionFound(
-            f"no valid grouping found within the time limit of {limit:g} s: the search's best "
-            f"breaks a rule ({broken}) and the exact search ran out of time; a longer time "
-            "limit may find one"
+            f"no valid grouping found within the time limit of {limit:g} s ({broken}; the exact "
+            "search ran out of time); a longer time limit may find one"
         )
     run.step(0.8)
     plan = plan.with_sides(found.side_of)
