@@ -109,7 +109,7 @@ def pair_command(
         errors.print("[yellow]cancelled[/]")
         raise typer.Exit(INTERRUPTED_EXIT) from None
     except NoSolutionFound as exc:  # nothing proven: the run failed, the input may be fine
-        _fail(errors, f"{exc} (--time-limit SECONDS)", NOT_FOUND_EXIT)
+        _fail(errors, str(exc), NOT_FOUND_EXIT)
     except (InputError, CsvReadError, CsvConfigError, EngineError) as exc:  # Infeasible too
         _fail(errors, str(exc))
 
