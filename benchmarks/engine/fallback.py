@@ -14,9 +14,13 @@ gets stuck). Each case is built so that it must run, and says what the run shoul
   model alone takes seconds: counting arguments are the hard kind for CP-SAT);
 - ``isolation-200``: 200 people in groups of 4 with no_isolation on every gender value and an
   odd count of one: the same parity (the full model alone did not prove it in 20 s);
+- ``pairs-isolation-1001``: 1,001 people in pairs, no lone f or m in a pair: the local search
+  (which looks at the groups of each person's best matches only) leaves isolated people; without
+  never-pairs the counting model is exact, at any size (a valid grouping);
 - ``never-1000``: 1,000 people in 250 groups of 4 and a never-pair of 251 of them: infeasible
   (two of the 251 must share a group), but only the full model sees never-pairs and 1,000 people
-  are beyond its size limit, so the run ends with ``NoSolutionFound`` (nothing proven).
+  are beyond its size limit; the repair of the broken groups cannot succeed either, so the run
+  ends with ``NoSolutionFound`` when its time is up (nothing proven).
 
 Times are medians of ``--repeats`` runs in one warm process (a first run of each case is not
 counted), time inside ``solve``; the first fallback of a process also pays the ortools import,
@@ -92,6 +96,16 @@ def isolation_200() -> Problem:
     return _problem(None, genders, mode="groups", group_size=4, no_isolation=_isolating("fmx"))
 
 
+def pairs_isolation_1001() -> Problem:
+    genders = [str(g) for g in np.random.default_rng(1).choice(["f", "m", "x"], size=1001)]
+    genders[:3] = ["f", "f", "f"]  # odd counts: the trio can take three fs
+    if genders.count("f") % 2 == 0:
+        genders[3] = "f" if genders[3] != "f" else "x"
+    if genders.count("m") % 2:
+        genders[genders.index("m")] = "x"
+    return _problem(None, genders, mode="pairs", no_isolation=_isolating("fm"))
+
+
 def never_1000() -> Problem:
     never = [[f"p{i}" for i in range(251)]]
     return _problem(None, ["x"] * 1000, mode="groups", group_size=4, never_pair=never)
@@ -102,6 +116,7 @@ CASES: dict[str, Callable[[], Problem]] = {
     "mentor-never-15": mentor_never,
     "twos-parity-42": twos_parity,
     "isolation-200": isolation_200,
+    "pairs-isolation-1001": pairs_isolation_1001,
     "never-1000": never_1000,
 }
 

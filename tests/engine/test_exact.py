@@ -28,8 +28,10 @@ from peerpear.engine import (
     compute_affinity,
     solve,
 )
-from peerpear.engine.counting import check_counts
-from peerpear.engine.exact import exact_grouping
+from peerpear.engine import exact as exact_module
+from peerpear.engine import repair as repair_module
+from peerpear.engine.counting import count_grouping
+from peerpear.engine.exact import exact_grouping, too_large
 from peerpear.engine.plan import build_plan
 from tests.engine.conftest import random_problem
 from tests.engine.helpers import objective_value, result_groups
@@ -52,7 +54,8 @@ def test_a_grouping_the_search_cannot_repair_is_found_by_the_exact_model(
 ) -> None:
     problem = stuck_pairs()
     assert valid_grouping_exists(problem)
-    with monkeypatch.context() as patched:  # without the exact model: the search alone fails
+    with monkeypatch.context() as patched:  # without the exact models: the search alone fails
+        patched.setattr(solve_module, "count_grouping", lambda *args, **kwargs: None)
         patched.setattr(solve_module, "exact_grouping", lambda *args, **kwargs: None)
         with pytest.raises(NoSolutionFound, match="is the only gender = "):
             solve(problem)
@@ -60,9 +63,10 @@ def test_a_grouping_the_search_cannot_repair_is_found_by_the_exact_model(
     assert result.metrics.solver == "exact+local_search"
     groups = [g.members for g in result.groups]
     assert broken_rules(problem, groups) == [] and result.validation.ok
-    # the local search improves the exact model's grouping (which has no objective) or keeps it
+    # the local search improves the exact grouping (chosen with no objective) or keeps it; no
+    # never-pairs here, so the counting model is the whole exact model and gives it
     plan = build_plan(problem)
-    found = exact_grouping(problem, plan, 10.0)
+    found = count_grouping(plan, 10.0)
     assert found is not None
     raw = [[int(p) for u in np.flatnonzero(found.group_of_unit == g) for p in plan.units[u]]
            for g in range(plan.n_groups)]  # fmt: skip
@@ -84,7 +88,8 @@ def test_the_exact_model_returns_none_when_its_time_runs_out() -> None:
 def test_running_out_of_time_is_no_solution_found_not_infeasible(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # what exact_grouping returns when its time runs out (the test above): None
+    # what the exact models return when their time runs out (the test above): None
+    monkeypatch.setattr(solve_module, "count_grouping", lambda *args, **kwargs: None)
     monkeypatch.setattr(solve_module, "exact_grouping", lambda *args, **kwargs: None)
     with pytest.raises(NoSolutionFound) as err:
         solve(stuck_pairs())
@@ -113,10 +118,46 @@ def test_the_counting_relaxation_proves_what_the_full_model_cannot_in_time() -> 
     plan = build_plan(problem)
     assert exact_grouping(problem, plan, time_limit=1.0) is None
     with pytest.raises(Infeasible) as err:
-        check_counts(plan, time_limit=10.0)
+        count_grouping(plan, time_limit=10.0)
     assert "50 groups of 4 people cannot keep no_isolation g = f" in str(err.value)
     with pytest.raises(Infeasible, match="proven by an exact search"):
         solve(problem)
+
+
+def test_a_large_grouping_the_search_leaves_broken_is_solved_by_the_counting_model() -> None:
+    # 601 people in pairs, no lone f or m in a pair: the local search, which looks only at the
+    # groups of each person's best matches, leaves isolated people; 601 is far beyond the full
+    # model's size limit, but without never-pairs the counting model is exact at any size
+    rules = [{"attribute": "gender", "value": v} for v in ("f", "m")]
+    problem = random_problem(601, 1, attributes=True, no_isolation=rules)
+    assert too_large(build_plan(problem))
+    result = solve(problem)
+    assert result.metrics.solver == "exact+local_search" and result.validation.ok
+    assert broken_rules(problem, [g.members for g in result.groups]) == []
+
+
+def test_above_the_size_limit_the_broken_groups_are_re_solved_exactly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the pairs solver puts a never-pair together (only two people are left for each other);
+    # with the size limit lowered the full model may not run, so the repair does: two of the
+    # four groups at a time
+    never = [["p7", "p6", "p4", "p3"], ["p1", "p0", "p4", "p8"]]
+    problem = random_problem(9, 300, attributes=True, never_pair=never, must_pair=[["p1", "p3"]])
+    assert valid_grouping_exists(problem)
+    monkeypatch.setattr(exact_module, "MAX_CELLS", 5)
+    monkeypatch.setattr(repair_module, "REPAIR_CELLS", 12)
+    calls: list[int] = []
+    real_repair = repair_module.repair
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real_repair(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "repair", counted)
+    result = solve(problem)
+    assert calls and result.metrics.solver == "exact+local_search"
+    assert broken_rules(problem, [g.members for g in result.groups]) == []
 
 
 def test_a_stop_request_is_not_a_value_error() -> None:

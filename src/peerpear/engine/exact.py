@@ -222,7 +222,7 @@ class _Model:
 
     def _never(self, entry: list[str]) -> None:
         index = {pid: i for i, pid in enumerate(self.plan.ids)}
-        people = sorted({index[pid] for pid in entry})
+        people = sorted({index[pid] for pid in entry if pid in index})  # a repair: some people
         if len(people) < 2:
             return
         lit = self.model.new_bool_var("never")

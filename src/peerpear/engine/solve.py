@@ -9,9 +9,10 @@ Every result goes through the standalone validator; a grouping that breaks a rul
 returned. When the fast solver's grouping breaks one (they treat never-pairs and isolation as
 costs and can get stuck), the exact models run with what is left of the budget, at least
 ``MIN_EXACT_S``: first a counting relaxation (``counting.py``), then the full model
-(``exact.py``, up to a size limit). A valid grouping from it is improved by the local search and
-checked again; a proof that there is none fails the run with ``Infeasible``; a timeout (or an
-instance too large for the full model) with ``NoSolutionFound``: nothing proven.
+(``exact.py``) or, above its size limit, the full model over the broken groups and some around
+them (``repair.py``). A valid grouping is improved by the local search and checked again; a
+proof that there is none fails the run with ``Infeasible``; a timeout (or a failed repair) with
+``NoSolutionFound``: nothing proven.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from numpy.typing import NDArray
 
 from peerpear.engine.affinity import compute_affinity
 from peerpear.engine.assignment import solve_two_sided, two_sided_applies
-from peerpear.engine.counting import check_counts
+from peerpear.engine.counting import count_grouping
 from peerpear.engine.embedding import Embedder
 from peerpear.engine.errors import Cancelled, NoSolutionFound
-from peerpear.engine.exact import exact_grouping, too_large
+from peerpear.engine.exact import ExactGrouping, exact_grouping, too_large
 from peerpear.engine.explain import explain
 from peerpear.engine.matching import solve_pairs
 from peerpear.engine.metrics import best_possible, satisfaction, summary
@@ -35,6 +36,7 @@ from peerpear.engine.neighbours import BEST_MATCHES, top_neighbours
 from peerpear.engine.objective import utility
 from peerpear.engine.plan import Plan, build_plan
 from peerpear.engine.problem import Problem
+from peerpear.engine.repair import repair
 from peerpear.engine.result import GroupResult, Metrics, ParticipantResult, Result, Validation
 from peerpear.engine.search import initial_grouping, search_groups
 from peerpear.engine.solution import Solution
@@ -170,14 +172,20 @@ def _exact(
     budget = max(remaining, MIN_EXACT_S)
     end = time.monotonic() + budget  # of the exact models and the local search after them
     started = time.perf_counter()
-    check_counts(plan, COUNTS_SHARE * budget)  # the counting relaxation: cheap, at any size
-    if too_large(plan):
-        raise NoSolutionFound(
-            f"no valid grouping found ({broken}); {len(plan.units)} units in {plan.n_groups} "
-            "groups are too many for the exact check"
-        )
-    budget -= time.perf_counter() - started
-    found = exact_grouping(problem, plan, max(budget, 0.0), hint, run.should_stop)
+    counted = count_grouping(plan, COUNTS_SHARE * budget)  # cheap, at any size
+    budget = max(budget - (time.perf_counter() - started), 0.0)
+    if counted is not None and not plan.never:
+        found: ExactGrouping | None = counted  # without never-pairs it is the whole model
+    elif too_large(plan):
+        found = _repaired(problem, plan, neighbours, hint, budget, run)
+        if found is None:
+            raise NoSolutionFound(
+                f"no valid grouping found ({broken}); {len(plan.units)} units in "
+                f"{plan.n_groups} groups are too many for the exact check, and re-solving the "
+                "groups around the broken ones exactly found none in time"
+            )
+    else:
+        found = exact_grouping(problem, plan, budget, hint, run.should_stop)
     if found is None:
         raise NoSolutionFound(
             f"no valid grouping found within the time limit of {limit:g} s ({broken}; the exact "
@@ -196,6 +204,16 @@ def _exact(
     if _check(problem, plan, polished)[1].ok:
         return plan, polished
     return plan, exact  # the local search keeps rules as costs; never trade validity for them
+
+
+def _repaired(
+    problem: Problem, plan: Plan, neighbours: I64, hint: I64 | None, budget: float, run: Run
+) -> ExactGrouping | None:
+    """The fast solver's grouping with its broken groups re-solved exactly (``repair.py``)."""
+    if hint is None or (hint < 0).any():
+        return None  # nothing whole to repair
+    repaired = repair(problem, plan, hint, neighbours, budget, run.should_stop)
+    return None if repaired is None else ExactGrouping(repaired, plan.side_of)
 
 
 def _unit_groups(plan: Plan, groups: list[list[int]]) -> I64:
