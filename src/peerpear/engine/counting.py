@@ -1,4 +1,4 @@
-"""A counting relaxation of the exact model: how many of each kind of person a group holds, not who.
+"""The counting model: how many of each kind of person a group holds, not who.
 
 Must-pair units are sorted into kinds: same size, same fixed sides, same number of ``either``
 people, same holders of every no_isolation value. A *profile* is what one group may hold: a

@@ -8,9 +8,10 @@
 Every result goes through the standalone validator; a grouping that breaks a rule is never
 returned. When the fast solver's grouping breaks one (they treat never-pairs and isolation as
 costs and can get stuck), the exact models run with what is left of the budget, at least
-``MIN_EXACT_S``: first a counting relaxation (``counting.py``), then the full model
-(``exact.py``) or, above its size limit, the full model over the broken groups and some around
-them (``repair.py``). A valid grouping is improved by the local search and checked again; a
+``MIN_EXACT_S``: first the counting model (``counting.py``), which proves counting conflicts
+and, without never-pairs, is the whole exact model at any size; with never-pairs then the full
+model (``exact.py``) or, above its size limit, the full model over the broken groups and some
+around them (``repair.py``). A valid grouping is improved by the local search and checked again; a
 proof that there is none fails the run with ``Infeasible``; a timeout (or a failed repair) with
 ``NoSolutionFound``: nothing proven.
 """
@@ -47,7 +48,7 @@ I64 = NDArray[np.int64]
 REPORT_SHARE = 0.75  # the fast solvers stop at this share of the budget
 EXACT_SHARE = 0.9  # the exact model, when it runs, until this share
 MIN_EXACT_S = 1.0  # but never less: a tiny budget must not turn "not found" into a failure
-COUNTS_SHARE = 0.25  # of the exact budget, at most, for the counting relaxation
+COUNTS_SHARE = 0.25  # of the exact budget, at most, for the counting model
 POLISH_S = 0.25  # the local search after the exact model gets at least this
 
 
