@@ -11,7 +11,8 @@ from pathlib import Path
 
 import typer
 
-BAD_INPUT_EXIT = 2
+BAD_INPUT_EXIT = 2  # bad input, or rules that provably cannot all hold
+NOT_FOUND_EXIT = 1  # no valid grouping found in the time limit (nothing proven)
 INTERRUPTED_EXIT = 130
 
 SETTINGS = "Pairing settings (flags win over the file's settings)"

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from peerpear.engine import Cancelled, EngineError, Problem, Result, parse_problem
+from peerpear.engine import Cancelled, EngineError, NoSolutionFound, Problem, Result, parse_problem
 from peerpear.engine.csv_config import (
     CsvConfigError,
     CsvOptions,
@@ -28,7 +28,7 @@ from peerpear.engine.csv_config import (
 )
 from peerpear.engine.csv_reader import ColumnReport, CsvProblem, CsvReadError, read_csv_problem
 from peerpear.engine.problem import ROLES_BY_MODE
-from peerpear.pair_cli import BAD_INPUT_EXIT, INTERRUPTED_EXIT
+from peerpear.pair_cli import BAD_INPUT_EXIT, INTERRUPTED_EXIT, NOT_FOUND_EXIT
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -75,10 +75,12 @@ def run_pair(args: PairArgs) -> None:
         _check_roles(problem, args.problem_file)
         with LazyProgress(errors) as progress:
             result = solve(problem, progress=progress.update)
-    except (Cancelled, KeyboardInterrupt):  # before EngineError, of which Cancelled is one
+    except (Cancelled, KeyboardInterrupt):
         errors.print("[yellow]cancelled[/]")
         raise typer.Exit(INTERRUPTED_EXIT) from None
-    except (InputError, CsvReadError, CsvConfigError, EngineError) as exc:
+    except NoSolutionFound as exc:  # nothing proven: the run failed, the input may be fine
+        _fail(errors, str(exc), NOT_FOUND_EXIT)
+    except (InputError, CsvReadError, CsvConfigError, EngineError) as exc:  # Infeasible too
         _fail(errors, str(exc))
 
     print_result(console, problem, result, args.show)
@@ -144,12 +146,12 @@ def _isolation_rules(values: list[str]) -> list[dict[str, str]]:
     return rules
 
 
-def _fail(errors: Console, reason: str) -> None:
+def _fail(errors: Console, reason: str, code: int = BAD_INPUT_EXIT) -> None:
     # One physical line even when a library message spans several.
     errors.print(
         f"error: {' '.join(reason.split())}", markup=False, highlight=False, soft_wrap=True
     )
-    raise typer.Exit(BAD_INPUT_EXIT)
+    raise typer.Exit(code)
 
 
 class LazyProgress:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from peerpear.engine import Problem, TfidfEmbedder, compute_affinity
+from peerpear.engine import Embedder, Problem, TfidfEmbedder, compute_affinity
 from peerpear.engine import affinity as affinity_module
 from tests.engine.conftest import random_problem
 
@@ -92,7 +96,7 @@ def test_known_values() -> None:
 
 
 def test_negative_embeddings_are_clipped() -> None:
-    class Opposite:
+    class Opposite(Embedder):
         def embed(self, texts: list[str]) -> NDArray[np.float32]:
             return np.array([[1.0, 0.0], [-1.0, 0.0]], dtype=np.float32)[: len(texts)]
 
@@ -106,6 +110,26 @@ def test_negative_embeddings_are_clipped() -> None:
         }
     )
     assert compute_affinity(problem, Opposite())[0, 1] == 0.0
+
+
+def test_an_embedder_with_exact_sparse_rows_is_used_through_the_protocol() -> None:
+    # not a TfidfEmbedder: the affinity must ask the protocol, never the class
+    class SparseOnly(Embedder):
+        def embed(self, texts: list[str]) -> NDArray[np.float32]:
+            raise AssertionError("the sparse rows were there; embed must not be called")
+
+        def embed_sparse(self, texts: list[str]) -> sp.csr_matrix:
+            rows = {"x": [1.0, 0.0], "y": [0.6, 0.8], "z": [0.0, 1.0]}
+            return sp.csr_matrix(np.array([rows[t] for t in texts], dtype=np.float32))
+
+    problem = Problem.model_validate(
+        {
+            "questions": [{"id": "t", "type": "text"}],
+            "participants": [{"id": k, "answers": {"t": k}} for k in ("x", "y", "z")],
+        }
+    )
+    a = compute_affinity(problem, SparseOnly())
+    assert a[0, 1] == pytest.approx(0.6) and a[1, 2] == pytest.approx(0.8) and a[0, 2] == 0.0
 
 
 def test_fine_scale_uses_the_elementwise_path() -> None:
@@ -159,3 +183,18 @@ def test_wide_multi_choice_takes_the_elementwise_jaccard(monkeypatch: pytest.Mon
     monkeypatch.setattr(affinity_module, "MAX_PATTERNS", 0)
     monkeypatch.setattr(affinity_module, "MAX_CODED_OPTIONS", 0)
     np.testing.assert_allclose(compute_affinity(problem), expected, atol=1e-6)
+
+
+def test_the_text_embedder_does_not_load_pandas() -> None:
+    # scikit-learn would import pandas (installed for ortools) at 1-3 s; the exact fallback still
+    # gets it afterwards. A fresh process: this one may have pandas loaded already.
+    code = (
+        "import sys\n"
+        "from peerpear.engine import TfidfEmbedder\n"
+        "TfidfEmbedder(max_dim=2).embed(['trail running', 'board games', 'jazz piano'])\n"
+        "assert 'pandas' not in sys.modules, 'pandas was loaded'\n"
+        "from ortools.sat.python import cp_model\n"
+        "assert 'pandas' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

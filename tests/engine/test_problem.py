@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
 from peerpear.engine import EngineError, Problem, parse_problem
+from peerpear.engine.objective import utility
 
 QUESTIONS: list[dict[str, Any]] = [
     {"id": "hobbies", "type": "multi_choice", "options": ["Hiking", "Gaming"]},
@@ -112,3 +114,12 @@ def test_duplicates_roles_and_counts() -> None:
 def test_history_may_name_people_from_earlier_events() -> None:
     parsed = Problem.model_validate(problem(history=[["a", "someone-who-left"]]))
     assert parsed.settings.history == [["a", "someone-who-left"]]
+
+
+def test_an_unknown_objective_is_refused_not_read_as_fair() -> None:
+    data = {"questions": [], "participants": [{"id": "a"}, {"id": "b"}]}
+    with pytest.raises(EngineError) as err:
+        parse_problem({**data, "settings": {"objective": "maxmin"}})
+    assert str(err.value) == "settings.objective: Input should be 'fair' or 'total'"
+    with pytest.raises(AssertionError):  # the solvers' utility: no silent fallback either
+        utility(np.array([0.5]), "maxmin")  # type: ignore[arg-type]

@@ -7,11 +7,11 @@ import pytest
 
 from peerpear.engine import compute_affinity, neighbours, validate
 from peerpear.engine.local_search import MIN_GAIN, GroupSearch
-from peerpear.engine.neighbours import top_neighbours
+from peerpear.engine.neighbours import BEST_MATCHES, top_neighbours
 from peerpear.engine.plan import build_plan
 from peerpear.engine.problem import Problem
 from peerpear.engine.reassign import applies, exact_step
-from peerpear.engine.solve import initial_grouping
+from peerpear.engine.search import initial_grouping
 from tests.engine.conftest import random_problem
 from tests.engine.helpers import objective_value
 
@@ -19,7 +19,7 @@ from tests.engine.helpers import objective_value
 def _search(problem: Problem) -> GroupSearch:
     plan = build_plan(problem)
     a = compute_affinity(problem)
-    top, _ = top_neighbours(a, 16)
+    top, _ = top_neighbours(a, BEST_MATCHES)
     start = initial_grouping(plan, a, np.random.default_rng(0))
     return GroupSearch(plan, a, start, problem.settings.objective, top)
 
@@ -57,7 +57,7 @@ def test_exact_steps_keep_every_rule_and_never_lower_the_objective(
         assert validate(problem, named).ok, validate(problem, named).violations
     # the incremental state agrees with a recomputation from scratch
     if not plan.has_costs:
-        fresh = objective_value(search.a, search.groups(), objective)
+        fresh = objective_value(compute_affinity(problem), search.groups(), objective)
         assert fresh == pytest.approx(value, abs=1e-6)
     assert improved  # a constructive start on random data is never exactly optimal here
 
@@ -113,8 +113,8 @@ def test_search_after_moves_ends_at_a_local_optimum(mode: str) -> None:
             exact_step(search, 1, designated, rotation)
             search.run(float("inf"))
     nu = len(search.plan.units)
-    fresh = GroupSearch(
-        search.plan, search.a, search.unit_group[:nu], search.objective, search.neighbours
-    )
+    a = compute_affinity(problem)
+    top, _ = top_neighbours(a, BEST_MATCHES)
+    fresh = GroupSearch(search.plan, a, search.group_of_units(), problem.settings.objective, top)
     gains, _, _ = fresh.best_exchanges(np.arange(nu))
     assert gains.max() <= MIN_GAIN

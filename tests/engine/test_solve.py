@@ -160,3 +160,10 @@ def test_many_groups_search_only_neighbour_groups_and_stay_valid(mode: str) -> N
     a = compute_affinity(problem)
     start = satisfactions(a, [[3 * k, 3 * k + 1, 3 * k + 2] for k in range(30)])
     assert result.metrics.mean_satisfaction > start.mean()  # better than an arbitrary split
+
+
+def test_the_odd_one_out_may_join_a_must_pair_pair() -> None:
+    # everyone but p4 is in a must-pair pair: p4 joins one of them (this once crashed)
+    problem = random_problem(5, 0, must_pair=[["p0", "p1"], ["p2", "p3"]])
+    groups = sorted(sorted(g.members) for g in solve(problem).groups)
+    assert groups in ([["p0", "p1"], ["p2", "p3", "p4"]], [["p0", "p1", "p4"], ["p2", "p3"]])

@@ -9,9 +9,11 @@ load on first use: every `peerpear` command and the API server start without pay
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from peerpear.engine.errors import Cancelled, EngineError
+from peerpear.engine.errors import Cancelled, EngineError, Infeasible, NoSolutionFound
 from peerpear.engine.problem import (
+    Mode,
     NoIsolationRule,
+    Objective,
     PairingSettings,
     Participant,
     Problem,
@@ -57,8 +59,12 @@ __all__ = [
     "Embedder",
     "EngineError",
     "GroupResult",
+    "Infeasible",
     "Metrics",
+    "Mode",
     "NoIsolationRule",
+    "NoSolutionFound",
+    "Objective",
     "PairingSettings",
     "Participant",
     "ParticipantResult",

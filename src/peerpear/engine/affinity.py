@@ -115,8 +115,8 @@ def _build_terms(problem: Problem, embedder: Embedder) -> _Terms:
         elif q.type == "scale":  # sim * both-answered = mask * mask - |a - b| / span
             terms.bilinear(np.float32(sign * w) * mask, mask)
             _add_scale(terms, q, values, mask, sign)
-        elif isinstance(embedder, TfidfEmbedder):  # exact TF-IDF: cosines are non-negative
-            texts = _embed_sparse(embedder, values)
+        elif (texts := _embed_sparse(embedder, values)) is not None:
+            # exact sparse rows (TF-IDF): cosines are non-negative
             if _dense_text(texts):  # small vocabulary, many shared words: one more dense product
                 dense = texts.toarray()
                 terms.bilinear(np.float32(sign * w) * dense, dense)
@@ -145,9 +145,12 @@ def _dense_text(texts: sp.csr_matrix) -> bool:
     return bool(dim <= SMALL_TEXT_DIM or words * words / dim > SPARSE_TEXT_SHARE)
 
 
-def _embed_sparse(embedder: TfidfEmbedder, values: list[object]) -> sp.csr_matrix:
+def _embed_sparse(embedder: Embedder, values: list[object]) -> sp.csr_matrix | None:
     answered = [i for i, v in enumerate(values) if v is not None]
-    vectors = embedder.embed_sparse([str(values[i]) for i in answered]).tocoo()
+    rows_of = embedder.embed_sparse([str(values[i]) for i in answered])
+    if rows_of is None:
+        return None
+    vectors = rows_of.tocoo()
     rows = np.asarray(answered, dtype=np.int64)[vectors.row]
     shape = (len(values), vectors.shape[1])
     return sp.csr_matrix((vectors.data, (rows, vectors.col)), shape=shape, dtype=np.float32)

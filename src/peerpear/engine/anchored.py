@@ -1,7 +1,7 @@
 """Construction for role modes with one "anchor" per group (a big, or a mentor, per group).
 
 Phase 1 gives every anchor one follower by a maximum-weight assignment on a sparse candidate
-graph (each anchor's ``CANDIDATES`` best followers; dense ``linear_sum_assignment`` if that graph
+graph (each anchor's ``BEST_MATCHES`` best followers; dense ``linear_sum_assignment`` if that graph
 has no full matching). Phase 2 attaches the remaining followers round by round: groups below
 their minimum first, then groups with room, each taking at most one follower per round, chosen
 best-first by the follower's summed affinity to the group. On planted data this recovers whole
@@ -16,11 +16,10 @@ from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from peerpear.engine.neighbours import largest
+from peerpear.engine.neighbours import BEST_MATCHES, largest
 from peerpear.engine.plan import Plan
 
 I64 = NDArray[np.int64]
-CANDIDATES = 16
 GROUP_CHOICES = 8
 
 
@@ -36,7 +35,7 @@ def anchor_side(plan: Plan) -> int | None:
 
 def _first_followers(affinity: NDArray[np.float32], anchors: I64, followers: I64) -> I64:
     """One distinct follower per anchor, maximizing the summed affinity."""
-    k = min(CANDIDATES, len(followers))
+    k = min(BEST_MATCHES, len(followers))
     block = affinity[np.ix_(anchors, followers)]
     top = largest(block, k) if k < len(followers) else None
     if top is not None:

@@ -12,6 +12,7 @@ from scipy.optimize import linear_sum_assignment
 
 from peerpear.engine.pair_weights import PairWeights
 from peerpear.engine.plan import Plan
+from peerpear.engine.problem import Objective
 from peerpear.engine.solution import Solution
 
 
@@ -22,7 +23,7 @@ def two_sided_applies(plan: Plan) -> bool:
     return bool(counts[0] == counts[1] == plan.n_groups)
 
 
-def solve_two_sided(plan: Plan, affinity: NDArray[np.float32], objective: str) -> Solution:
+def solve_two_sided(plan: Plan, affinity: NDArray[np.float32], objective: Objective) -> Solution:
     fixed = [[int(p) for p in members] for members in plan.units if len(members) == 2]
     single = np.array([len(plan.units[u]) == 1 for u in plan.unit_of])
     rows = np.flatnonzero(single & (plan.side_of == 0))

@@ -6,7 +6,9 @@ free person with the strongest best match seeds it, and it grows by the free per
 highest summed affinity to its members, within its quotas. Tight clusters come out whole (this
 is what recovers planted structure); the last groups take the leftovers, which is what the local
 search then repairs. Never-pairs are avoided when possible; isolation rules are left to the local
-search.
+search. Greedy placement can get stuck where a valid grouping exists (must-pair units that do
+not pack in the order tried): it then raises ``NoSolutionFound`` and ``solve`` turns to the exact
+model.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from peerpear.engine.errors import EngineError
+from peerpear.engine.errors import NoSolutionFound
 from peerpear.engine.plan import Plan
 
 I64 = NDArray[np.int64]
@@ -95,7 +97,7 @@ class _Draft:
                 score = avoiding  # else a never-pair beats no group; the search repairs it
         best = int(np.argmax(score))
         if not np.isfinite(score[best]):
-            raise EngineError("the size and role rules leave a group that no one can fill")
+            raise NoSolutionFound("the size and role rules leave a group that no one can fill")
         return best
 
 
@@ -108,7 +110,7 @@ def construct(plan: Plan, affinity: NDArray[np.float32], rng: np.random.Generato
             continue
         ok = [g for g in range(plan.n_groups) if draft.fits(members, g)]
         if not ok:
-            raise EngineError(f"no group has room for the must-pair unit of {len(members)}")
+            raise NoSolutionFound(f"no group has room for the must-pair unit of {len(members)}")
         best = max(ok, key=lambda g: (float(draft.pull[g, members].sum()), draft.capacity[g]))
         draft.place(members, best)
     # most cohesive first: a person with a strong best match seeds a tight group
@@ -120,10 +122,10 @@ def construct(plan: Plan, affinity: NDArray[np.float32], rng: np.random.Generato
             mask = draft.open_mask(group)
             seed = int(np.argmax(cohesion + mask))
             if not np.isfinite(mask[seed]):
-                raise EngineError("the size and role rules leave a group that no one can fill")
+                raise NoSolutionFound("the size and role rules leave a group that no one can fill")
             draft.place(np.array([seed]), group)
         while draft.capacity[group] > 0:
             draft.place(np.array([draft.pick(group)]), group)
     if (draft.free == 0).any():
-        raise EngineError("could not place everyone within the group sizes")
+        raise NoSolutionFound("could not place everyone within the group sizes")
     return draft.group_of[[int(m[0]) for m in plan.units]]

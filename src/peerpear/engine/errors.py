@@ -1,7 +1,16 @@
 """Errors raised by the pairing engine.
 
-Every message is one line a person can act on; the CLI prints it as is and the web layer
-turns it into a validation error.
+Every message is one line a person can act on; the CLI prints it as is. The three outcomes a
+caller must tell apart:
+
+- ``Infeasible``: the rules provably cannot all hold (found before solving, or proven by the
+  exact model); the message names the conflict. The web layer answers it like bad input.
+- ``NoSolutionFound``: the search found no valid grouping within its time limit. Nothing is
+  proven; a longer limit may succeed. The web layer records a failed run.
+- any other ``EngineError``: the problem itself is malformed (unknown ids, wrong answer types).
+
+``Cancelled`` is not an ``EngineError`` (nor a ``ValueError``): a stop request is no fault of the
+input, and ``except ValueError`` or ``except EngineError`` must not swallow it.
 """
 
 
@@ -9,5 +18,13 @@ class EngineError(ValueError):
     """Bad input, or rules that cannot all hold (the message names the conflict)."""
 
 
-class Cancelled(EngineError):
+class Infeasible(EngineError):
+    """Proven: no grouping satisfies every hard rule (the message names the rules involved)."""
+
+
+class NoSolutionFound(EngineError):
+    """The search found no valid grouping within its time limit; infeasibility is not proven."""
+
+
+class Cancelled(Exception):
     """The caller's ``should_stop`` asked the solver to stop before it finished."""

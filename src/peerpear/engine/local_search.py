@@ -8,8 +8,11 @@ u. Sizes and role quotas are checked per candidate; never-pairs and repeated pai
 costs kept in a second ``cost_pull`` matrix, and isolation as a prohibitive per-person cost, so the
 search also repairs a start that breaks them.
 
-For large instances each unit only looks at the groups of its first member's
-``CANDIDATE_GROUPS`` best matches.
+For large instances each unit only looks at the groups of its first member's ``BEST_MATCHES``
+best matches.
+
+The exact re-assignment (``reassign.py``) works on the same state through a small public API:
+``slots`` (who is in which group), ``near_groups``, ``join_values``, ``move_units``, ``total``.
 The search stops at a local optimum, after ``MAX_ROUNDS`` rounds, or at the deadline; small
 inputs reach a local optimum long before any deadline, so their results do not depend on timing.
 """
@@ -24,10 +27,11 @@ from numpy.typing import NDArray
 
 from peerpear.engine.construct import I64
 from peerpear.engine.errors import Cancelled
+from peerpear.engine.neighbours import BEST_MATCHES
 from peerpear.engine.objective import ISOLATION_COST, utility
 from peerpear.engine.plan import Plan
+from peerpear.engine.problem import Objective
 
-CANDIDATE_GROUPS = 16
 MAX_ROUNDS = 500
 CHUNK_ELEMENTS = 400_000
 MIN_GAIN = 1e-9
@@ -40,11 +44,11 @@ class GroupSearch:
         plan: Plan,
         affinity: NDArray[np.float32],
         group_of_unit: I64,
-        objective: str,
+        objective: Objective,
         neighbours: I64,
     ) -> None:
         self.plan, self.a, self.objective = plan, affinity, objective
-        self.neighbours = neighbours[:, :CANDIDATE_GROUPS]
+        self.neighbours = neighbours[:, :BEST_MATCHES]
         nu, g = len(plan.units), plan.n_groups
         width = max(len(m) for m in plan.units)
         # one extra, empty unit (index nu) stands for "nobody": a move is a swap with it
@@ -116,14 +120,60 @@ class GroupSearch:
         """Per unit, the other groups it may join: all, or the ones it is most drawn to."""
         g = self.plan.n_groups
         own = self.unit_group[units]
-        if g - 1 <= CANDIDATE_GROUPS:
+        if g - 1 <= BEST_MATCHES:
             others = np.arange(g - 1)[None, :]
             result: I64 = np.where(others < own[:, None], others, others + 1)
             return result
         # the groups of the unit's first member's best matches (own group masked by the caller)
-        person_group = self.unit_group[self.plan.unit_of]
-        near: I64 = person_group[self.neighbours[self.um[units, 0]]]
+        return self.near_groups(self.um[units, 0])
+
+    def near_groups(self, people: I64) -> I64:
+        """Per person, the current groups of their ``BEST_MATCHES`` best matches."""
+        near: I64 = self.unit_group[self.plan.unit_of][self.neighbours[people]]
         return near
+
+    def slots(self) -> tuple[I64, NDArray[np.bool_]]:
+        """Members of each group (rows padded to the largest size) and which slots are taken.
+
+        Read-only views of the search's state; they change with every move.
+        """
+        return self.members, self.mmask
+
+    def group_of_units(self) -> I64:
+        """The current group of every must-pair unit (a copy)."""
+        groups: I64 = self.unit_group[:-1].copy()
+        return groups
+
+    def join_values(
+        self, people: I64, groups: I64, removed_of: I64, rest: NDArray[np.bool_]
+    ) -> F64:
+        """Objective change of adding ``people[k]`` to what is left of group ``groups[k]``.
+
+        What is left: the slots in ``rest`` (a mask like ``slots()``'s), group g without its
+        member ``removed_of[g]`` (-1: none removed). Rule costs are included.
+        """
+        a, pull, members = self.a, self.pull, self.members
+        rest_size = rest.sum(axis=1)
+        rg = removed_of[groups]
+        has = rg >= 0
+        rg_safe = np.where(has, rg, 0)
+        mem = members[groups]  # (E, W)
+        mask = rest[groups]
+        sum_p = pull[groups, people] - np.where(has, a[people, rg_safe], 0.0)
+        base_m = pull[groups[:, None], mem] - np.where(has[:, None], a[mem, rg_safe[:, None]], 0.0)
+        sum_m = base_m + a[mem, people[:, None]]
+        s = np.maximum(rest_size[groups], 1)[:, None]
+        new = utility(sum_p / s[:, 0], self.objective)
+        new += (utility(sum_m / s, self.objective) * mask).sum(axis=1)
+        old = (utility(base_m / np.maximum(s - 1, 1), self.objective) * mask).sum(axis=1)
+        old[rest_size[groups] < 2] = 0.0
+        value: F64 = new - old
+        if self.cost_pull is not None:
+            cost = self.cost_pull[groups, people]
+            if has.any():
+                cost[has] -= np.asarray(self.plan.cost[people[has], rg[has]]).ravel()
+            value -= cost
+        return value
 
     def best_exchanges(self, units: I64) -> tuple[F64, I64, I64]:
         """For each unit: (gain, other unit, its group) of its best exchange; -inf if none."""
@@ -314,7 +364,7 @@ class GroupSearch:
     ) -> tuple[F64, I64, I64]:
         """``best_exchanges`` in chunks that keep the gathered arrays small."""
         width = self.members.shape[1] + self.um.shape[1]
-        per_unit = min(CANDIDATE_GROUPS, self.plan.n_groups) * self.gunits.shape[1] * width
+        per_unit = min(BEST_MATCHES, self.plan.n_groups) * self.gunits.shape[1] * width
         chunk = max(1, CHUNK_ELEMENTS // (per_unit * self.um.shape[1]))
         gains = np.full(len(units), -np.inf)
         others = np.zeros(len(units), dtype=np.int64)

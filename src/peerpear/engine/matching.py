@@ -21,10 +21,11 @@ from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from peerpear.engine.errors import EngineError
+from peerpear.engine.neighbours import largest, top_neighbours
 from peerpear.engine.objective import utility
 from peerpear.engine.pair_weights import PairWeights
 from peerpear.engine.plan import Plan
+from peerpear.engine.problem import Objective
 from peerpear.engine.solution import Solution
 
 I64 = NDArray[np.int64]
@@ -38,26 +39,24 @@ FORBIDDEN = -1.0e9
 def solve_pairs(
     plan: Plan,
     affinity: NDArray[np.float32],
-    objective: str,
+    objective: Objective,
     rng: np.random.Generator,
     deadline: float,
 ) -> Solution:
-    trios = [[int(p) for p in m] for m in plan.units if len(m) == 3]
-    if len(trios) > plan.n % 2:
-        raise EngineError(
-            f"must-pair makes {len(trios)} trios, but pairs allow one trio, and only when the "
-            "count is odd"
-        )
-    fixed = [[int(p) for p in m] for m in plan.units if len(m) == 2] + trios
+    trios = [[int(p) for p in m] for m in plan.units if len(m) == 3]  # one at most: plan.py
+    fixed = [[int(p) for p in m] for m in plan.units if len(m) == 2]
     free = np.array([int(m[0]) for m in plan.units if len(m) == 1], dtype=np.int64)
     weights = PairWeights(plan, affinity, objective)
     solution = _match(free, weights, deadline)
     pairs = solution.groups
-    if len(free) % 2:
+    if len(free) % 2:  # then no trio is fixed; the one left may also join a must-pair pair
         matched = {p for pair in pairs for p in pair}
         left = int(next(p for p in free if int(p) not in matched))
+        pairs = fixed + pairs
         _attach(left, pairs, affinity, objective, plan)
-    solution.groups = fixed + pairs
+        solution.groups = pairs
+    else:
+        solution.groups = fixed + trios + pairs
     return solution
 
 
@@ -76,9 +75,9 @@ def _match(free: I64, weights: PairWeights, deadline: float) -> Solution:
         r, c = linear_sum_assignment(w_full, maximize=True)
         bound = float(w_full[r, c].sum()) / 2
         perm = c
-        neighbours = np.argsort(-w, axis=1, kind="stable")[:, : min(NEIGHBOURS * 2, m - 1)]
+        neighbours = largest(w, min(NEIGHBOURS * 2, m - 1))
     else:
-        neighbours = _top_neighbours(free, weights)
+        neighbours = top_neighbours(weights.affinity, NEIGHBOURS, people=free)[0]
         perm = _sparse_assignment(free, neighbours, weights)
         bound = None
     mate = _from_permutation(perm, m)
@@ -107,20 +106,6 @@ def _exact(free: I64, weights: PairWeights) -> Solution:
     matching = nx.max_weight_matching(graph, maxcardinality=True)
     pairs = sorted(sorted((int(free[a]), int(free[b]))) for a, b in matching)
     return Solution([list(p) for p in pairs], "exact_matching", proven_optimal=m % 2 == 0)
-
-
-def _top_neighbours(free: I64, weights: PairWeights) -> I64:
-    """Each person's ``NEIGHBOURS`` best partners by affinity (computed by row blocks)."""
-    m, k = len(free), min(NEIGHBOURS, len(free) - 1)
-    out = np.empty((m, k), dtype=np.int64)
-    for start in range(0, m, 1024):
-        rows = free[start : start + 1024]
-        block = weights.affinity[np.ix_(rows, free)]
-        block[np.arange(len(rows)), np.arange(start, start + len(rows))] = -np.inf
-        top = np.argpartition(-block, k - 1, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(block, top, axis=1), axis=1, kind="stable")
-        out[start : start + len(rows)] = np.take_along_axis(top, order, axis=1)
-    return out
 
 
 def _sparse_assignment(free: I64, neighbours: I64, weights: PairWeights) -> I64:
@@ -210,7 +195,11 @@ def _two_opt(mate: I64, free: I64, neighbours: I64, weights: PairWeights, deadli
 
 
 def _attach(
-    person: int, pairs: list[list[int]], affinity: NDArray[np.float32], objective: str, plan: Plan
+    person: int,
+    pairs: list[list[int]],
+    affinity: NDArray[np.float32],
+    objective: Objective,
+    plan: Plan,
 ) -> None:
     """Adds the odd one out to the pair where the objective changes best."""
     a, b = _pair_arrays(pairs)

@@ -17,16 +17,22 @@ never-pair and for an isolated person (``no_isolation``).
 
 from __future__ import annotations
 
+from typing import assert_never
+
 import numpy as np
 from numpy.typing import NDArray
+
+from peerpear.engine.problem import Objective
 
 FAIR_BETA = 2.0
 ISOLATION_COST = 1.0e4
 
 
-def utility(satisfaction: NDArray[np.floating], objective: str) -> NDArray[np.float64]:
-    """u(s) applied elementwise."""
+def utility(satisfaction: NDArray[np.floating], objective: Objective) -> NDArray[np.float64]:
+    """u(s) applied elementwise; an objective outside ``Objective`` is an error, never ``fair``."""
     s = np.asarray(satisfaction, dtype=np.float64)
     if objective == "total":
         return s
-    return (1.0 - np.exp(-FAIR_BETA * s)) / FAIR_BETA
+    if objective == "fair":
+        return (1.0 - np.exp(-FAIR_BETA * s)) / FAIR_BETA
+    assert_never(objective)

@@ -11,13 +11,14 @@ from numpy.typing import NDArray
 
 from peerpear.engine.objective import utility
 from peerpear.engine.plan import Plan
+from peerpear.engine.problem import Objective
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 
 
 class PairWeights:
-    def __init__(self, plan: Plan, affinity: NDArray[np.float32], objective: str) -> None:
+    def __init__(self, plan: Plan, affinity: NDArray[np.float32], objective: Objective) -> None:
         self.plan, self.affinity, self.objective = plan, affinity, objective
 
     def pairs(self, a: I64, b: I64) -> F64:

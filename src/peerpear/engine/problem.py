@@ -2,8 +2,9 @@
 
 ``Problem.model_validate(data)`` checks everything that can be checked without solving: ids,
 answer types, options, scale bounds, roles for the mode, rule ids. Whether the rules can all hold
-together (sizes, must-pair chains, ...) is decided by ``feasibility.check_feasible``, which raises
-``EngineError``. ``parse_problem`` wraps validation errors into a one-line ``EngineError``.
+together (sizes, must-pair chains, ...) is checked by ``plan.build_plan`` and, where that cannot
+tell, by the solvers (``Infeasible`` / ``NoSolutionFound``). ``parse_problem`` wraps validation
+errors into a one-line ``EngineError``.
 
 Conventions worth knowing:
 - a scale question without bounds is 1..5;
@@ -25,6 +26,7 @@ from peerpear.engine.errors import EngineError
 QuestionType = Literal["text", "single_choice", "multi_choice", "scale"]
 QuestionMode = Literal["similar", "different"]
 Mode = Literal["pairs", "groups", "big_little", "mentor"]
+Objective = Literal["fair", "total"]  # see objective.py
 Role = Literal["big", "little", "either", "mentor", "mentee"]
 AnswerValue = str | float | int | list[str] | None
 
@@ -97,6 +99,14 @@ class PairingSettings(BaseModel):
     counted from the start of ``solve`` (default min(10, 2 + n / 1000) seconds): the search stops
     at 75% of it, leaving the rest for checking and reporting; the affinity is not interrupted.
     Small inputs stop at a local optimum long before, so their results never depend on timing.
+    When the search's grouping breaks a hard rule, an exact model gets what is left of 90% of the
+    budget, at least one second; if that runs out too, the run fails with ``NoSolutionFound``.
+
+    The number of groups: pairs n // 2; groups n / group_size rounded (at most n // min_size,
+    and within what min_size/max_size allow); big_little the same, but at most the number of
+    groups that can each have a big and a little (``either`` people counted toward the shorter
+    side), and with group_size 2 exactly that; mentor one group per mentor. In big_little each
+    side is spread evenly over the groups (counts differ by at most one).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -106,7 +116,7 @@ class PairingSettings(BaseModel):
     min_size: int | None = Field(default=None, ge=2)
     max_size: int | None = Field(default=None, ge=2)
     capacity: int = Field(default=1, ge=1)
-    objective: Literal["fair", "total"] = "fair"
+    objective: Objective = "fair"
     seed: int = 0
     time_limit_s: float | None = Field(default=None, gt=0)
     must_pair: list[list[str]] = Field(default_factory=list)

@@ -16,16 +16,13 @@ whose rest would break its range must take one.
   chain over three groups is found with probability 1/4 per step.
 
 Which member a group gives up rotates between passes. The candidate groups of a removed person
-are the groups of their ``CANDIDATE_GROUPS`` best matches plus their own, so the current grouping
+are the groups of their ``BEST_MATCHES`` best matches plus their own, so the current grouping
 is always one of the matchings: a step never lowers the objective (also checked after applying).
-A step costs one sparse matching (about 20 ms for 4,000 groups); ``improve`` alternates steps with
-the local search until ``IDLE_PASSES`` passes in a row find nothing, or the deadline.
+A step costs one sparse matching (about 20 ms for 4,000 groups); ``search.improve`` alternates
+steps with the local search. The step works on ``GroupSearch``'s state through its public API.
 """
 
 from __future__ import annotations
-
-import time
-from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,14 +30,8 @@ from numpy.typing import NDArray
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from peerpear.engine.local_search import MIN_GAIN, GroupSearch
-from peerpear.engine.objective import utility
 
 I64 = NDArray[np.int64]
-F64 = NDArray[np.float64]
-MAX_PASSES = 150
-IDLE_PASSES = 20
-EARLY_STEPS = 30
-STEP_CANDIDATES = 16  # candidate groups of a removed person: those of their best matches
 
 
 def applies(search: GroupSearch) -> bool:
@@ -56,8 +47,9 @@ def applies(search: GroupSearch) -> bool:
 
 def _side_counts(search: GroupSearch, side: int) -> tuple[NDArray[np.bool_], I64, I64]:
     """Per group: which member slots hold ``side``, how many do, and the group's size."""
-    of_side = search.mmask & (search.plan.side_of[search.members] == side)
-    return of_side, of_side.sum(axis=1), search.mmask.sum(axis=1)
+    members, taken = search.slots()
+    of_side = taken & (search.plan.side_of[members] == side)
+    return of_side, of_side.sum(axis=1), taken.sum(axis=1)
 
 
 def spare(search: GroupSearch, side: int) -> NDArray[np.bool_]:
@@ -66,35 +58,6 @@ def spare(search: GroupSearch, side: int) -> NDArray[np.bool_]:
     _, count, size = _side_counts(search, side)
     spares: NDArray[np.bool_] = (count > plan.side_lo[side]) & (size > plan.size_lo)
     return spares
-
-
-def _values(
-    search: GroupSearch, rows: I64, cols: I64, removed_of: I64, res_mask: NDArray[np.bool_]
-) -> F64:
-    """Objective change of adding person ``rows[k]`` to the rest of group ``cols[k]``."""
-    a, pull, members = search.a, search.pull, search.members
-    res_size = res_mask.sum(axis=1)
-    rg = removed_of[cols]
-    has = rg >= 0
-    rg_safe = np.where(has, rg, 0)
-    mem = members[cols]  # (E, W)
-    mask = res_mask[cols]
-    sum_p = pull[cols, rows] - np.where(has, a[rows, rg_safe], 0.0)
-    base_m = pull[cols[:, None], mem] - np.where(has[:, None], a[mem, rg_safe[:, None]], 0.0)
-    sum_m = base_m + a[mem, rows[:, None]]
-    s = np.maximum(res_size[cols], 1)[:, None]
-    objective = search.objective
-    new = utility(sum_p / s[:, 0], objective)
-    new += (utility(sum_m / s, objective) * mask).sum(axis=1)
-    old = (utility(base_m / np.maximum(s - 1, 1), objective) * mask).sum(axis=1)
-    old[res_size[cols] < 2] = 0.0
-    value: F64 = new - old
-    if search.cost_pull is not None:
-        cost = search.cost_pull[cols, rows]
-        if has.any():
-            cost[has] -= np.asarray(search.plan.cost[rows[has], rg[has]]).ravel()
-        value -= cost
-    return value
 
 
 def exact_step(
@@ -108,7 +71,7 @@ def exact_step(
     """
     plan = search.plan
     g_count = plan.n_groups
-    members, mmask = search.members, search.mmask
+    members, taken = search.slots()
     of_side, count, size = _side_counts(search, side)
     no_change = np.zeros(g_count, dtype=bool)
     gives = designated & (count > 0)
@@ -121,20 +84,19 @@ def exact_step(
     removed = members[src, col]
     removed_of = np.full(g_count, -1, dtype=np.int64)
     removed_of[src] = removed
-    res_mask = mmask.copy()
+    res_mask = taken.copy()
     res_mask[src, col] = False
     res_size, res_count = size - gives, count - gives
     room = (res_size < plan.size_hi) & (res_count < plan.side_hi[side])
     must = (res_size < plan.size_lo) | (res_count < plan.side_lo[side])
-    group_of_person = search.unit_group[plan.unit_of]
-    near = group_of_person[search.neighbours[removed, :STEP_CANDIDATES]]
+    near = search.near_groups(removed)
     cand = np.concatenate([src[:, None], near], axis=1)
     rows = np.repeat(np.arange(len(src)), cand.shape[1])
     keys = np.unique(rows * g_count + cand.ravel())
     rows, cols = keys // g_count, keys % g_count
     keep = room[cols] | (cols == src[rows])
     keys, rows, cols = keys[keep], rows[keep], cols[keep]
-    value = _values(search, removed[rows], cols, removed_of, res_mask)
+    value = search.join_values(removed[rows], cols, removed_of, res_mask)
     spread = float(value.max() - value.min()) + 1.0
     # positive weights (a zero would drop the edge); a bonus makes groups that must take one do
     weights = value - value.min() + 1.0 + np.where(must[cols], 100.0 * spread, 0.0)
@@ -159,67 +121,3 @@ def exact_step(
         search.move_units(plan.unit_of[removed[moving]], src[moving])
         return no_change
     return changed
-
-
-def _designate(
-    search: GroupSearch, side: int, rotation: int, rng: np.random.Generator
-) -> NDArray[np.bool_] | None:
-    """Which groups give a member of ``side`` in pass ``rotation``; None to skip the pass.
-
-    Every group for each rotation of who gives, then random halves that let a member leave one
-    group and another join a third (chains that change group sizes); groups that can spare one
-    always give in those, since only they start a chain. With a fixed count per group a random
-    half adds nothing to "every group".
-    """
-    plan = search.plan
-    if rotation < int(plan.side_hi[side]):
-        return np.ones(plan.n_groups, dtype=bool)
-    if plan.side_lo[side] == plan.side_hi[side]:
-        return None
-    designated: NDArray[np.bool_] = (rng.random(plan.n_groups) < 0.5) | spare(search, side)
-    return designated
-
-
-def improve(
-    search: GroupSearch,
-    deadline: float,
-    on_round: Callable[[int], None] | None = None,
-    stop: Callable[[], bool] | None = None,
-) -> None:
-    """Local search to a local optimum; in role modes, exact steps first and in between.
-
-    ``EARLY_STEPS`` steps run straight on the construction: cheap, they fix much of what the
-    first passes of the local search would (which matters when the budget is short). Then the
-    local search, and steps each followed by the local search until ``IDLE_PASSES`` passes in a
-    row change nothing. Subsets come from a fixed seed: the same input gives the same result.
-    """
-    done = 0
-
-    def rounds(count: int) -> None:
-        if on_round is not None:
-            on_round(done + count)
-
-    if not applies(search):
-        search.run(deadline, rounds, stop)
-        return
-    sides = len(search.plan.sides)
-    rng = np.random.default_rng(len(search.plan.units))
-    for step in range(EARLY_STEPS):
-        designated = _designate(search, step % sides, step // sides, rng)
-        if time.monotonic() > deadline:
-            break
-        if designated is not None:
-            exact_step(search, step % sides, designated, step // sides)
-    done += search.run(deadline, rounds, stop)
-    idle, step = 0, 0
-    patience = sides * (int(search.plan.side_hi.max()) + IDLE_PASSES)
-    while idle < patience and step < MAX_PASSES * sides and time.monotonic() <= deadline:
-        side, rotation = step % sides, step // sides
-        designated = _designate(search, side, rotation, rng)
-        step += 1
-        changed = None if designated is None else exact_step(search, side, designated, rotation)
-        if changed is None or not changed.any():
-            idle += 1
-            continue
-        idle = 0
-        done += search.run(deadline, rounds, stop)  # from the changed groups to a local optimum

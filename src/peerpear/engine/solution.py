@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+# reported as ``metrics.solver``; "exact" is the CP-SAT feasibility model (``exact.py``), and
+# "exact+local_search" its valid grouping improved by the local search
+SolverName = Literal[
+    "matching",
+    "exact_matching",
+    "assignment",
+    "local_search",
+    "exact",
+    "exact+local_search",
+]
 
 
 @dataclass
 class Solution:
     groups: list[list[int]]
-    solver: str
+    solver: SolverName
     proven_optimal: bool = False
     objective_upper_bound: float | None = None
