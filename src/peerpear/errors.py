@@ -132,7 +132,7 @@ def allowed_methods(request: Request) -> list[str]:
     for route in iter_routes(request.app.routes):
         match, _ = route.matches(request.scope)
         if match != Match.NONE:
-            methods.update(route.methods or ())
+            methods.update(getattr(route, "methods", None) or ())  # a mount has none
     return sorted(methods)
 
 
@@ -144,9 +144,10 @@ def http_error_response(request: Request, exc: StarletteHTTPException) -> JSONRe
     if exc.status_code == 404 and message == "Not Found":
         message = f"no route for {request.method} {request.url.path}"
     if exc.status_code == 405 and "app" in request.scope:
-        allowed = allowed_methods(request) or headers.get("Allow", "").split(", ")
-        headers["Allow"] = ", ".join(allowed)
-        message = f"{request.method} is not allowed on {request.url.path}; use {headers['Allow']}"
+        allowed = ", ".join(allowed_methods(request)) or headers.get("Allow")
+        if allowed:
+            headers["Allow"] = allowed
+            message = f"{request.method} is not allowed on {request.url.path}; use {allowed}"
     return JSONResponse(
         error_body(code, message, getattr(exc, "details", None)),
         status_code=exc.status_code,
