@@ -108,7 +108,7 @@ class _RouteFacts:
         tree = list(_dependants(route.dependant))
         calls = {d.call for d in tree}
         self.has_body = route.body_field is not None
-        self.has_path_ids = any(d.path_params for d in tree)
+        self.has_path_params = any(d.path_params for d in tree)  # ids, all of them
         self.has_input = self.has_body or any(
             d.path_params or d.query_params or d.header_params or d.cookie_params for d in tree
         )
@@ -116,17 +116,19 @@ class _RouteFacts:
         self.reads_session = request_token in calls
 
 
-def _error_response(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"{REF_PREFIX}ErrorResponse"}}},
-    }
+def _error_content() -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"{REF_PREFIX}ErrorResponse"}}}
+
+
+_FASTAPI_422_REF = f"{REF_PREFIX}HTTPValidationError"
 
 
 def _document_operation(operation: dict[str, Any], facts: _RouteFacts) -> None:
     responses: dict[str, Any] = operation["responses"]
-    # FastAPI's 422 describes its own HTTPValidationError shape; ours replaces it.
-    responses.pop("422", None)
+    # FastAPI's own 422 describes its HTTPValidationError shape; ours replaces it.
+    fastapi_422 = responses.get("422", {}).get("content", {}).get("application/json", {})
+    if fastapi_422.get("schema", {}).get("$ref") == _FASTAPI_422_REF:
+        del responses["422"]
     central: list[int] = []
     if facts.has_input:
         central.append(422)
@@ -134,7 +136,7 @@ def _document_operation(operation: dict[str, Any], facts: _RouteFacts) -> None:
         central += [400, 413]
     if facts.requires_user:
         central.append(401)
-    if facts.has_path_ids:
+    if facts.has_path_params:
         central.append(404)
     for code in central:
         responses.setdefault(str(code), {"description": ERROR_DESCRIPTIONS[code]})
@@ -146,10 +148,7 @@ def _document_operation(operation: dict[str, Any], facts: _RouteFacts) -> None:
             continue
         code = int(status)
         if code >= 400:
-            headers = response.get("headers")
-            response.update(_error_response(response["description"]))
-            if headers:
-                response["headers"] = headers
+            response["content"] = _error_content()
         if code == 429:
             response.setdefault("headers", {})["Retry-After"] = _RETRY_AFTER
         if 300 <= code < 400:
