@@ -1,33 +1,35 @@
 """Every route the app registers, flattened across included routers.
 
-Newer FastAPI releases keep included routers nested (``app.routes`` holds the routers, not their
-routes) and expose ``fastapi.routing.iter_route_contexts`` to walk them; older releases flatten
-into ``app.routes``. Tests that must cover every route (the authorization matrix, the bad-input
-walk) use this one helper.
+The walk itself is :func:`peerpear.routing.iter_routes` (nested or flat routers, by FastAPI
+version). Tests that must cover every route (the authorization matrix, the bad-input walk) use
+this one helper.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
-import fastapi.routing
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+
+from peerpear.routing import iter_routes
 
 # The documentation routes (and the docs' static assets), deliberately outside the per-route
 # tests; tests/test_security_headers.py covers them.
 DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/docs-assets"}
 
 
+def _template(path: str) -> str:
+    """The path as documented: ``{org_id}``, not the route's ``{org_id:int}``."""
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
 def _flat(app: FastAPI) -> Iterable[tuple[str, set[str], Any]]:
-    walk = getattr(fastapi.routing, "iter_route_contexts", None)
-    if walk is None:  # older FastAPI: included routes are already flat
-        for route in app.routes:
-            yield getattr(route, "path", ""), set(getattr(route, "methods", None) or ()), route
-        return
-    for ctx in walk(app.routes):
-        yield ctx.path or "", set(ctx.methods or ()), ctx.original_route
+    for ctx in iter_routes(app.routes):
+        path = _template(getattr(ctx, "path", None) or "")
+        yield path, set(getattr(ctx, "methods", None) or ()), ctx.original_route
 
 
 def all_routes(app: FastAPI) -> list[tuple[str, str, Any]]:

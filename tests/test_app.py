@@ -43,6 +43,27 @@ async def test_wrong_method_has_error_shape(client: httpx.AsyncClient) -> None:
     resp = await client.post("/health")
     assert resp.status_code == 405
     assert resp.json()["error"]["code"] == "method_not_allowed"
+    assert resp.headers["allow"] == "GET"
+
+
+async def test_wrong_method_allow_names_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    # GET /me and PATCH /me are two routes; Starlette's own 405 named only the first one's.
+    resp = await client.delete("/api/v1/me")
+    assert resp.status_code == 405
+    assert resp.headers["allow"] == "GET, PATCH"
+    assert "GET, PATCH" in resp.json()["error"]["message"]
+
+
+async def test_wrong_method_on_a_fixed_path_beside_an_id_path_is_405(
+    client: httpx.AsyncClient,
+) -> None:
+    # /organizations/joinable is GET only; PATCH used to reach PATCH /organizations/{org_id}
+    # with org_id="joinable" and answer 422.
+    resp = await client.patch("/api/v1/organizations/joinable", json={"name": "x"})
+    assert resp.status_code == 405
+    assert resp.headers["allow"] == "GET"
+    # An id segment that is not a number names no resource.
+    assert (await client.get("/api/v1/organizations/abc")).status_code == 404
 
 
 class _Body(BaseModel):

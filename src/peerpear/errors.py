@@ -11,7 +11,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
+from peerpear.routing import iter_routes
 from peerpear.security_headers import baseline_headers
 
 logger = logging.getLogger("peerpear.errors")
@@ -120,16 +122,36 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts on the request's path.
+
+    Starlette's 405 names only the methods of the first route that matched the path, while
+    each method of a path is a route of its own here (``GET /me`` and ``PATCH /me``).
+    """
+    methods: set[str] = set()
+    for route in iter_routes(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())  # a mount has none
+    return sorted(methods)
+
+
 def http_error_response(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     """The error-shape response for a Starlette/FastAPI ``HTTPException``."""
     code = _STATUS_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 404 and message == "Not Found":
         message = f"no route for {request.method} {request.url.path}"
+    if exc.status_code == 405 and "app" in request.scope:
+        allowed = ", ".join(allowed_methods(request)) or headers.get("Allow")
+        if allowed:
+            headers["Allow"] = allowed
+            message = f"{request.method} is not allowed on {request.url.path}; use {allowed}"
     return JSONResponse(
         error_body(code, message, getattr(exc, "details", None)),
         status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        headers=headers or None,
     )
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from peerpear.errors import error_body
+from peerpear.openapi import errors
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger("peerpear.health")
@@ -17,13 +20,21 @@ logger = logging.getLogger("peerpear.health")
 READY_TIMEOUT_S = 3.0
 
 
-@router.get("/health")
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready"]
+
+
+@router.get("/health", response_model=HealthOut)
 async def health() -> dict[str, str]:
     """The process is alive. Never touches the database."""
     return {"status": "ok"}
 
 
-@router.get("/ready", responses={503: {"description": "database unreachable"}})
+@router.get("/ready", responses={200: {"model": ReadyOut}, **errors(503)})
 async def ready(request: Request) -> JSONResponse:
     """The database answers a trivial query; 503 otherwise (recovers by itself when it is back)."""
     engine = request.app.state.engine

@@ -19,6 +19,7 @@ from peerpear.health import router as health_router
 from peerpear.logging_setup import configure_logging
 from peerpear.me.router import router as me_router
 from peerpear.middleware import RequestContextMiddleware
+from peerpear.openapi import install_openapi
 from peerpear.organizations.router import router as organizations_router
 from peerpear.security_headers import SecurityHeadersMiddleware
 
@@ -80,4 +81,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     for feature in FEATURE_ROUTERS:
         app.include_router(feature, prefix=API_PREFIX)
+    install_openapi(app, settings)
     return app

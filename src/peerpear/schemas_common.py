@@ -5,14 +5,26 @@
   the database, where PostgreSQL would fail on it.
 - :class:`InputModel` is the base of every request body: unknown fields are refused, and no string
   anywhere in the body may contain a NUL character (PostgreSQL cannot store one in text).
+- :class:`Text` and :class:`TrimmedText` are the string fields of request bodies: their limits are
+  checked on the text as sent and stated in the OpenAPI schema as the server applies them (a
+  ``pattern`` refuses NUL and, for trimmed text, too few characters besides whitespace).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Generic, TypeVar
 
+from annotated_types import GroupedMetadata
 from fastapi import Path, Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 T = TypeVar("T")
 
@@ -52,6 +64,60 @@ async def pagination(
     offset: Annotated[int, Query(ge=0, le=MAX_DB_ID, description="Rows to skip.")] = 0,
 ) -> Pagination:
     return Pagination(limit=limit, offset=offset)
+
+
+# Unicode White_Space, what text is trimmed of (pydantic's strip_whitespace too; str.strip()
+# would also drop \x1c-\x1f), as a regular-expression class that reads the same in Python, Rust
+# (pydantic's patterns) and ECMA-262 (JSON Schema's): no \s, whose meaning differs among them.
+_WHITESPACE_CLASS = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+WHITESPACE += "\u2028\u2029\u202f\u205f\u3000"
+_SPACE = f"[{_WHITESPACE_CLASS}]"
+_VISIBLE = rf"[^\x00{_WHITESPACE_CLASS}]"  # neither whitespace nor NUL
+_NOT_NUL = r"[^\x00]"
+NO_NUL_PATTERN = f"^{_NOT_NUL}*$"
+
+
+def _trimmed_pattern(min_length: int) -> str:
+    """Text with at least ``min_length`` (0..2) characters left once trimmed, and no NUL."""
+    if min_length == 0:
+        return NO_NUL_PATTERN
+    if min_length == 1:
+        return f"^{_SPACE}*{_VISIBLE}{_NOT_NUL}*$"
+    if min_length == 2:  # two visible characters, so at least two once trimmed (and vice versa)
+        return f"^{_SPACE}*{_VISIBLE}{_NOT_NUL}*{_VISIBLE}{_SPACE}*$"
+    raise ValueError("TrimmedText supports min_length 0, 1 or 2")
+
+
+def _trim(value: str) -> str:
+    return value.strip(WHITESPACE)
+
+
+class Text(GroupedMetadata):
+    """A string field of a request body: ``min_length``..``max_length`` characters, no NUL."""
+
+    def __init__(self, *, max_length: int, min_length: int = 0) -> None:
+        self.constraints = StringConstraints(
+            min_length=min_length or None, max_length=max_length, pattern=NO_NUL_PATTERN
+        )
+
+    def __iter__(self) -> Iterator[Any]:
+        yield self.constraints
+
+
+class TrimmedText(GroupedMetadata):
+    """Text whose surrounding whitespace is dropped: at most ``max_length`` characters as sent,
+    at least ``min_length`` (0..2) once trimmed, no NUL. ``Annotated[str, TrimmedText(...)]``.
+    """
+
+    def __init__(self, *, max_length: int, min_length: int = 0) -> None:
+        self.constraints = StringConstraints(
+            max_length=max_length, pattern=_trimmed_pattern(min_length)
+        )
+
+    def __iter__(self) -> Iterator[Any]:
+        yield self.constraints
+        yield AfterValidator(_trim)
 
 
 def _has_nul(value: object) -> bool:

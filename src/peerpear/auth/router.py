@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import RedirectResponse
@@ -14,8 +14,19 @@ from peerpear.auth.sessions import revoke_session
 from peerpear.config import Settings
 from peerpear.deps import SessionDep, SessionmakerDep, SettingsDep, writes_on_safe_method
 from peerpear.errors import Unauthorized
+from peerpear.openapi import errors
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
+
+
+def _sets_cookie(description: str) -> dict[str, Any]:
+    """The OpenAPI entry of an answer that sets (or clears) the session cookie."""
+    header = {"description": description, "required": True, "schema": {"type": "string"}}
+    return {"headers": {"Set-Cookie": header}}
+
+
+_NO_CAS = "CAS single sign-on is not configured on this server."
+_SIGNED_IN = _sets_cookie(f"The `{SESSION_COOKIE}` cookie (HttpOnly) with the new session.")
 
 
 def _secure_cookies(settings: Settings) -> bool:
@@ -44,7 +55,16 @@ def _token_out(signed_in: service.SignedIn) -> TokenOut:
     )
 
 
-@router.post("/signup", status_code=status.HTTP_202_ACCEPTED, response_model=SignupAccepted)
+@router.post(
+    "/signup",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SignupAccepted,
+    responses=errors(
+        403,
+        429,
+        why={403: "Local accounts are off, or the address is in the CAS domain (use CAS)."},
+    ),
+)
 async def signup(
     body: SignupIn,
     address: ClientAddress,
@@ -75,7 +95,22 @@ async def signup(
     return SignupAccepted(message=service.SIGNUP_ACCEPTED)
 
 
-@router.post("/login", response_model=TokenOut)
+@router.post(
+    "/login",
+    response_model=TokenOut,
+    responses={
+        200: _SIGNED_IN,
+        **errors(
+            401,
+            403,
+            429,
+            why={
+                401: "Wrong email or password (one message for both).",
+                403: "The account is disabled, or local accounts are off.",
+            },
+        ),
+    },
+)
 async def login(
     body: LoginIn,
     address: ClientAddress,
@@ -103,7 +138,11 @@ async def login(
     return _token_out(signed_in)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={204: _sets_cookie(f"Clears the `{SESSION_COOKIE}` cookie.")},
+)
 async def logout(token: RequestToken, db: SessionDep, settings: SettingsDep) -> Response:
     """End the current session (cookie or bearer) and clear the cookie.
 
@@ -128,7 +167,25 @@ NextParam = Annotated[
 ]
 
 
-@router.get("/cas/login", status_code=status.HTTP_302_FOUND, response_class=RedirectResponse)
+# CAS tickets are printable ASCII (the protocol allows letters, digits and hyphens; servers add
+# dots and underscores). Anything else is refused here instead of being sent to the CAS server,
+# whose answer about it may not even be readable XML.
+TicketParam = Annotated[
+    str | None,
+    Query(
+        max_length=4000,
+        pattern="^[!-~]+$",
+        description="The service ticket the CAS server issued.",
+    ),
+]
+
+
+@router.get(
+    "/cas/login",
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+    responses=errors(404, why={404: _NO_CAS}),
+)
 async def cas_login(settings: SettingsDep, next_path: NextParam = None) -> RedirectResponse:
     """Redirect the browser to the CAS server's login page (404 when CAS is not configured).
 
@@ -139,12 +196,33 @@ async def cas_login(settings: SettingsDep, next_path: NextParam = None) -> Redir
     )
 
 
-@router.get("/cas/callback", response_model=TokenOut)
+@router.get(
+    "/cas/callback",
+    response_model=TokenOut,
+    responses={
+        200: _SIGNED_IN,
+        302: {"description": "Signed in; on to the `next` path.", **_SIGNED_IN},
+        **errors(
+            401,
+            403,
+            404,
+            409,
+            503,
+            why={
+                401: "The ticket is missing, invalid or expired.",
+                403: "The account is disabled.",
+                404: _NO_CAS,
+                409: "The account is being linked to another CAS user; try again.",
+                503: "The CAS server could not be reached, or its answer was unusable.",
+            },
+        ),
+    },
+)
 @writes_on_safe_method  # CAS sends the browser back with a GET; signing in writes
 async def cas_callback(
     db: SessionDep,
     settings: SettingsDep,
-    ticket: Annotated[str | None, Query(max_length=4000)] = None,
+    ticket: TicketParam = None,
     next_param: NextParam = None,
 ) -> Response:
     """Validate the CAS service ticket and sign in, creating the account on first use.

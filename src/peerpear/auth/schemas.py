@@ -5,20 +5,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+import email_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from peerpear.models.user import EMAIL_LENGTH
-from peerpear.schemas_common import InputModel
+from peerpear.schemas_common import InputModel, Text, TrimmedText
 
 NAME_LENGTH = 100  # users.first_name / users.last_name
 # Passwords are bounded so a megabyte "password" cannot be used to burn CPU in argon2.
 MAX_PASSWORD_LENGTH = 1024
 
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LENGTH)
-]
-OptionalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NAME_LENGTH)]
-Password = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+# email-validator refuses longer addresses (RFC 5321's limit), whatever the column could hold.
+MAX_EMAIL_ADDRESS_LENGTH = min(EMAIL_LENGTH, 254)
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c}{c.upper()}]" if c.isalpha() else f"\\{c}" for c in word)
+
+
+# What email-validator refuses beyond JSON Schema's "email" format, stated as a pattern for the
+# schema (email-validator does the checking): a domain of its special-use list (.test, .local,
+# ...; any case), a domain without a dot, a local part over 64 characters or with an "@".
+EMAIL_PATTERN = (
+    "^(?![\\s\\S]*[.@](?:"
+    + "|".join(_any_case(name) for name in email_validator.SPECIAL_USE_DOMAIN_NAMES)
+    + ")$)[^@]{1,64}@[^@]+\\.[^@]+$"
+)
+
+Name = Annotated[str, TrimmedText(min_length=1, max_length=NAME_LENGTH)]
+OptionalName = Annotated[str, TrimmedText(max_length=NAME_LENGTH)]
+# The sign-up minimum (PEERPEAR_MIN_PASSWORD_LENGTH) is checked by the service, and stated in
+# the OpenAPI schema from the settings (peerpear.openapi).
+Password = Annotated[str, Text(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 
 
 class UserOut(BaseModel):
@@ -35,7 +53,9 @@ class UserOut(BaseModel):
 
 
 class SignupIn(InputModel):
-    email: EmailStr = Field(max_length=EMAIL_LENGTH)
+    email: EmailStr = Field(
+        max_length=MAX_EMAIL_ADDRESS_LENGTH, json_schema_extra={"pattern": EMAIL_PATTERN}
+    )
     password: Password = Field(
         description="At least PEERPEAR_MIN_PASSWORD_LENGTH characters (default 10)."
     )
@@ -51,7 +71,7 @@ class SignupAccepted(BaseModel):
 
 class LoginIn(InputModel):
     # A plain string, not EmailStr: a malformed address is just a wrong credential (401).
-    email: str = Field(min_length=1, max_length=EMAIL_LENGTH)
+    email: Annotated[str, Text(min_length=1, max_length=EMAIL_LENGTH)]
     password: Password
 
 

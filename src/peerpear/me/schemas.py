@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from peerpear.auth.schemas import Name, OptionalName
-from peerpear.schemas_common import InputModel
+from peerpear.schemas_common import InputModel, TrimmedText
 
 MAX_HOBBIES = 20
 MAX_HOBBY_LENGTH = 60
@@ -25,9 +18,22 @@ MAX_BIO_LENGTH = 2000
 CLASS_YEAR_PAST = 80
 CLASS_YEAR_FUTURE = 10
 
-Hobby = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_HOBBY_LENGTH)
-]
+Hobby = Annotated[str, TrimmedText(min_length=1, max_length=MAX_HOBBY_LENGTH)]
+
+
+def class_year_range() -> tuple[int, int]:
+    """The class years accepted today (moves with the calendar)."""
+    this_year = datetime.now(UTC).year
+    return this_year - CLASS_YEAR_PAST, this_year + CLASS_YEAR_FUTURE
+
+
+def _document_class_year(schema: dict[str, Any]) -> None:
+    # The range moves with the year, so it is checked by a validator; state it in the schema
+    # as of when the schema is built.
+    low, high = class_year_range()
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "integer":
+            branch.update(minimum=low, maximum=high)
 
 
 class MePatch(InputModel):
@@ -47,24 +53,25 @@ class MePatch(InputModel):
 class ProfileIn(InputModel):
     """The whole profile (PUT replaces it); every field is optional."""
 
-    class_year: int | None = Field(default=None, description="Graduation year, e.g. 2027.")
-    major: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_MAJOR_LENGTH)] | None
-    ) = None
+    class_year: int | None = Field(
+        default=None,
+        description="Graduation year, e.g. 2027.",
+        json_schema_extra=_document_class_year,
+    )
+    major: Annotated[str, TrimmedText(max_length=MAX_MAJOR_LENGTH)] | None = None
     hobbies: list[Hobby] = Field(
         default_factory=list,
         max_length=MAX_HOBBIES,
         description=f"Up to {MAX_HOBBIES} short strings; duplicates (any case) are dropped.",
     )
-    bio: str = Field(default="", max_length=MAX_BIO_LENGTH)
+    bio: Annotated[str, TrimmedText(max_length=MAX_BIO_LENGTH)] = ""
 
     @field_validator("class_year")
     @classmethod
     def _sensible_year(cls, value: int | None) -> int | None:
         if value is None:
             return None
-        this_year = datetime.now(UTC).year
-        low, high = this_year - CLASS_YEAR_PAST, this_year + CLASS_YEAR_FUTURE
+        low, high = class_year_range()
         if not low <= value <= high:
             raise ValueError(f"class year must be between {low} and {high}")
         return value
@@ -84,11 +91,6 @@ class ProfileIn(InputModel):
                 seen.add(hobby.casefold())
                 unique.append(hobby)
         return unique
-
-    @field_validator("bio")
-    @classmethod
-    def _strip_bio(cls, value: str) -> str:
-        return value.strip()
 
 
 class ProfileOut(BaseModel):

@@ -7,13 +7,14 @@ get 403; anonymous callers get 401.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
 from peerpear.auth.deps import CurrentUser
 from peerpear.deps import SessionDep, SettingsDep
 from peerpear.models import AdminRequestStatus
+from peerpear.openapi import errors
 from peerpear.organizations import admin_requests, members, service
 from peerpear.organizations.deps import OrgAdmin, OrgIdPath, OrgOwner
 from peerpear.organizations.schemas import (
@@ -33,24 +34,11 @@ from peerpear.schemas_common import Page, id_path
 
 router = APIRouter(tags=["organizations"])
 
-_ERRORS: dict[int, str] = {
-    401: "Not signed in.",
-    403: "A member whose role does not allow this.",
-    404: "Not found, or not visible to the caller (not a member).",
-    409: "Conflicts with the current state (see the error message).",
-}
-
-
-def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the error statuses a route can answer (all use the error shape)."""
-    return {code: {"description": _ERRORS[code]} for code in codes}
-
-
 UserIdPath = Annotated[int, id_path("The member's user id.")]
 RequestIdPath = Annotated[int, id_path("Admin request id.")]
 
 
-@router.post("/organizations", status_code=status.HTTP_201_CREATED, responses=errors(401, 403, 409))
+@router.post("/organizations", status_code=status.HTTP_201_CREATED, responses=errors(403, 409))
 async def create_organization(
     body: OrganizationCreate, user: CurrentUser, db: SessionDep, settings: SettingsDep
 ) -> OrganizationOut:
@@ -62,7 +50,7 @@ async def create_organization(
     return await service.create_organization(db, user, body, settings)
 
 
-@router.get("/organizations", responses=errors(401))
+@router.get("/organizations")
 async def list_my_organizations(
     user: CurrentUser, db: SessionDep, page: PageDep
 ) -> Page[OrganizationOut]:
@@ -70,7 +58,7 @@ async def list_my_organizations(
     return await service.list_mine(db, user, page)
 
 
-@router.get("/organizations/joinable", responses=errors(401))
+@router.get("/organizations/joinable")
 async def list_joinable_organizations(
     user: CurrentUser, db: SessionDep, page: PageDep
 ) -> Page[JoinableOrganization]:
@@ -78,13 +66,13 @@ async def list_joinable_organizations(
     return await service.list_joinable(db, user, page)
 
 
-@router.get("/organizations/{org_id}", responses=errors(401, 404))
+@router.get("/organizations/{org_id:int}")
 async def get_organization(access: OrgAdmin) -> OrganizationOut:
     """An organization the caller is a member of (404 for non-members)."""
     return service.to_out(access)
 
 
-@router.patch("/organizations/{org_id}", responses=errors(401, 403, 404, 409))
+@router.patch("/organizations/{org_id:int}", responses=errors(403, 409))
 async def update_organization(
     body: OrganizationUpdate, access: OrgOwner, db: SessionDep
 ) -> OrganizationOut:
@@ -92,13 +80,13 @@ async def update_organization(
     return await service.update_organization(db, access, body)
 
 
-@router.get("/organizations/{org_id}/members", responses=errors(401, 404))
+@router.get("/organizations/{org_id:int}/members")
 async def list_members(access: OrgAdmin, db: SessionDep, page: PageDep) -> Page[MemberOut]:
     """Members with names, emails and roles, owners first (admins and owners)."""
     return await members.list_members(db, access.organization.id, page)
 
 
-@router.patch("/organizations/{org_id}/members/{user_id}", responses=errors(401, 403, 404, 409))
+@router.patch("/organizations/{org_id:int}/members/{user_id:int}", responses=errors(403, 409))
 async def change_member_role(
     user_id: UserIdPath, body: MemberRoleUpdate, access: OrgOwner, db: SessionDep
 ) -> MemberOut:
@@ -107,9 +95,9 @@ async def change_member_role(
 
 
 @router.delete(
-    "/organizations/{org_id}/members/{user_id}",
+    "/organizations/{org_id:int}/members/{user_id:int}",
     status_code=204,
-    responses=errors(401, 403, 404, 409),
+    responses=errors(403, 409),
 )
 async def remove_member(user_id: UserIdPath, access: OrgOwner, db: SessionDep) -> Response:
     """Remove a member (owners). Removing the last owner answers 409."""
@@ -117,7 +105,7 @@ async def remove_member(user_id: UserIdPath, access: OrgOwner, db: SessionDep) -
     return Response(status_code=204)
 
 
-@router.post("/organizations/{org_id}/leave", status_code=204, responses=errors(401, 404, 409))
+@router.post("/organizations/{org_id:int}/leave", status_code=204, responses=errors(409))
 async def leave_organization(access: OrgAdmin, db: SessionDep) -> Response:
     """The caller leaves the organization. The last owner cannot leave (409)."""
     await members.leave(db, access)
@@ -125,10 +113,10 @@ async def leave_organization(access: OrgAdmin, db: SessionDep) -> Response:
 
 
 @router.post(
-    "/organizations/{org_id}/admin-requests",
+    "/organizations/{org_id:int}/admin-requests",
     status_code=status.HTTP_201_CREATED,
     tags=["admin requests"],
-    responses=errors(401, 404, 409),
+    responses=errors(409),
 )
 async def request_admin(
     org_id: OrgIdPath, user: CurrentUser, db: SessionDep, body: AdminRequestCreate | None = None
@@ -143,9 +131,9 @@ async def request_admin(
 
 
 @router.get(
-    "/organizations/{org_id}/admin-requests",
+    "/organizations/{org_id:int}/admin-requests",
     tags=["admin requests"],
-    responses=errors(401, 403, 404),
+    responses=errors(403),
 )
 async def list_admin_requests(
     access: OrgOwner,
@@ -159,7 +147,7 @@ async def list_admin_requests(
     return await admin_requests.list_requests(db, access.organization.id, status, page)
 
 
-@router.post("/admin-requests/bulk", tags=["admin requests"], responses=errors(401, 409))
+@router.post("/admin-requests/bulk", tags=["admin requests"], responses=errors(409))
 async def bulk_request_admin(
     body: BulkAdminRequestCreate, user: CurrentUser, db: SessionDep
 ) -> BulkAdminRequestResult:
@@ -172,9 +160,9 @@ async def bulk_request_admin(
 
 
 @router.post(
-    "/admin-requests/{request_id}/approve",
+    "/admin-requests/{request_id:int}/approve",
     tags=["admin requests"],
-    responses=errors(401, 403, 404, 409),
+    responses=errors(403, 409),
 )
 async def approve_admin_request(
     request_id: RequestIdPath, user: CurrentUser, db: SessionDep
@@ -187,9 +175,9 @@ async def approve_admin_request(
 
 
 @router.post(
-    "/admin-requests/{request_id}/deny",
+    "/admin-requests/{request_id:int}/deny",
     tags=["admin requests"],
-    responses=errors(401, 403, 404, 409),
+    responses=errors(403, 409),
 )
 async def deny_admin_request(
     request_id: RequestIdPath, user: CurrentUser, db: SessionDep

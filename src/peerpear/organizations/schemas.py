@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from peerpear.models import AdminRequestStatus, MembershipRole
-from peerpear.schemas_common import DbIdField, InputModel
+from peerpear.schemas_common import DbIdField, InputModel, TrimmedText
 
-OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+OrgName = Annotated[str, TrimmedText(min_length=2, max_length=200)]
+Description = Annotated[str, TrimmedText(max_length=5000)]
+Message = Annotated[str, TrimmedText(max_length=2000)]
 
 
 # --- organizations -----------------------------------------------------------------------------
@@ -26,13 +28,14 @@ class OrganizationUpdate(InputModel):
     """Fields to change; omitted fields stay. The slug stays stable on rename, so links keep
     working."""
 
-    name: OrgName | None = None
-    description: Description | None = None
+    # Optional only so they may be left out; an explicit null is refused (and not offered by
+    # the schema: SkipJsonSchema leaves the None out of it).
+    name: OrgName | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
 
     @field_validator("name", "description")
     @classmethod
     def _not_null(cls, value: str | None) -> str:
-        # Optional only so they may be left out; an explicit null is refused.
         if value is None:
             raise ValueError("cannot be null; leave the field out to keep it")
         return value
@@ -80,7 +83,7 @@ class MemberRoleUpdate(InputModel):
 
 
 class AdminRequestCreate(InputModel):
-    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    message: Message = ""
 
 
 class Requester(BaseModel):
@@ -105,7 +108,7 @@ class AdminRequestOut(BaseModel):
 
 class BulkAdminRequestCreate(InputModel):
     organization_ids: Annotated[list[DbIdField], Field(min_length=1, max_length=100)]
-    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    message: Message = ""
 
     @field_validator("organization_ids")
     @classmethod
