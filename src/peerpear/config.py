@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+logger = logging.getLogger("peerpear.config")
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./peerpear.db"
@@ -32,6 +35,8 @@ class Settings(BaseSettings):
     # again) at peaks; requests beyond that wait for a free connection.
     database_pool_size: int = Field(default=10, ge=1)
     database_max_overflow: int = Field(default=0, ge=0)
+    # How long a request waits for a free connection before answering 503 with Retry-After.
+    database_pool_timeout_seconds: float = Field(default=30.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["plain", "json"] = "plain"
     cors_origins: list[str] = Field(default_factory=list)
@@ -46,22 +51,27 @@ class Settings(BaseSettings):
     allow_local_accounts: bool = True
     session_ttl_hours: int = Field(default=24 * 14, ge=1)
     min_password_length: int = Field(default=10, ge=8)
-    # Sign-in throttling (peerpear.auth.throttle). One account from one client address: this
-    # many failures are free, then each further attempt waits twice as long as the one before,
-    # up to the cap. The owner at another address is not slowed by a guesser's failures.
+    # Sign-in throttling (peerpear.auth.throttle). A client is counted by its host (an IPv4
+    # address, an IPv6 /64) and its site (an IPv4 /24, an IPv6 /48). One account from one host:
+    # this many failures are free, then each further attempt waits twice as long as the one
+    # before, up to the cap. The owner at another host is not slowed by a guesser's failures.
     login_failures_before_delay: int = Field(default=3, ge=1)
     login_max_delay_seconds: int = Field(default=900, ge=1)
-    # Ceilings on failures within a window of login_lockout_seconds, which then lock for as
-    # long: per account across every address (against distributed guessing; high, since it
-    # locks the owner out too), and per client address (many people can share one address).
-    login_max_failures_per_account: int = Field(default=100, ge=1)
+    # Ceilings within a window of login_lockout_seconds, which then block for as long: one
+    # account from one site (that site only, for that account only); one account from this many
+    # different sites (each site counted once: this is the one that locks the owner out too, so
+    # it takes many networks to reach); one host across accounts (many people can share one
+    # IPv4 address behind a NAT).
+    login_max_failures_per_network: int = Field(default=10, ge=1)
+    login_max_networks_per_account: int = Field(default=50, ge=1)
     login_max_failures_per_address: int = Field(default=50, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
     # Sign-ups per client address within a window (a whole class may sign up behind one NAT).
     signup_max_per_address: int = Field(default=20, ge=1)
     signup_window_seconds: int = Field(default=600, ge=1)
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (comma-separated
-    # addresses or networks, or "*"); the per-address sign-in limit counts the client they name.
+    # addresses or networks); the per-address sign-in limits count the client they name. "*"
+    # is refused in production and warned about elsewhere (see below).
     trusted_proxies: str = "127.0.0.1"
     # CAS single sign-on (disabled while cas_server_url is empty)
     cas_server_url: str = ""
@@ -83,6 +93,25 @@ class Settings(BaseSettings):
         # signed-in requests and read the answers.
         if "*" in self.cors_origins:
             raise ValueError("PEERPEAR_CORS_ORIGINS cannot contain '*'; list the allowed origins")
+        return self
+
+    @model_validator(mode="after")
+    def _no_wildcard_proxy(self) -> Settings:
+        # With "*", uvicorn takes the leftmost X-Forwarded-For entry, which the client writes
+        # itself: every per-address sign-in limit would count whatever address it makes up.
+        if "*" not in (entry.strip() for entry in self.trusted_proxies.split(",")):
+            return self
+        if self.environment == "production":
+            raise ValueError(
+                "PEERPEAR_TRUSTED_PROXIES cannot be '*' in production: any client could then "
+                "name its own address in X-Forwarded-For and escape the sign-in limits; list "
+                "the proxies' addresses or networks (e.g. 10.0.0.0/8)"
+            )
+        logger.warning(
+            "PEERPEAR_TRUSTED_PROXIES is '*': every client can set its own address with "
+            "X-Forwarded-For, so the per-address sign-in limits do not hold; never use it on a "
+            "server reachable without the proxy (refused in production)"
+        )
         return self
 
     @property

@@ -119,6 +119,7 @@ def _pool_options(settings: Settings) -> dict[str, Any]:
     return {
         "pool_size": settings.database_pool_size,
         "max_overflow": settings.database_max_overflow,
+        "pool_timeout": settings.database_pool_timeout_seconds,
     }
 
 

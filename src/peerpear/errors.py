@@ -10,6 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -209,6 +210,8 @@ def is_data_error(exc: DBAPIError) -> bool:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     # The request's transaction is rolled back by the session dependency either way.
     assert isinstance(exc, DBAPIError)
+    if is_database_busy(exc):
+        return await _database_overloaded(request, exc)
     if not is_data_error(exc):
         return await _unexpected_error(request, exc)  # a real failure: logged, generic 500
     logger.warning(
@@ -221,9 +224,42 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("validation_error", DATA_ERROR_MESSAGE), status_code=422)
 
 
+# Seconds a client is asked to wait after a 503 for an overloaded database.
+OVERLOAD_RETRY_AFTER = 5
+SQLITE_BUSY = 5  # the primary result code of "database is locked"
+
+
+def is_database_busy(exc: DBAPIError) -> bool:
+    """Whether SQLite gave up waiting for its write lock (the busy timeout ran out)."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == SQLITE_BUSY
+
+
+async def _database_overloaded(request: Request, exc: Exception) -> JSONResponse:
+    """503 with ``Retry-After``: no database connection came free within the pool timeout (or
+    SQLite's write lock within its busy timeout).
+
+    An overload (a burst bigger than the server takes), not a bug: the client may retry.
+    """
+    logger.warning(
+        "database overloaded (%s) on %s %s (request id %s)",
+        type(exc).__name__,
+        request.method,
+        request.url.path,
+        _request_id(request),
+    )
+    busy = ServiceUnavailable(
+        f"the server is busy; try again in {OVERLOAD_RETRY_AFTER} seconds",
+        details={"retry_after": OVERLOAD_RETRY_AFTER},
+        headers={"Retry-After": str(OVERLOAD_RETRY_AFTER)},
+    )
+    return await _app_error(request, busy)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_overloaded)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -1,9 +1,10 @@
 """Sign-in and sign-up throttling, from counters in the database that every process shares.
 
-One account from one client address gets a few free failures, then each further attempt waits
+One account from one client host gets a few free failures, then each further attempt waits
 a doubling delay (429 with Retry-After); a guesser's failures do not stop the owner at another
-address. Ceilings per account (across addresses) and per address still lock. Sign-ups are
-limited per address. The throttle's clock is a fake one the tests move forward.
+address. A ceiling per address still locks. Sign-ups are limited per address. The per-network
+and per-account rules are in test_throttle_networks.py. The throttle's clock is a fake one the
+tests move forward.
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,15 +20,19 @@ from fastapi import FastAPI
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from peerpear.auth import passwords, throttle
-from peerpear.db import utcnow
+from peerpear.auth import passwords
 from peerpear.models import LoginAttempt
+from tests.auth.throttling import (
+    PASSWORD,
+    SIGNUP,
+    WRONG,
+    ClientAt,
+    Clock,
+    counter,
+    login,
+    retry_after,
+)
 from tests.factories import create_user
-
-PASSWORD = "correct horse battery"
-WRONG = "wrong password"
-LOGIN = "/api/v1/auth/login"
-SIGNUP = "/api/v1/auth/signup"
 
 
 @pytest.fixture
@@ -38,71 +40,13 @@ def settings_overrides() -> dict[str, Any]:
     return {
         "login_failures_before_delay": 3,
         "login_max_delay_seconds": 8,
-        "login_max_failures_per_account": 20,
+        "login_max_failures_per_network": 30,
+        "login_max_networks_per_account": 20,
         "login_max_failures_per_address": 30,
         "login_lockout_seconds": 60,
         "signup_max_per_address": 3,
         "signup_window_seconds": 600,
     }
-
-
-class Clock:
-    """The throttle's notion of now: starts at the real time, moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(throttle, "utcnow", fake)
-    return fake
-
-
-ClientAt = Callable[[str], AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-@pytest.fixture
-def client_at(app: FastAPI) -> ClientAt:
-    """A client whose requests come from the given client address."""
-
-    @asynccontextmanager
-    async def make(address: str) -> AsyncIterator[httpx.AsyncClient]:
-        transport = httpx.ASGITransport(
-            app=app, raise_app_exceptions=False, client=(address, 40000)
-        )
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-            yield c
-
-    return make
-
-
-async def login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
-    return await client.post(LOGIN, json={"email": email, "password": password})
-
-
-async def counter(session: AsyncSession, key: str) -> tuple[int, datetime | None] | None:
-    """The stored (failures, locked_until) of ``key``, or None when there is no counter."""
-    row = (
-        await session.execute(
-            select(LoginAttempt.failures, LoginAttempt.locked_until).where(LoginAttempt.key == key)
-        )
-    ).one_or_none()
-    await session.rollback()  # the next read sees what the app commits meanwhile
-    return None if row is None else row._tuple()
-
-
-def retry_after(resp: httpx.Response) -> int:
-    assert resp.status_code == 429, resp.text
-    assert resp.json()["error"]["code"] == "too_many_requests"
-    return int(resp.headers["Retry-After"])
 
 
 async def test_a_guesser_does_not_lock_the_owner_out(
@@ -170,65 +114,10 @@ async def test_success_gives_back_its_attempt(
         assert (await login(client, "back@example.edu", WRONG)).status_code == 401
     for _ in range(3):  # successes do not count against the account or the address
         assert (await login(client, "back@example.edu", PASSWORD)).status_code == 200
-    assert await counter(session, "email:back@example.edu") == (2, None)
+    assert await counter(session, "email+site:back@example.edu|127.0.0.0/24") == (2, None)
     assert await counter(session, "ip:127.0.0.1") == (2, None)
-
-
-class TestAccountCeiling:
-    @pytest.fixture
-    def settings_overrides(self) -> dict[str, Any]:
-        return {
-            "login_failures_before_delay": 3,
-            "login_max_failures_per_account": 6,
-            "login_max_failures_per_address": 30,
-            "login_lockout_seconds": 60,
-        }
-
-    async def test_failures_spread_over_addresses_still_lock(
-        self, client_at: ClientAt, session: AsyncSession, clock: Clock
-    ) -> None:
-        await create_user(session, "spread@example.edu", password=PASSWORD)
-        for n in range(3):  # two failures from each of three addresses: no pair is delayed
-            async with client_at(f"198.51.100.{n + 1}") as guesser:
-                for _ in range(2):
-                    assert (await login(guesser, "spread@example.edu", WRONG)).status_code == 401
-        async with client_at("203.0.113.20") as owner:
-            # The ceiling is what it is for: the owner, from a new address, is locked out too.
-            assert retry_after(await login(owner, "spread@example.edu", PASSWORD)) == 60
-            assert await counter(session, "email:spread@example.edu") == (
-                6,
-                clock.now + timedelta(seconds=60),
-            )
-            clock.advance(60)
-            assert (await login(owner, "spread@example.edu", PASSWORD)).status_code == 200
-
-    async def test_concurrent_guesses_from_many_addresses_all_count(
-        self, client_at: ClientAt, session: AsyncSession, clock: Clock
-    ) -> None:
-        """No free tries from racing: exactly ``login_max_failures_per_account`` of ten
-        concurrent guesses (from ten addresses) have the password checked."""
-        await create_user(session, "race@example.edu", password=PASSWORD)
-
-        async def guess(n: int) -> int:
-            async with client_at(f"198.51.100.{n + 1}") as guesser:
-                return (await login(guesser, "race@example.edu", WRONG)).status_code
-
-        statuses = sorted(await asyncio.gather(*(guess(n) for n in range(10))))
-        assert statuses == [401] * 6 + [429] * 4
-
-    async def test_a_new_window_starts_after_the_old_one(
-        self, client_at: ClientAt, session: AsyncSession, clock: Clock
-    ) -> None:
-        await create_user(session, "win@example.edu", password=PASSWORD)
-        for n in range(5):
-            async with client_at(f"198.51.100.{n + 1}") as guesser:
-                assert (await login(guesser, "win@example.edu", WRONG)).status_code == 401
-        clock.advance(61)  # those five are outside the window: five more do not lock it
-        for n in range(5):
-            async with client_at(f"198.51.100.{n + 1}") as guesser:
-                assert (await login(guesser, "win@example.edu", WRONG)).status_code == 401
-        async with client_at("203.0.113.20") as owner:
-            assert (await login(owner, "win@example.edu", PASSWORD)).status_code == 200
+    # The account counts sites, not failures: one, from the first failure.
+    assert await counter(session, "email:back@example.edu") == (1, None)
 
 
 class TestAddressCeiling:
@@ -369,4 +258,9 @@ async def test_dead_counters_are_purged(
     await login(client, "new@example.edu", WRONG)
     session.expire_all()
     keys = set((await session.scalars(select(LoginAttempt.key))).all())
-    assert keys == {"email+ip:new@example.edu|127.0.0.1", "email:new@example.edu", "ip:127.0.0.1"}
+    assert keys == {
+        "email+ip:new@example.edu|127.0.0.1",
+        "email+site:new@example.edu|127.0.0.0/24",
+        "email:new@example.edu",
+        "ip:127.0.0.1",
+    }

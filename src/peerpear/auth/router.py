@@ -80,7 +80,8 @@ async def signup(
     characters (422). 403 when the server only allows CAS, or when CAS is configured and the
     address is in `PEERPEAR_CAS_EMAIL_DOMAIN` (those people sign in with CAS, which proves they
     own the address). More than `PEERPEAR_SIGNUP_MAX_PER_ADDRESS` sign-ups from one client
-    address within `PEERPEAR_SIGNUP_WINDOW_SECONDS` answer 429 with `Retry-After`.
+    host (IPv4 address, IPv6 /64) within `PEERPEAR_SIGNUP_WINDOW_SECONDS` answer 429 with
+    `Retry-After`.
     """
     await service.signup(
         db,
@@ -123,13 +124,16 @@ async def login(
 
     Sets the HttpOnly `peerpear_session` cookie and returns the same token as a bearer token for
     API clients (`Authorization: Bearer <access_token>`). A wrong email or password answers 401
-    with one generic message. Throttling answers 429 with `Retry-After`: after
-    `PEERPEAR_LOGIN_FAILURES_BEFORE_DELAY` failures for one account from one client address,
-    each further attempt from there waits twice as long as the last (up to
-    `PEERPEAR_LOGIN_MAX_DELAY_SECONDS`), while the account's owner at another address is not
-    held up; `PEERPEAR_LOGIN_MAX_FAILURES_PER_ACCOUNT` failures for the account from anywhere,
-    or `PEERPEAR_LOGIN_MAX_FAILURES_PER_ADDRESS` from one address, lock it for
-    `PEERPEAR_LOGIN_LOCKOUT_SECONDS`.
+    with one generic message. Throttling answers 429 with `Retry-After`; a client is counted
+    by its host (IPv4 address, IPv6 /64) and site (IPv4 /24, IPv6 /48). After
+    `PEERPEAR_LOGIN_FAILURES_BEFORE_DELAY` failures for one account from one host, each further
+    attempt from there waits twice as long as the last (up to
+    `PEERPEAR_LOGIN_MAX_DELAY_SECONDS`), while the account's owner elsewhere is not held up.
+    Within `PEERPEAR_LOGIN_LOCKOUT_SECONDS`, and blocking for as long:
+    `PEERPEAR_LOGIN_MAX_FAILURES_PER_NETWORK` failures for the account from one site block that
+    site for it; failures from `PEERPEAR_LOGIN_MAX_NETWORKS_PER_ACCOUNT` different sites lock
+    the account; `PEERPEAR_LOGIN_MAX_FAILURES_PER_ADDRESS` from one host lock that host. 503
+    with `Retry-After` when the server is too busy to take the request.
     """
     signed_in = await service.login(
         db, sessions, settings, email=body.email, password=body.password, client_address=address

@@ -1,5 +1,10 @@
 """Local accounts: sign-up and password sign-in. Services flush; the request commits (except
-the throttling counts, which commit on their own: see :func:`login`)."""
+the throttling counts, which commit on their own: see :func:`login`).
+
+No database connection is held while a password is hashed or verified: argon2 takes tens of
+milliseconds and waits for one of a few slots (:mod:`peerpear.auth.passwords`), and a burst of
+sign-ins holding their connections through that wait would exhaust the pool.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear.auth import cas, throttle
@@ -132,15 +137,16 @@ async def signup(
 
     Both paths hash the password (the slow part) and try the same insert, so neither the answer
     nor its timing says whether the address has an account; an existing account is left as it
-    is and the attempt is logged. Sign-ups are throttled per client address: the attempt is
-    counted (:func:`throttle.count_attempt`, its own committed transaction) before any work.
+    is and the attempt is logged. Sign-ups are throttled per client host: the attempt is
+    counted in a short transaction of its own, committed before any work. The request's
+    session ``db`` is first used after the hash (:func:`create_user` hashes first).
     """
     ensure_local_accounts(settings)
     ensure_not_cas_address(settings, email)
     check_password_policy(password, settings)
-    await throttle.count_attempt(
-        sessions, settings, throttle.signup_rules(settings, client_address), what="sign-ups"
-    )
+    async with sessions.begin() as short:
+        rules = throttle.signup_rules(settings, client_address)
+        await throttle.count_attempt(short, settings, rules, what="sign-ups")
     try:
         await create_user(
             db, email=email, password=password, first_name=first_name, last_name=last_name
@@ -148,6 +154,16 @@ async def signup(
     except Conflict:
         # Said to no one: the owner is not told yet (no mail is sent), the account is unchanged.
         logger.info("sign-up from %s for an address that already has an account", client_address)
+
+
+@dataclass(frozen=True)
+class LocalCredentials:
+    """What checking a local password needs, read without holding on to the connection."""
+
+    identity_id: int
+    user_id: int
+    password_hash: str | None
+    is_active: bool
 
 
 async def login(
@@ -160,48 +176,67 @@ async def login(
     client_address: str,
 ) -> SignedIn:
     """The whole password sign-in: throttle, check the password, take the attempt back, and
-    start a session.
+    start a session. 429 with ``Retry-After`` when throttled.
 
-    Two transactions, on purpose. The attempt is counted in a short one of its own, committed
-    before the password is checked (:func:`throttle.count_attempt`, on a session from
-    ``sessions``): concurrent guesses cannot all get in under a limit, and a failed sign-in's
-    count survives the rollback of ``db``, the request's transaction, which a 401 or 403 rolls
-    back. Everything else (a password rehash, forgiving the attempt, the new session) is in
-    ``db`` and commits with the response. 429 with ``Retry-After`` when throttled.
+    Three steps, so that no connection is held while argon2 runs or waits for a slot:
+
+    1. A short transaction of its own (from ``sessions``), committed at once: count the attempt
+       and read the identity's password hash. Counting before the check means concurrent
+       guesses cannot all get in under a limit, and committing on its own means a failed
+       sign-in's count survives the rollback of ``db``, the request's transaction, which a 401
+       or 403 rolls back.
+    2. No connection: verify the password (and rehash it if its parameters are outdated).
+    3. ``db``, which only now takes a connection: forgive the attempt, store a rehash, start
+       the session; all of it commits with the response.
     """
     ensure_local_accounts(settings)
-    rules = throttle.login_rules(settings, normalize_email(email), client_address)
-    await throttle.count_attempt(sessions, settings, rules, what="failed sign-ins")
-    user = await authenticate(db, email, password)
-    await throttle.forgive(db, rules)
+    address = normalize_email(email)
+    rules = throttle.login_rules(settings, address, client_address)
+    async with sessions.begin() as short:
+        counted = await throttle.count_attempt(short, settings, rules, what="failed sign-ins")
+        credentials = await local_credentials(short, address)
+    credentials = await check_password(credentials, password)
+    stored = credentials.password_hash
+    rehashed = await hash_password_async(password) if stored and needs_rehash(stored) else None
+
+    await throttle.forgive(db, counted)
+    if rehashed is not None:
+        # Only if the hash is still the one checked (a concurrent change of password wins).
+        await db.execute(
+            update(Identity)
+            .where(Identity.id == credentials.identity_id, Identity.password_hash == stored)
+            .values(password_hash=rehashed)
+        )
+    user = await db.get(User, credentials.user_id)
+    if user is None or not user.is_active:  # deleted or disabled while the password was checked
+        raise Forbidden("this account is disabled")
     return await sign_in(db, settings, user)
 
 
-async def authenticate(db: AsyncSession, email: str, password: str) -> User:
-    """The user whose local password this is; 401 (one generic message) otherwise.
+async def local_credentials(db: AsyncSession, email: str) -> LocalCredentials | None:
+    """The local identity of ``email`` (normalized) and its user's state, if there is one."""
+    found = (
+        await db.execute(
+            select(Identity.id, User.id, Identity.password_hash, User.is_active)
+            .join(User, User.id == Identity.user_id)
+            .where(Identity.provider == IdentityProvider.LOCAL, Identity.subject == email)
+        )
+    ).one_or_none()
+    return None if found is None else LocalCredentials(*found._tuple())
+
+
+async def check_password(credentials: LocalCredentials | None, password: str) -> LocalCredentials:
+    """``credentials`` if ``password`` is theirs; 401 (one generic message) otherwise.
 
     The argon2 work is done even for an unknown email so timing does not reveal accounts.
     """
-    found = (
-        await db.execute(
-            select(Identity, User)
-            .join(User, User.id == Identity.user_id)
-            .where(
-                Identity.provider == IdentityProvider.LOCAL,
-                Identity.subject == normalize_email(email),
-            )
-        )
-    ).one_or_none()
-    identity, user = found._tuple() if found is not None else (None, None)
-    stored = identity.password_hash if identity is not None else None
-    if not await verify_password_async(stored, password) or identity is None or user is None:
+    stored = credentials.password_hash if credentials is not None else None
+    if not await verify_password_async(stored, password) or credentials is None:
         raise Unauthorized(BAD_CREDENTIALS)
-    if not user.is_active:
+    if not credentials.is_active:
         # Only said after a correct password, so it reveals nothing to a guesser.
         raise Forbidden("this account is disabled")
-    if stored is not None and needs_rehash(stored):
-        identity.password_hash = await hash_password_async(password)
-    return user
+    return credentials
 
 
 async def sign_in(db: AsyncSession, settings: Settings, user: User) -> SignedIn:

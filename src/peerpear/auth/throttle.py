@@ -1,21 +1,29 @@
 """Throttling of sign-in and sign-up, shared by every API process through ``login_attempts``.
 
-Each key is counted under one rule:
+A client is counted by its host and site networks (:mod:`peerpear.auth.client_networks`: an
+IPv4 address or IPv6 /64, and an IPv4 /24 or IPv6 /48), never by an exact IPv6 address, which
+anyone can change at will within their /64. A password sign-in is counted under four keys:
 
-- :class:`Backoff`, for one account from one client address: the first ``free`` failures cost
-  nothing, then each further attempt must wait twice as long as the one before (1 s, 2 s, 4 s,
-  ... up to ``max_delay``). A guesser slows down only themself: the owner signing in from
-  another address is not held up. The count is forgotten after a successful sign-in, or after
+- :class:`Backoff`, for one account from one host: the first ``free`` failures cost nothing,
+  then each further attempt must wait twice as long as the one before (1 s, 2 s, 4 s, ... up to
+  ``max_delay``). A guesser slows down only themself: the owner signing in from another host
+  is not held up. The count is forgotten after a successful sign-in, or after
   :data:`BACKOFF_MEMORY` without a failure.
-- :class:`Ceiling`, for an account across every address (high: it is there against guessing
-  spread over many addresses, and it locks the owner out too), for a client address across
-  every account, and for sign-ups from one address: ``limit`` attempts within ``window`` (from
-  the first), and reaching it locks the key for ``window``.
+- :class:`Ceiling` rules: ``limit`` attempts within ``window`` (from the first), and reaching
+  it blocks the key for ``window``.
 
-Attempts are counted *before* the password is checked, by :func:`count_attempt`, which runs in
-a short transaction of its own and commits at once: concurrent guesses cannot all slip in
-under a limit, and the count survives the rollback of the sign-in request that then fails. A
-successful sign-in takes its attempt back (:func:`forgive`) inside the request's transaction.
+  - one account from one site: a site full of hosts (a /48 holds 65,536 /64s) gets no more
+    tries at that account than this, and blocking it stops only that site, for that account.
+  - one account across sites, counting each *site* once per window (``once_per``), not each
+    failure: it is the one rule that also shuts the owner out, so reaching it takes failures
+    from that many different sites (a botnet, not one person with an IPv6 block).
+  - one host across every account (against one machine trying many accounts).
+
+Sign-ups are counted per host. Attempts are counted *before* the password is checked, by
+:func:`count_attempt`, in a short transaction the caller commits at once: concurrent guesses
+cannot all slip in under a limit, and the count survives the rollback of the sign-in request
+that then fails. A successful sign-in takes its attempt back (:func:`forgive`) inside the
+request's transaction.
 """
 
 from __future__ import annotations
@@ -25,10 +33,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerpear.auth.client_networks import client_networks
 from peerpear.config import Settings
 from peerpear.db import upsert_insert, utcnow
 from peerpear.errors import TooManyRequests
@@ -62,11 +72,17 @@ class State:
 
 @dataclass(frozen=True)
 class Ceiling:
-    """At most ``limit`` attempts per ``window``; reaching it locks the key for ``window``."""
+    """At most ``limit`` attempts per ``window``; reaching it locks the key for ``window``.
+
+    With ``once_per`` (another rule's key, counted in the same attempt) an attempt counts here
+    only when it is the first of that other key's current count: so it counts distinct sites,
+    not failures.
+    """
 
     key: str
     limit: int
     window: timedelta
+    once_per: str | None = None
 
     def current(self, state: State, now: datetime) -> State:
         """``state``, or a fresh count once its window (and any lockout) is over."""
@@ -111,24 +127,27 @@ Rule = Ceiling | Backoff
 def login_rules(settings: Settings, email: str, address: str) -> list[Rule]:
     """The throttles of a password sign-in for ``email`` (normalized) from ``address``.
 
-    Always in this order (pair, account, address), so two concurrent attempts lock their
-    shared rows in the same order and cannot deadlock.
+    Always in this order (host pair, site pair, account, host), so two concurrent attempts
+    lock their shared rows in the same order and cannot deadlock.
     """
+    networks = client_networks(address)
+    window = timedelta(seconds=settings.login_lockout_seconds)
+    site_key = f"email+site:{email}|{networks.site}"
     return [
         Backoff(
-            f"email+ip:{email}|{address}",
+            f"email+ip:{email}|{networks.host}",
             free=settings.login_failures_before_delay,
             max_delay=timedelta(seconds=settings.login_max_delay_seconds),
         ),
+        Ceiling(site_key, limit=settings.login_max_failures_per_network, window=window),
         Ceiling(
             f"email:{email}",
-            limit=settings.login_max_failures_per_account,
-            window=timedelta(seconds=settings.login_lockout_seconds),
+            limit=settings.login_max_networks_per_account,
+            window=window,
+            once_per=site_key,
         ),
         Ceiling(
-            f"ip:{address}",
-            limit=settings.login_max_failures_per_address,
-            window=timedelta(seconds=settings.login_lockout_seconds),
+            f"ip:{networks.host}", limit=settings.login_max_failures_per_address, window=window
         ),
     ]
 
@@ -136,7 +155,7 @@ def login_rules(settings: Settings, email: str, address: str) -> list[Rule]:
 def signup_rules(settings: Settings, address: str) -> list[Rule]:
     return [
         Ceiling(
-            f"signup-ip:{address}",
+            f"signup-ip:{client_networks(address).host}",
             limit=settings.signup_max_per_address,
             window=timedelta(seconds=settings.signup_window_seconds),
         )
@@ -152,20 +171,25 @@ def _too_many(until: datetime, now: datetime, what: str) -> TooManyRequests:
     )
 
 
-async def _lock_row(db: AsyncSession, key: str, now: datetime) -> tuple[int, State]:
-    """``key``'s counter (created empty if missing), row-locked until the transaction ends.
+async def _lock_rows(
+    db: AsyncSession, keys: Sequence[str], now: datetime
+) -> dict[str, tuple[int, State]]:
+    """Each key's counter (created empty if missing), row-locked until the transaction ends.
 
-    An upsert whose update changes nothing: one atomic statement that takes the row lock on
-    PostgreSQL (SQLite's write lock covers the whole database), so concurrent attempts from any
-    process see and update the counter one at a time.
+    One upsert of all the rows whose update changes nothing: one atomic statement that takes
+    the row locks on PostgreSQL, in the order given (SQLite's write lock covers the whole
+    database), so concurrent attempts from any process see and update each counter one at a
+    time. One statement, not one per key: on SQLite every other writer waits while this
+    transaction lasts, so it makes as few round trips as it can.
     """
     stmt = (
         upsert_insert(db, LoginAttempt)
-        .values(key=key, failures=0, first_failure_at=now, last_failure_at=now)
+        .values([dict(key=k, failures=0, first_failure_at=now, last_failure_at=now) for k in keys])
         .on_conflict_do_update(
             index_elements=[LoginAttempt.key], set_={"failures": LoginAttempt.failures}
         )
         .returning(
+            LoginAttempt.key,
             LoginAttempt.id,
             LoginAttempt.failures,
             LoginAttempt.first_failure_at,
@@ -173,43 +197,47 @@ async def _lock_row(db: AsyncSession, key: str, now: datetime) -> tuple[int, Sta
             LoginAttempt.locked_until,
         )
     )
-    row_id, failures, first, last, locked_until = (await db.execute(stmt)).one()._tuple()
-    return row_id, State(failures, first, last, locked_until)
+    rows = (await db.execute(stmt)).all()
+    return {key: (row_id, State(*state)) for key, row_id, *state in rows}
 
 
 async def count_attempt(
-    sessions: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    rules: Sequence[Rule],
-    *,
-    what: str,
-) -> None:
-    """Count one attempt against every rule, in a transaction of its own, committed at once.
+    db: AsyncSession, settings: Settings, rules: Sequence[Rule], *, what: str
+) -> list[Rule]:
+    """Count one attempt against ``rules``; the rules it was counted under (for :func:`forgive`).
 
-    429 with ``Retry-After`` (nothing counted) when any key is blocked right now. Call it before
-    the request's own session has touched the database, so the request never holds two
-    connections at once (a burst of failures would otherwise exhaust the pool).
+    429 with ``Retry-After`` (nothing counted) when any key is blocked right now. ``db`` is a
+    short transaction of the caller's, which must commit before the password is checked (so the
+    count stands whatever becomes of the sign-in) and must not be the request's own session
+    (which a failed sign-in rolls back).
     """
     now = utcnow()
-    async with sessions() as db, db.begin():
-        rows = [(rule, *await _lock_row(db, rule.key, now)) for rule in rules]
-        current = [(rule, row_id, rule.current(state, now)) for rule, row_id, state in rows]
-        blocked = [s.locked_until for _, _, s in current if s.locked_until and s.blocked_at(now)]
-        if blocked:
-            raise _too_many(max(blocked), now, what)  # rolls back the empty rows just made
-        for rule, row_id, state in current:
-            new = rule.counted(state, now)
-            await db.execute(
-                update(LoginAttempt)
-                .where(LoginAttempt.id == row_id)
-                .values(
-                    failures=new.failures,
-                    first_failure_at=new.first,
-                    last_failure_at=new.last,
-                    locked_until=new.locked_until,
-                )
-            )
-        await _purge(db, settings, now)
+    rows = await _lock_rows(db, [rule.key for rule in rules], now)
+    current = [(rule, rows[rule.key][0], rule.current(rows[rule.key][1], now)) for rule in rules]
+    blocked = [s.locked_until for _, _, s in current if s.locked_until and s.blocked_at(now)]
+    if blocked:
+        raise _too_many(max(blocked), now, what)  # the caller rolls back the empty rows made
+    first_of = {rule.key for rule, _, state in current if state.failures == 0}
+    updates: list[dict[str, Any]] = []
+    counted: list[Rule] = []
+    for rule, row_id, state in current:
+        if isinstance(rule, Ceiling) and rule.once_per and rule.once_per not in first_of:
+            continue
+        new = rule.counted(state, now)
+        updates.append(
+            {
+                "id": row_id,
+                "failures": new.failures,
+                "first_failure_at": new.first,
+                "last_failure_at": new.last,
+                "locked_until": new.locked_until,
+            }
+        )
+        counted.append(rule)
+    if updates:
+        await db.execute(update(LoginAttempt), updates)  # one executemany, by primary key
+    await _purge(db, settings, now)
+    return counted
 
 
 async def _purge(db: AsyncSession, settings: Settings, now: datetime) -> None:
@@ -236,14 +264,15 @@ async def _purge(db: AsyncSession, settings: Settings, now: datetime) -> None:
     await db.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(dead.scalar_subquery())))
 
 
-async def forgive(db: AsyncSession, rules: Sequence[Rule]) -> None:
-    """Take back the attempt :func:`count_attempt` counted: it was a successful sign-in.
+async def forgive(db: AsyncSession, counted: Sequence[Rule]) -> None:
+    """Take back the attempt :func:`count_attempt` counted (under ``counted``, the rules it
+    returned): it was a successful sign-in.
 
-    The (account, address) pair has proved it knows the password and is forgotten; a ceiling
-    gives back one attempt and unlocks if this one was what reached it. Runs in the caller's
+    The (account, host) pair has proved it knows the password and is forgotten; a ceiling gives
+    back one attempt and unlocks if this one was what reached it. Runs in the caller's
     transaction, so it commits with the sign-in.
     """
-    for rule in rules:
+    for rule in counted:
         if isinstance(rule, Backoff):
             await db.execute(delete(LoginAttempt).where(LoginAttempt.key == rule.key))
             continue

@@ -13,8 +13,9 @@ from peerpear.db import Base, utcnow
 class LoginAttempt(Base):
     """Attempts counted for one throttling key (see :mod:`peerpear.auth.throttle`).
 
-    ``key`` names what is throttled ("email+ip:alice@x.edu|203.0.113.9", "email:alice@x.edu",
-    "ip:203.0.113.9", "signup-ip:203.0.113.9"); it is unique so concurrent processes update one
+    ``key`` names what is throttled ("email+ip:alice@x.edu|203.0.113.9",
+    "email+site:alice@x.edu|203.0.113.0/24", "email:alice@x.edu", "ip:2001:db8::/64",
+    "signup-ip:203.0.113.9"); it is unique so concurrent processes update one
     row (INSERT ... ON CONFLICT) instead of keeping per-process counters a load balancer would
     defeat. ``failures`` counts the attempts since ``first_failure_at`` that were not taken back
     by a successful sign-in (every sign-up counts); ``locked_until`` is when the key may try
