@@ -172,6 +172,9 @@ async def test_served_document_is_valid_openapi_3_1(
                     assert response["content"]["application/json"]["schema"] == error_ref
             if "requestBody" in operation:
                 assert {"400", "413", "422"} <= operation["responses"].keys(), (method, path)
+            if path.startswith("/api/"):
+                # an exhausted pool or a locked SQLite file (tests/auth/test_signin_burst.py)
+                assert "Retry-After" in operation["responses"]["503"]["headers"], (method, path)
 
 
 def test_every_status_of_the_authorization_matrix_is_documented() -> None:

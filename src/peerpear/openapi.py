@@ -64,6 +64,7 @@ _RETRY_AFTER = {
     "required": True,
     "schema": {"type": "integer", "minimum": 1},
 }
+_RETRY_AFTER_IF_KNOWN = {**_RETRY_AFTER, "required": False}
 _WWW_AUTHENTICATE = {
     "description": "How to authenticate: `Bearer`.",
     "required": True,
@@ -104,7 +105,7 @@ def _dependants(dependant: Dependant) -> Iterator[Dependant]:
 class _RouteFacts:
     """What the route's signature says about the errors it can answer."""
 
-    def __init__(self, route: APIRoute) -> None:
+    def __init__(self, route: APIRoute, path: str) -> None:
         tree = list(_dependants(route.dependant))
         calls = {d.call for d in tree}
         self.has_body = route.body_field is not None
@@ -114,6 +115,9 @@ class _RouteFacts:
         )
         self.requires_user = current_user in calls
         self.reads_session = request_token in calls
+        # Every API route reads the database, so any of them can meet an exhausted pool or a
+        # locked SQLite file (503 with Retry-After, errors.py).
+        self.uses_database = path.startswith("/api/")
 
 
 def _error_content() -> dict[str, Any]:
@@ -138,6 +142,8 @@ def _document_operation(operation: dict[str, Any], facts: _RouteFacts) -> None:
         central.append(401)
     if facts.has_path_params:
         central.append(404)
+    if facts.uses_database:
+        central.append(503)
     for code in central:
         responses.setdefault(str(code), {"description": ERROR_DESCRIPTIONS[code]})
     if facts.requires_user:
@@ -151,6 +157,8 @@ def _document_operation(operation: dict[str, Any], facts: _RouteFacts) -> None:
             response["content"] = _error_content()
         if code == 429:
             response.setdefault("headers", {})["Retry-After"] = _RETRY_AFTER
+        if code == 503:  # an overloaded database says when to retry; an unreachable CAS cannot
+            response.setdefault("headers", {}).setdefault("Retry-After", _RETRY_AFTER_IF_KNOWN)
         if 300 <= code < 400:
             response.pop("content", None)
             response.setdefault("headers", {})["Location"] = _LOCATION
@@ -169,7 +177,7 @@ def complete_document(document: dict[str, Any], app: FastAPI, settings: Settings
     """Add the error answers, headers and settings-dependent constraints to ``document``."""
     paths: dict[str, dict[str, Any]] = document["paths"]
     for path, methods, route in _api_routes(app):
-        facts = _RouteFacts(route)
+        facts = _RouteFacts(route, path)
         for method in methods:
             operation = paths.get(path, {}).get(method.lower())
             if operation is not None:
