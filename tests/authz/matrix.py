@@ -1,10 +1,11 @@
 """The authorization matrix: for every registered route, the status each persona gets.
 
-Personas (columns, in this order): anonymous, a signed-in stranger, an admin of *another*
-organization (org B), an admin of org A, the owner of org A, and a platform admin who is not a
-member of org A (nor of any organization). Per DESIGN §2 and ``organizations/access.py`` a
-platform admin's one extra power is creating organizations, which ``VARIANTS`` checks with
-creation turned off; everywhere else they answer like the stranger: 404 on org A.
+Personas (columns, in this order): anonymous, a signed-in stranger, a member and an admin of
+*another* organization (org B), a member (a student, the lowest role), an admin and the owner
+of org A, and a platform admin who is not a member of org A (nor of any organization). Per
+DESIGN §2 and ``organizations/access.py`` a platform admin's one extra power is creating
+organizations, which ``VARIANTS`` checks with creation turned off; everywhere else they answer
+like the stranger: 404 on org A.
 
 Path parameters resolve to real objects of the :mod:`tests.authz.world` (``{org_id}`` is org A,
 ``{user_id}`` org A's admin, ``{request_id}`` a pending admin request for org A), and a valid
@@ -40,7 +41,9 @@ class Case:
 
     anonymous: int
     stranger: int
+    other_org_member: int
     other_org_admin: int
+    member: int
     admin: int
     owner: int
     platform_admin: int
@@ -57,12 +60,12 @@ class Case:
 
 
 def everyone(status: int, **kwargs: Any) -> Case:
-    return Case(status, status, status, status, status, status, **kwargs)
+    return Case(status, status, status, status, status, status, status, status, **kwargs)
 
 
 def signed_in(status: int, **kwargs: Any) -> Case:
     """401 for anonymous callers, ``status`` for every signed-in persona."""
-    return Case(401, status, status, status, status, status, **kwargs)
+    return Case(401, status, status, status, status, status, status, status, **kwargs)
 
 
 ORG = "/api/v1/organizations/{org_id}"
@@ -109,28 +112,46 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/organizations"): signed_in(200),
     ("GET", "/api/v1/organizations/joinable"): signed_in(200),
-    # Case columns: anonymous, stranger, other_org_admin, admin, owner, platform_admin.
-    ("GET", ORG): Case(401, 404, 404, 200, 200, 404),
-    ("PATCH", ORG): Case(401, 404, 404, 403, 200, 404, body=lambda w: {"description": "new"}),
-    # --- members ---
-    ("GET", ORG + "/members"): Case(401, 404, 404, 200, 200, 404),
-    ("PATCH", ORG + "/members/{user_id}"): Case(
-        401, 404, 404, 403, 200, 404, body=lambda w: {"role": "owner"}
+    # Case columns: anonymous, stranger, other_org_member, other_org_admin, member, admin, owner,
+    # platform_admin.
+    ("GET", ORG): Case(401, 404, 404, 404, 200, 200, 200, 404),
+    ("PATCH", ORG): Case(
+        401, 404, 404, 404, 403, 403, 200, 404, body=lambda w: {"description": "new"}
     ),
-    ("DELETE", ORG + "/members/{user_id}"): Case(401, 404, 404, 403, 204, 404),
-    ("POST", ORG + "/leave"): Case(401, 404, 404, 204, 409, 404, note="409: the last owner"),
+    # --- members ---
+    ("GET", ORG + "/members"): Case(401, 404, 404, 404, 403, 200, 200, 404),
+    ("PATCH", ORG + "/members/{user_id}"): Case(
+        401, 404, 404, 404, 403, 403, 200, 404, body=lambda w: {"role": "owner"}
+    ),
+    ("DELETE", ORG + "/members/{user_id}"): Case(401, 404, 404, 404, 403, 403, 204, 404),
+    ("POST", ORG + "/leave"): Case(
+        401, 404, 404, 404, 204, 204, 409, 404, note="409: the last owner"
+    ),
     # --- admin requests ---
     ("POST", ORG + "/admin-requests"): Case(
-        401, 201, 201, 409, 409, 201, body=lambda w: {"message": "please"}, note="409: a member"
+        401,
+        201,
+        201,
+        201,
+        201,
+        409,
+        409,
+        201,
+        body=lambda w: {"message": "please"},
+        note="409: already an admin or owner",
     ),
-    ("GET", ORG + "/admin-requests"): Case(401, 404, 404, 403, 200, 404),
+    ("GET", ORG + "/admin-requests"): Case(401, 404, 404, 404, 403, 403, 200, 404),
     ("POST", "/api/v1/admin-requests/bulk"): signed_in(
         200,
         body=lambda w: {"organization_ids": [w.org_a.id, w.org_b.id]},
         note="members get a per-organization 'skipped' result, not an error",
     ),
-    ("POST", "/api/v1/admin-requests/{request_id}/approve"): Case(401, 404, 404, 403, 200, 404),
-    ("POST", "/api/v1/admin-requests/{request_id}/deny"): Case(401, 404, 404, 403, 200, 404),
+    ("POST", "/api/v1/admin-requests/{request_id}/approve"): Case(
+        401, 404, 404, 404, 403, 403, 200, 404
+    ),
+    ("POST", "/api/v1/admin-requests/{request_id}/deny"): Case(
+        401, 404, 404, 404, 403, 403, 200, 404
+    ),
 }
 
 # Routes whose statuses depend on a setting, under the non-default value: (method, path, case).
@@ -139,6 +160,17 @@ VARIANTS: list[tuple[str, str, Case]] = [
         "POST",
         "/api/v1/organizations",
         # Creation turned off by the operator: platform admins only.
-        Case(401, 403, 403, 403, 403, 201, body=_new_org, settings={"allow_org_creation": False}),
+        Case(
+            401,
+            403,
+            403,
+            403,
+            403,
+            403,
+            403,
+            201,
+            body=_new_org,
+            settings={"allow_org_creation": False},
+        ),
     ),
 ]

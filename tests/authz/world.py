@@ -1,11 +1,12 @@
 """The data every authorization-matrix request runs against.
 
-Org A has an owner and an admin (two of the personas); org B has its own owner and an admin (the
-"admin of another organization" persona); a stranger belongs nowhere; a platform admin belongs
-nowhere either (DESIGN §2 gives platform admins one extra power, creating organizations, and no
-implicit access to the ones they are not in); a requester has a pending admin request for org A.
-Later issues add their objects (an event of org A, its questions, a registration, a pairing
-run, ...) as fields here and path-parameter resolvers in ``matrix.py``.
+Org A has an owner, an admin and a member (three of the personas); org B has its own owner, an
+admin and a member (the "admin / member of another organization" personas); a stranger belongs
+nowhere; a platform admin belongs nowhere either (DESIGN §2 gives platform admins one extra
+power, creating organizations, and no implicit access to the ones they are not in); a requester
+has a pending admin request for org A. Later issues add their objects (an event of org A, its
+questions, a registration, a pairing run, ...) as fields here and path-parameter resolvers in
+``matrix.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ from tests.factories import (
     create_user,
 )
 
-PERSONAS = ("anonymous", "stranger", "other_org_admin", "admin", "owner", "platform_admin")
+PERSONAS = (
+    "anonymous",
+    "stranger",
+    "other_org_member",
+    "other_org_admin",
+    "member",
+    "admin",
+    "owner",
+    "platform_admin",
+)
 
 # The local password of ``World.signin`` (the one account the login route signs in).
 SIGNIN_PASSWORD = "correct horse battery"
@@ -38,9 +48,11 @@ class World:
     org_a: Organization
     owner: User
     admin: User
+    member: User
     org_b: Organization
     owner_b: User
     other_org_admin: User
+    other_org_member: User
     stranger: User
     platform_admin: User
     requester: User
@@ -61,10 +73,14 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
     admin = await create_user(session, first_name="Admin", last_name="A")
     org_a = await create_organization(session, owner, f"Org A {tag}")
     await add_member(session, org_a, admin, MembershipRole.ADMIN)
+    member = await create_user(session, first_name="Member", last_name="A")
+    await add_member(session, org_a, member, MembershipRole.MEMBER)
     owner_b = await create_user(session, first_name="Owner", last_name="B")
     other_org_admin = await create_user(session, first_name="Admin", last_name="B")
     org_b = await create_organization(session, owner_b, f"Org B {tag}")
     await add_member(session, org_b, other_org_admin, MembershipRole.ADMIN)
+    other_org_member = await create_user(session, first_name="Member", last_name="B")
+    await add_member(session, org_b, other_org_member, MembershipRole.MEMBER)
     stranger = await create_user(session, first_name="Stranger")
     platform_admin = await create_user(session, first_name="Platform", platform_admin=True)
     requester = await create_user(session, first_name="Requester")
@@ -80,9 +96,11 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         org_a=org_a,
         owner=owner,
         admin=admin,
+        member=member,
         org_b=org_b,
         owner_b=owner_b,
         other_org_admin=other_org_admin,
+        other_org_member=other_org_member,
         stranger=stranger,
         platform_admin=platform_admin,
         requester=requester,

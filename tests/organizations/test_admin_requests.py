@@ -45,7 +45,7 @@ async def test_request_rules(client: httpx.AsyncClient, session: AsyncSession) -
     assert "pending" in duplicate.json()["error"]["message"]
 
     member = await client.post(url, headers=await auth_headers(session, owner))
-    assert member.status_code == 409 and "member" in member.json()["error"]["message"]
+    assert member.status_code == 409 and "admin" in member.json()["error"]["message"]
 
     missing = await client.post(f"{API}/organizations/999999/admin-requests", headers=headers)
     assert missing.status_code == 404
@@ -210,7 +210,7 @@ async def test_bulk(client: httpx.AsyncClient, session: AsyncSession) -> None:
     assert body["created"] == 2 and body["skipped"] == 3
     assert [(i["organization_id"], i["result"], i["reason"]) for i in body["items"]] == [
         (fresh.id, "created", None),
-        (joined.id, "skipped", "already_member"),
+        (joined.id, "skipped", "already_admin"),
         (asked.id, "skipped", "already_pending"),
         (999999, "skipped", "not_found"),
         (fresh2.id, "created", None),
@@ -228,3 +228,31 @@ async def test_bulk(client: httpx.AsyncClient, session: AsyncSession) -> None:
         f"{API}/admin-requests/bulk", json={"organization_ids": []}, headers=headers
     )
     assert empty.status_code == 422
+
+
+async def test_a_member_may_ask_to_become_admin(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    owner = await create_user(session)
+    student = await create_user(session)
+    org = await create_organization(session, owner)
+    await add_member(session, org, student, MembershipRole.MEMBER)
+    url = f"{API}/organizations/{org.id}/admin-requests"
+
+    created = await client.post(url, json={}, headers=await auth_headers(session, student))
+    assert created.status_code == 201, created.text
+    approved = await client.post(
+        f"{API}/admin-requests/{created.json()['id']}/approve",
+        headers=await auth_headers(session, owner),
+    )
+    assert approved.status_code == 200, approved.text
+    role = await session.scalar(
+        select(Membership.role).where(
+            Membership.organization_id == org.id, Membership.user_id == student.id
+        )
+    )
+    assert role is MembershipRole.ADMIN
+    # Now an admin, asking again is refused.
+    again = await client.post(url, json={}, headers=await auth_headers(session, student))
+    assert again.status_code == 409
+    assert again.json()["error"]["details"]["reason"] == "already_admin"

@@ -93,7 +93,7 @@ async def test_promote_demote_and_last_owner(
 
     missing = await client.patch(f"{base}/999999", json={"role": "owner"}, headers=admin_h)
     assert missing.status_code == 404
-    invalid = await client.patch(f"{base}/{owner.id}", json={"role": "member"}, headers=admin_h)
+    invalid = await client.patch(f"{base}/{owner.id}", json={"role": "student"}, headers=admin_h)
     assert invalid.status_code == 422
     assert await _actions(session, org) == ["membership.promote", "membership.demote"]
 

@@ -37,8 +37,11 @@ class IdentityProvider(StrEnum):
 
 
 class MembershipRole(StrEnum):
+    """Highest first: owners run the organization, admins its events, members are its students."""
+
     OWNER = "owner"
     ADMIN = "admin"
+    MEMBER = "member"
 
 
 class AdminRequestStatus(StrEnum):

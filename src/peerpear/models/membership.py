@@ -1,4 +1,4 @@
-"""``memberships``: who administers which organization, and how."""
+"""``memberships``: who belongs to which organization, and in what role."""
 
 from __future__ import annotations
 

@@ -31,7 +31,11 @@ from peerpear.models import Membership, MembershipRole, Organization, User
 ORG_NOT_FOUND = "organization not found"
 
 # Higher rank includes every power of a lower one.
-ROLE_RANK: dict[MembershipRole, int] = {MembershipRole.ADMIN: 1, MembershipRole.OWNER: 2}
+ROLE_RANK: dict[MembershipRole, int] = {
+    MembershipRole.MEMBER: 0,
+    MembershipRole.ADMIN: 1,
+    MembershipRole.OWNER: 2,
+}
 
 
 def role_allows(role: MembershipRole | None, minimum: MembershipRole) -> bool:

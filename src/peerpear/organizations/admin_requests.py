@@ -27,7 +27,7 @@ from peerpear.models import (
     Organization,
     User,
 )
-from peerpear.organizations.access import get_membership, require_org_role
+from peerpear.organizations.access import get_membership, require_org_role, role_allows
 from peerpear.organizations.schemas import (
     AdminRequestOut,
     BulkAdminRequestItem,
@@ -70,14 +70,15 @@ async def _skip_reason(db: AsyncSession, user: User, org_id: int) -> SkipReason 
     """Why ``user`` may not request admin of ``org_id`` now, or None when they may."""
     if await db.get(Organization, org_id) is None:
         return "not_found"
-    if await get_membership(db, user.id, org_id) is not None:
-        return "already_member"
+    membership = await get_membership(db, user.id, org_id)
+    if membership is not None and role_allows(membership.role, MembershipRole.ADMIN):
+        return "already_admin"
     pending = await db.scalar(select(AdminRequest.id).where(pending_request(user.id, org_id)))
     return "already_pending" if pending is not None else None
 
 
 _SKIP_MESSAGES: dict[str, str] = {
-    "already_member": "you are already a member of this organization",
+    "already_admin": "you are already an admin of this organization",
     "already_pending": "you already have a pending admin request for this organization",
 }
 
@@ -187,7 +188,9 @@ async def decide(db: AsyncSession, owner: User, request_id: int, approve: bool) 
                 )
             )
             details["role"] = MembershipRole.ADMIN.value
-        else:  # joined some other way meanwhile; keep their role
+        else:  # a member becomes an admin; one who became admin or owner meanwhile keeps that
+            if not role_allows(existing.role, MembershipRole.ADMIN):
+                existing.role = MembershipRole.ADMIN
             details["role"] = existing.role.value
     audit.record(
         db,

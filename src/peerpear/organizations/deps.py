@@ -25,6 +25,10 @@ async def _org_visitor(org_id: OrgIdPath, user: CurrentUser, db: SessionDep) -> 
     return await get_org_access(db, user, org_id)
 
 
+async def _org_member(org_id: OrgIdPath, user: CurrentUser, db: SessionDep) -> OrgAccess:
+    return await require_org_role(db, user, org_id, MembershipRole.MEMBER)
+
+
 async def _org_admin(org_id: OrgIdPath, user: CurrentUser, db: SessionDep) -> OrgAccess:
     return await require_org_role(db, user, org_id, MembershipRole.ADMIN)
 
@@ -35,8 +39,8 @@ async def _org_owner(org_id: OrgIdPath, user: CurrentUser, db: SessionDep) -> Or
 
 # Any signed-in caller; the org must exist. Check ``access.is_member`` yourself.
 OrgVisitor = Annotated[OrgAccess, Depends(_org_visitor)]
-# Admin or owner. Every member is at least an admin today, so OrgMember is the same check; use
-# whichever name says what the route means.
+# Any member (member, admin or owner); 404 for everyone else.
+OrgMember = Annotated[OrgAccess, Depends(_org_member)]
+# Admin or owner: 403 for a member, 404 for a non-member.
 OrgAdmin = Annotated[OrgAccess, Depends(_org_admin)]
-OrgMember = OrgAdmin
 OrgOwner = Annotated[OrgAccess, Depends(_org_owner)]

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerpear import audit
 from peerpear.errors import InvalidState, NotFound
 from peerpear.models import Membership, MembershipRole, User
-from peerpear.organizations.access import OrgAccess, membership_rank, require_role
+from peerpear.organizations.access import ROLE_RANK, OrgAccess, membership_rank, require_role
 from peerpear.organizations.schemas import MemberOut
 from peerpear.pagination import paginate
 from peerpear.schemas_common import Page, Pagination
@@ -101,7 +101,7 @@ async def change_role(
             _refuse_last_owner(memberships, target)
         previous = target.role
         target.role = role
-        promoted = role is MembershipRole.OWNER
+        promoted = ROLE_RANK[role] > ROLE_RANK[previous]
         audit.record(
             db,
             access.user,
@@ -145,4 +145,4 @@ async def remove_member(db: AsyncSession, access: OrgAccess, user_id: int) -> No
 
 async def leave(db: AsyncSession, access: OrgAccess) -> None:
     """The caller leaves the organization (the last owner cannot)."""
-    await _delete(db, access, access.user.id, "membership.leave", MembershipRole.ADMIN)
+    await _delete(db, access, access.user.id, "membership.leave", MembershipRole.MEMBER)

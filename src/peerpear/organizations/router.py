@@ -16,7 +16,7 @@ from peerpear.deps import SessionDep, SettingsDep
 from peerpear.models import AdminRequestStatus
 from peerpear.openapi import errors
 from peerpear.organizations import admin_requests, members, service
-from peerpear.organizations.deps import OrgAdmin, OrgIdPath, OrgOwner
+from peerpear.organizations.deps import OrgAdmin, OrgIdPath, OrgMember, OrgOwner
 from peerpear.organizations.schemas import (
     AdminRequestCreate,
     AdminRequestOut,
@@ -54,7 +54,8 @@ async def create_organization(
 async def list_my_organizations(
     user: CurrentUser, db: SessionDep, page: PageDep
 ) -> Page[OrganizationOut]:
-    """The organizations the caller is an owner or admin of, with their role, by name."""
+    """The organizations the caller belongs to (owner, admin or member), with their role, by
+    name."""
     return await service.list_mine(db, user, page)
 
 
@@ -67,7 +68,7 @@ async def list_joinable_organizations(
 
 
 @router.get("/organizations/{org_id:int}")
-async def get_organization(access: OrgAdmin) -> OrganizationOut:
+async def get_organization(access: OrgMember) -> OrganizationOut:
     """An organization the caller is a member of (404 for non-members)."""
     return service.to_out(access)
 
@@ -80,7 +81,7 @@ async def update_organization(
     return await service.update_organization(db, access, body)
 
 
-@router.get("/organizations/{org_id:int}/members")
+@router.get("/organizations/{org_id:int}/members", responses=errors(403))
 async def list_members(access: OrgAdmin, db: SessionDep, page: PageDep) -> Page[MemberOut]:
     """Members with names, emails and roles, owners first (admins and owners)."""
     return await members.list_members(db, access.organization.id, page)
@@ -90,7 +91,8 @@ async def list_members(access: OrgAdmin, db: SessionDep, page: PageDep) -> Page[
 async def change_member_role(
     user_id: UserIdPath, body: MemberRoleUpdate, access: OrgOwner, db: SessionDep
 ) -> MemberOut:
-    """Promote to owner or demote to admin (owners). Demoting the last owner answers 409."""
+    """Set a member's role: owner, admin or member (owners). Demoting the last owner answers
+    409."""
     return await members.change_role(db, access, user_id, body.role)
 
 
@@ -106,7 +108,7 @@ async def remove_member(user_id: UserIdPath, access: OrgOwner, db: SessionDep) -
 
 
 @router.post("/organizations/{org_id:int}/leave", status_code=204, responses=errors(409))
-async def leave_organization(access: OrgAdmin, db: SessionDep) -> Response:
+async def leave_organization(access: OrgMember, db: SessionDep) -> Response:
     """The caller leaves the organization. The last owner cannot leave (409)."""
     await members.leave(db, access)
     return Response(status_code=204)
@@ -121,10 +123,10 @@ async def leave_organization(access: OrgAdmin, db: SessionDep) -> Response:
 async def request_admin(
     org_id: OrgIdPath, user: CurrentUser, db: SessionDep, body: AdminRequestCreate | None = None
 ) -> AdminRequestOut:
-    """Ask to become an admin of an organization (any signed-in non-member).
+    """Ask to become an admin of an organization (any signed-in user who is not yet an admin).
 
-    409 when the caller is already a member or already has a pending request; 404 when the
-    organization does not exist.
+    409 when the caller is already an admin or owner or already has a pending request; 404 when
+    the organization does not exist.
     """
     message = body.message if body is not None else ""
     return await admin_requests.create_request(db, user, org_id, message)
@@ -153,7 +155,7 @@ async def bulk_request_admin(
 ) -> BulkAdminRequestResult:
     """Ask to become admin of several organizations at once.
 
-    Each organization is `created` or `skipped` with a reason (`not_found`, `already_member`,
+    Each organization is `created` or `skipped` with a reason (`not_found`, `already_admin`,
     `already_pending`); the created requests commit together.
     """
     return await admin_requests.bulk_create(db, user, body.organization_ids, body.message)

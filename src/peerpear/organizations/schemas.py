@@ -116,7 +116,7 @@ class BulkAdminRequestCreate(InputModel):
         return list(dict.fromkeys(value))
 
 
-SkipReason = Literal["not_found", "already_member", "already_pending"]
+SkipReason = Literal["not_found", "already_admin", "already_pending"]
 
 
 class BulkAdminRequestItem(BaseModel):
