@@ -94,3 +94,17 @@ def test_plain_format_keeps_tracebacks_on_their_own_lines() -> None:
     text = formatter.format(record)
     assert text.splitlines()[0].endswith("failed on /a\\x0ab")
     assert "Traceback (most recent call last):" in text.splitlines()[1]
+
+
+def test_a_trailing_line_break_is_dropped_not_escaped() -> None:
+    # uvicorn logs "Exception in ASGI application\n": the newline ends the message, it forges
+    # nothing, and must not show up as "\x0a" at the end of the line.
+    formatter = PlainFormatter(PLAIN_FORMAT)
+    record = logging.LogRecord(
+        "uvicorn.error", logging.ERROR, __file__, 1, "Exception in ASGI application\n", (), None
+    )
+    record.request_id = "-"
+    assert formatter.format(record).endswith("Exception in ASGI application")
+    inner = logging.LogRecord("x", logging.INFO, __file__, 1, "a\nb\n", (), None)
+    inner.request_id = "-"
+    assert formatter.format(inner).endswith("a\\x0ab")

@@ -20,7 +20,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from peerpear.errors import PayloadTooLarge, http_error_response
+from peerpear.error_handlers import PayloadTooLarge, http_error_response
 
 
 class BodyLimitMiddleware:

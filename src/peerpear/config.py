@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from functools import lru_cache
 from typing import Literal
 
@@ -13,6 +14,19 @@ logger = logging.getLogger("peerpear.config")
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./peerpear.db"
+
+# Variables that once configured something and no longer do, with what replaced them. Unknown
+# variables are otherwise ignored, and an operator who set one of these would believe a security
+# limit applies that does not: refuse to start instead, naming the replacement.
+RETIRED_VARIABLES = {
+    "PEERPEAR_LOGIN_MAX_FAILURES": (
+        "sign-in is now throttled per network: PEERPEAR_LOGIN_MAX_FAILURES_PER_NETWORK and "
+        "PEERPEAR_LOGIN_MAX_NETWORKS_PER_ACCOUNT (README, Settings)"
+    ),
+    "PEERPEAR_LOGIN_MAX_FAILURES_PER_ACCOUNT": (
+        "the account ceiling now counts networks: PEERPEAR_LOGIN_MAX_NETWORKS_PER_ACCOUNT"
+    ),
+}
 
 
 class Settings(BaseSettings):
@@ -93,6 +107,17 @@ class Settings(BaseSettings):
         # signed-in requests and read the answers.
         if "*" in self.cors_origins:
             raise ValueError("PEERPEAR_CORS_ORIGINS cannot contain '*'; list the allowed origins")
+        return self
+
+    @model_validator(mode="after")
+    def _no_retired_variables(self) -> Settings:
+        retired = sorted(name for name in RETIRED_VARIABLES if name in os.environ)
+        if retired:
+            raise ValueError(
+                "; ".join(
+                    f"{name} is no longer read: {RETIRED_VARIABLES[name]}" for name in retired
+                )
+            )
         return self
 
     @model_validator(mode="after")

@@ -1,14 +1,16 @@
-"""Request-scoped dependencies shared by every feature: settings and the database session."""
+"""Request-scoped dependencies and route parameters shared by every feature: settings, the
+database session, database-id path parameters and pagination."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear.config import Settings
+from peerpear.schemas_common import MAX_DB_ID, Pagination
 
 
 async def get_app_settings(request: Request) -> Settings:
@@ -67,3 +69,23 @@ def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+
+
+def id_path(description: str) -> Any:
+    """A path parameter holding a database id: 1 .. 2**31-1, else 422 (an id outside the
+    database's integer range can match no row; PostgreSQL would fail on it).
+
+    Use as ``Annotated[int, id_path("The thing's id.")]``.
+    """
+    return Path(ge=1, le=MAX_DB_ID, description=description)
+
+
+async def pagination(
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_DB_ID, description="Rows to skip.")] = 0,
+) -> Pagination:
+    return Pagination(limit=limit, offset=offset)
+
+
+# The route parameter of every list (``page: PageDep``), handed to peerpear.pagination.paginate.
+PageDep = Annotated[Pagination, Depends(pagination)]

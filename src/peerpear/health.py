@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from peerpear.errors import error_body
+from peerpear.error_handlers import error_body
 from peerpear.openapi import errors
 
 router = APIRouter(tags=["health"])

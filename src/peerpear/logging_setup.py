@@ -55,8 +55,11 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def escape_control(text: str) -> str:
-    r"""``text`` on one line: control characters become ``\xNN`` / ``\uNNNN`` escapes."""
-    return _UNSAFE.sub(_escape, text)
+    r"""``text`` on one line: control characters become ``\xNN`` / ``\uNNNN`` escapes.
+
+    Trailing line breaks are dropped first: a message that merely ends its line (uvicorn's
+    "Exception in ASGI application\n") is not a forgery and should not end in ``\x0a``."""
+    return _UNSAFE.sub(_escape, text.rstrip("\r\n"))
 
 
 class PlainFormatter(logging.Formatter):

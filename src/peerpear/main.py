@@ -14,7 +14,7 @@ from peerpear.auth.router import router as auth_router
 from peerpear.body_limit import BodyLimitMiddleware
 from peerpear.config import Settings, get_settings
 from peerpear.db import create_engine, create_read_sessionmaker, create_sessionmaker
-from peerpear.errors import install_error_handlers
+from peerpear.error_handlers import install_error_handlers
 from peerpear.health import router as health_router
 from peerpear.logging_setup import configure_logging
 from peerpear.me.router import router as me_router

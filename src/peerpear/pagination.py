@@ -1,30 +1,28 @@
 """Offset pagination for every list endpoint: one count, one window, in a stable order.
 
-A route takes ``page: PageDep`` (the ``limit``/``offset`` query parameters of
-:func:`peerpear.schemas_common.pagination`) and its service returns
+A route takes ``page: PageDep`` (:mod:`peerpear.deps`: the ``limit``/``offset`` query
+parameters of :func:`peerpear.schemas_common.pagination`) and its service returns
 ``await paginate(db, select(...).where(...), page, order_by=(..., Model.id), to_item=...)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import Depends
 from sqlalchemy import Column, ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 
-from peerpear.schemas_common import Page, Pagination, pagination
+from peerpear.schemas_common import Page, Pagination
+
+# No FastAPI here: services use this module; the route parameter ``PageDep`` is in peerpear.deps.
 
 T = TypeVar("T")
 RowT = TypeVar("RowT", bound=tuple[Any, ...])
 
 OrderKey = ColumnElement[Any] | QueryableAttribute[Any]
-
-# The route parameter of every list: ``page: PageDep``.
-PageDep = Annotated[Pagination, Depends(pagination)]
 
 
 def _is_primary_key(key: OrderKey) -> bool:

@@ -1,5 +1,8 @@
 """Schema pieces every feature shares: database ids, pagination, and the base of input bodies.
 
+No FastAPI here (services import this module): the route parameters built on these, ``id_path``
+and ``PageDep``, are in :mod:`peerpear.deps`.
+
 - Ids are the database's 32-bit ``integer`` (PostgreSQL's ``serial``), so an id or an offset
   outside that range can never match a row; it is refused at the edge (422) instead of reaching
   the database, where PostgreSQL would fail on it.
@@ -16,7 +19,6 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Generic, TypeVar
 
 from annotated_types import GroupedMetadata
-from fastapi import Path, Query
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -31,14 +33,6 @@ T = TypeVar("T")
 # The largest value of the database's integer primary keys (and of a sensible OFFSET).
 MAX_DB_ID = 2**31 - 1
 NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
-
-
-def id_path(description: str) -> Any:
-    """A path parameter holding a database id: 1 .. 2**31-1, else 422.
-
-    Use as ``Annotated[int, id_path("The thing's id.")]``.
-    """
-    return Path(ge=1, le=MAX_DB_ID, description=description)
 
 
 # A database id inside a request body (e.g. a list of ids).
@@ -57,13 +51,6 @@ class Page(BaseModel, Generic[T]):
 class Pagination(BaseModel):
     limit: int
     offset: int
-
-
-async def pagination(
-    limit: Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_DB_ID, description="Rows to skip.")] = 0,
-) -> Pagination:
-    return Pagination(limit=limit, offset=offset)
 
 
 # Unicode White_Space, what text is trimmed of (pydantic's strip_whitespace too; str.strip()

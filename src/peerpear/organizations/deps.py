@@ -12,10 +12,9 @@ from typing import Annotated
 from fastapi import Depends
 
 from peerpear.auth.deps import CurrentUser
-from peerpear.deps import SessionDep
+from peerpear.deps import SessionDep, id_path
 from peerpear.models import MembershipRole
 from peerpear.organizations.access import OrgAccess, get_org_access, require_org_role
-from peerpear.schemas_common import id_path
 
 # Out of the database's id range (1 .. 2**31-1): 422, before any query.
 OrgIdPath = Annotated[int, id_path("Organization id.")]

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from peerpear.auth.deps import CurrentUser
-from peerpear.deps import SessionDep, SettingsDep
+from peerpear.deps import PageDep, SessionDep, SettingsDep, id_path
 from peerpear.models import AdminRequestStatus
 from peerpear.openapi import errors
 from peerpear.organizations import admin_requests, members, service
@@ -29,8 +29,7 @@ from peerpear.organizations.schemas import (
     OrganizationOut,
     OrganizationUpdate,
 )
-from peerpear.pagination import PageDep
-from peerpear.schemas_common import Page, id_path
+from peerpear.schemas_common import Page
 
 router = APIRouter(tags=["organizations"])
 
