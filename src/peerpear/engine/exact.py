@@ -30,6 +30,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -54,6 +55,13 @@ STOP_POLL_S = 0.05
 class ExactGrouping:
     group_of_unit: I64
     side_of: I64  # ``plan.side_of`` with the ``either`` people on the side the model chose
+
+
+def load_cp_sat() -> ModuleType:
+    """OR-Tools' CP-SAT module, imported on first use (about a second, more on a busy machine)."""
+    from ortools.sat.python import cp_model
+
+    return cp_model
 
 
 def too_large(plan: Plan) -> bool:
