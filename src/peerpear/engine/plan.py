@@ -5,10 +5,12 @@ person takes, the number of groups, the size range and per-group role quotas
 (``plan_shape.py``). Every infeasibility that can be seen before solving raises ``Infeasible``
 (``plan_shape.py``, ``plan_checks.py``); the exact model (``exact.py``) proves the rest.
 
-The plan is also the definition of the hard rules' shape: ``n_groups`` groups, each of
-``size_lo..size_hi`` people and ``side_lo..side_hi`` of each side. ``either`` people are put on a
-side here for the heuristic solvers, but that choice is not a rule: ``flexible`` marks them, the
-checks never count them on a fixed side, and the exact model lets them take either side.
+The plan is also the definition of the hard rules' shape: ``n_groups`` groups (the solvers'
+start; with explicit min/max sizes any count in ``min_groups..max_groups`` keeps the rules, and
+the exact models use that range), each of ``size_lo..size_hi`` people and ``side_lo..side_hi``
+of each side. ``either`` people are put on a side here for the heuristic solvers, but that
+choice is not a rule: ``flexible`` marks them, the checks never count them on a fixed side, and
+the exact model lets them take either side.
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ class Plan:
     sides: list[str]  # role tag names used for quotas ("big"/"little" or "mentor"/"mentee")
     side_of: I64  # index into ``sides`` per person, -1 when roles play no part
     flexible: NDArray[np.bool_]  # per person: role ``either`` (big_little), side chosen here
-    n_groups: int
+    n_groups: int  # the number of groups the fast solvers build
+    min_groups: int  # any number in min_groups..max_groups keeps the rules
+    max_groups: int
     size_lo: int
     size_hi: int
     side_lo: I64  # per side: min and max count in any group
@@ -56,7 +60,9 @@ class Plan:
     def shape(self) -> str:
         """The groups the rules ask for, in words: "3 groups of 2-3 people (...)"."""
         lo, hi = self.size_lo, self.size_hi
-        shape = f"{self.n_groups} group{'s' * (self.n_groups != 1)} of "
+        fewest, most = self.min_groups, self.max_groups
+        count = f"{fewest}" if fewest == most else f"{fewest}-{most}"
+        shape = f"{count} group{'s' * (most != 1)} of "
         shape += f"{lo} people" if lo == hi else f"{lo}-{hi} people"
         if self.mode == "big_little":
             shape += " (each with a big and a little, spread evenly)"
@@ -79,6 +85,13 @@ class Plan:
         side_lo, side_hi = quotas(self.mode, counts, self.n_groups)
         return replace(self, side_of=side_of, side_lo=side_lo, side_hi=side_hi)
 
+    def with_groups(self, count: int) -> Plan:
+        """The same plan for solvers that build ``count`` groups (one of the allowed counts)."""
+        assert self.min_groups <= count <= self.max_groups
+        if self.sides:  # role modes have one allowed count: quotas stay as they are
+            return self
+        return replace(self, n_groups=count)
+
 
 def build_plan(problem: Problem) -> Plan:
     ids = problem.ids
@@ -91,7 +104,8 @@ def build_plan(problem: Problem) -> Plan:
     cost, never = pair_costs(problem, index, unit_of)
     sides, side_of, flexible = resolve_sides(problem)
     counts = [int((side_of == t).sum()) for t in range(len(sides))]
-    g, lo, hi = group_count(problem, n, counts)
+    shape = group_count(problem, n, counts)
+    g, lo, hi = shape.preferred, shape.size_lo, shape.size_hi
     side_lo, side_hi = quotas(problem.settings.mode, counts, g)
     if problem.settings.mode == "mentor":
         side_lo[1], side_hi[1] = 1, hi - 1
@@ -112,6 +126,8 @@ def build_plan(problem: Problem) -> Plan:
         side_of=side_of,
         flexible=flexible,
         n_groups=g,
+        min_groups=shape.fewest,
+        max_groups=shape.most,
         size_lo=lo,
         size_hi=hi,
         side_lo=side_lo,

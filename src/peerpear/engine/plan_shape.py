@@ -8,6 +8,7 @@ choice is not a rule: the exact model lets them take either side. Counts that ca
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,6 +17,21 @@ from peerpear.engine.errors import Infeasible
 from peerpear.engine.problem import Mode, Problem
 
 I64 = NDArray[np.int64]
+
+
+class GroupCount(NamedTuple):
+    """How many groups, of which sizes: ``preferred`` is what the fast solvers build; any number of
+    groups in ``fewest..most`` keeps the rules (a range only with explicit min/max sizes)."""
+
+    preferred: int
+    size_lo: int
+    size_hi: int
+    fewest: int
+    most: int
+
+    @classmethod
+    def fixed(cls, count: int, size_lo: int, size_hi: int) -> GroupCount:
+        return cls(count, size_lo, size_hi, count, count)
 
 
 def resolve_sides(problem: Problem) -> tuple[list[str], I64, NDArray[np.bool_]]:
@@ -51,13 +67,18 @@ def spread(total: int, groups: int) -> tuple[int, int]:
     return total // groups, -(-total // groups)
 
 
-def group_count(problem: Problem, n: int, side_counts: list[int]) -> tuple[int, int, int]:
-    """Number of groups and the size range, per mode (DESIGN §3)."""
+def group_count(problem: Problem, n: int, side_counts: list[int]) -> GroupCount:
+    """Number of groups and the size range, per mode (DESIGN §3).
+
+    With explicit ``min_size``/``max_size`` (groups mode) every count whose sizes fit keeps the
+    rules, as the validator reads them: 7 people of 2..4 make 2 groups (3 + 4) or 3 (2 + 2 + 3).
+    The count the target size suggests is the solvers' start; the exact models may use any.
+    """
     s = problem.settings
     if s.mode == "pairs":
         if n % 2 and s.max_size == 2:
             raise Infeasible(f"{n} people need one trio, above the maximum size 2")
-        return n // 2, 2, 3 if n % 2 else 2
+        return GroupCount.fixed(n // 2, 2, 3 if n % 2 else 2)
     if s.mode == "mentor":
         mentors, mentees = side_counts
         if mentees > mentors * s.capacity:
@@ -72,7 +93,7 @@ def group_count(problem: Problem, n: int, side_counts: list[int]) -> tuple[int, 
                 f"{mentees} mentees exceed {mentors} mentors x {hi - 1}: the maximum size "
                 f"{s.max_size} allows {hi - 1} mentees per mentor"
             )
-        return mentors, 2, hi
+        return GroupCount.fixed(mentors, 2, hi)
     k = s.target_size
     if s.mode == "big_little":
         smaller = min(side_counts)
@@ -85,7 +106,7 @@ def group_count(problem: Problem, n: int, side_counts: list[int]) -> tuple[int, 
                 f"{smaller} {'bigs' if side_counts[0] == smaller else 'littles'} for {n} people "
                 f"force groups of {hi}, above the maximum size {s.max_size}"
             )
-        return g, lo, hi
+        return GroupCount.fixed(g, lo, hi)
     min_size = s.min_size or 2
     if n < min_size:
         raise Infeasible(f"too few participants: {n} for groups of at least {min_size}")
@@ -94,9 +115,9 @@ def group_count(problem: Problem, n: int, side_counts: list[int]) -> tuple[int, 
         # only a target: as many groups as fit, sizes differing by at most one
         g = max(1, min(g, n // min_size))
         lo, hi = spread(n, g)
-        return g, lo, hi
+        return GroupCount.fixed(g, lo, hi)
     max_size = s.max_size or max(k, min_size)
-    g = min(max(g, -(-n // max_size)), n // min_size)
-    if g < 1 or g * max_size < n or n < g * min_size:
+    fewest, most = -(-n // max_size), n // min_size
+    if fewest > most:
         raise Infeasible(f"{n} people cannot form groups of {min_size}..{max_size}")
-    return g, min_size, max_size
+    return GroupCount(min(max(g, fewest), most), min_size, max_size, fewest, most)

@@ -195,7 +195,7 @@ def _exact(
             "search ran out of time); a longer time limit may find one"
         )
     run.step(0.8)
-    plan = plan.with_sides(found.side_of)
+    plan = plan.with_sides(found.side_of).with_groups(found.n_groups)
     exact = Solution(_groups_of(plan, found.group_of_unit), "exact")
     # what is left, at least POLISH_S: small inputs reach a local optimum long before
     deadline = max(end, time.monotonic() + POLISH_S)
