@@ -260,3 +260,18 @@ def test_the_cli_tells_a_search_that_found_nothing_from_an_impossible_problem(
     result = runner.invoke(pair_app, [str(write_problem(tmp_path / "p.json", stuck_pairs()))])
     assert result.exit_code == pair_cli.NOT_FOUND_EXIT != pair_cli.BAD_INPUT_EXIT
     assert result.stderr.strip().splitlines() == [f"error: {message}"]
+
+
+def test_a_polish_that_breaks_a_rule_is_dropped_for_the_exact_grouping() -> None:
+    # the local search prices rule breaks (an isolated person: 1e4) against everything else:
+    # a history penalty above that buys a break, so the search leaves the valid region after the
+    # exact model. The run keeps the exact grouping instead (solver "exact"), never the break.
+    first = solve(stuck_pairs())
+    repeated = stuck_pairs().model_copy(deep=True)
+    repeated.settings.history = [g.members for g in first.groups]
+    repeated.settings.history_penalty = 1e5
+    result = solve(repeated)
+    assert result.metrics.solver == "exact" and result.validation.ok
+    assert broken_rules(repeated, [g.members for g in result.groups]) == []
+    repeated.settings.history_penalty = 0.5  # an ordinary penalty: the polish stays valid
+    assert solve(repeated).metrics.solver == "exact+local_search"
