@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from peerpear.engine import EngineError, Problem, solve
+from peerpear.engine import EngineError, NoSolutionFound, Problem, solve
 
 IMPORT = "import time; t = time.perf_counter(); import ortools.sat.python.cp_model; "
 IMPORT += "print(time.perf_counter() - t)"
@@ -125,7 +125,7 @@ def run(problem: Problem) -> tuple[float, str]:
     started = time.perf_counter()
     try:
         outcome = f"valid ({solve(problem).metrics.solver})"
-    except EngineError as err:
+    except (EngineError, NoSolutionFound) as err:  # Infeasible, or not found in time
         outcome = f"{type(err).__name__}: {err}"
     return time.perf_counter() - started, outcome
 

@@ -7,8 +7,10 @@ stop request is ``Cancelled``, which no ``except ValueError`` / ``except EngineE
 
 from __future__ import annotations
 
+import builtins
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -142,8 +144,7 @@ def test_above_the_size_limit_the_broken_groups_are_re_solved_exactly(
     # the pairs solver puts a never-pair together (only two people are left for each other);
     # with the size limit lowered the full model may not run, so the repair does: two of the
     # four groups at a time
-    never = [["p7", "p6", "p4", "p3"], ["p1", "p0", "p4", "p8"]]
-    problem = random_problem(9, 300, attributes=True, never_pair=never, must_pair=[["p1", "p3"]])
+    problem = never_pair_in_pairs()
     assert valid_grouping_exists(problem)
     monkeypatch.setattr(exact_module, "MAX_CELLS", 5)
     monkeypatch.setattr(repair_module, "REPAIR_CELLS", 12)
@@ -158,6 +159,57 @@ def test_above_the_size_limit_the_broken_groups_are_re_solved_exactly(
     result = solve(problem)
     assert calls and result.metrics.solver == "exact+local_search"
     assert broken_rules(problem, [g.members for g in result.groups]) == []
+
+
+def test_running_out_of_time_is_not_caught_as_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "not found in time" says nothing about the input: a bad-input handler must not take it
+    assert not issubclass(NoSolutionFound, ValueError)
+    assert not issubclass(NoSolutionFound, EngineError)
+    monkeypatch.setattr(solve_module, "count_grouping", lambda *args, **kwargs: None)
+    monkeypatch.setattr(solve_module, "exact_grouping", lambda *args, **kwargs: None)
+    with pytest.raises(NoSolutionFound):
+        try:
+            solve(stuck_pairs())
+        except ValueError:
+            pytest.fail("NoSolutionFound was caught as a ValueError")
+
+
+def never_pair_in_pairs() -> Problem:
+    """Nine people in pairs: the pairs solver puts a never-pair together (two people are left for
+    each other), so the full exact model runs."""
+    never = [["p7", "p6", "p4", "p3"], ["p1", "p0", "p4", "p8"]]
+    return random_problem(9, 300, attributes=True, never_pair=never, must_pair=[["p1", "p3"]])
+
+
+def test_the_exact_models_time_starts_after_ortools_is_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the first import of ortools in a process takes 1-3 s; here it takes 1.5 s, in a run of
+    # 0.5 s: the exact model must still get its minimum time (MIN_EXACT_S) after the import
+    real_import = builtins.__import__
+    slept: list[float] = []
+
+    def slow_import(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.startswith("ortools") and not slept:
+            slept.append(1.5)
+            time.sleep(1.5)
+        return real_import(name, *args, **kwargs)
+
+    limits: list[float] = []
+    real_exact = solve_module.exact_grouping
+
+    def spied(problem: Problem, plan: Any, time_limit: float, *args: Any, **kwargs: Any) -> Any:
+        limits.append(time_limit)
+        return real_exact(problem, plan, time_limit, *args, **kwargs)
+
+    problem = never_pair_in_pairs().model_copy(deep=True)
+    problem.settings.time_limit_s = 0.5
+    monkeypatch.setattr(builtins, "__import__", slow_import)
+    monkeypatch.setattr(solve_module, "exact_grouping", spied)
+    result = solve(problem)
+    assert slept and limits  # the import was slow, and the full model ran after it
+    assert limits[0] >= 0.5 * solve_module.MIN_EXACT_S, limits
+    assert result.validation.ok and broken_rules(problem, [g.members for g in result.groups]) == []
 
 
 def test_a_stop_request_is_not_a_value_error() -> None:
@@ -208,3 +260,18 @@ def test_the_cli_tells_a_search_that_found_nothing_from_an_impossible_problem(
     result = runner.invoke(pair_app, [str(write_problem(tmp_path / "p.json", stuck_pairs()))])
     assert result.exit_code == pair_cli.NOT_FOUND_EXIT != pair_cli.BAD_INPUT_EXIT
     assert result.stderr.strip().splitlines() == [f"error: {message}"]
+
+
+def test_a_polish_that_breaks_a_rule_is_dropped_for_the_exact_grouping() -> None:
+    # the local search prices rule breaks (an isolated person: 1e4) against everything else:
+    # a history penalty above that buys a break, so the search leaves the valid region after the
+    # exact model. The run keeps the exact grouping instead (solver "exact"), never the break.
+    first = solve(stuck_pairs())
+    repeated = stuck_pairs().model_copy(deep=True)
+    repeated.settings.history = [g.members for g in first.groups]
+    repeated.settings.history_penalty = 1e5
+    result = solve(repeated)
+    assert result.metrics.solver == "exact" and result.validation.ok
+    assert broken_rules(repeated, [g.members for g in result.groups]) == []
+    repeated.settings.history_penalty = 0.5  # an ordinary penalty: the polish stays valid
+    assert solve(repeated).metrics.solver == "exact+local_search"

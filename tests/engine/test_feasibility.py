@@ -125,3 +125,18 @@ def test_either_people_in_a_must_pair_are_no_conflict_of_their_own() -> None:
     problem = people(roles, mode="big_little", group_size=4, must_pair=[["p0", "p1", "p6"]])
     result = solve(problem)
     assert result.validation.ok and result.metrics.solver == "exact+local_search"
+
+
+def test_explicit_min_and_max_sizes_allow_every_number_of_groups_that_fits() -> None:
+    # 7 people of 2..4: the target (4) suggests 2 groups (3 + 4), but p0, p1, p2 need three
+    # (2 + 2 + 3), which the sizes allow just as well: valid, not "proven infeasible"
+    problem = random_problem(7, 3, mode="groups", min_size=2, max_size=4,
+                             never_pair=[["p0", "p1", "p2"]])  # fmt: skip
+    result = solve(problem)
+    assert result.validation.ok
+    assert sorted(len(g.members) for g in result.groups) == [2, 2, 3]
+    # and 4 people who must be apart do not fit 7 people in groups of at least 2
+    apart = problem.model_copy(deep=True)
+    apart.settings.never_pair = [["p0", "p1", "p2", "p3"]]
+    with pytest.raises(Infeasible, match="2-3 groups of 2-4 people cannot keep never-pair"):
+        solve(apart)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from peerpear.engine import compute_affinity, neighbours, validate
-from peerpear.engine.local_search import MIN_GAIN, GroupSearch
+from peerpear.engine.exchanges import MIN_GAIN, best_exchanges
+from peerpear.engine.local_search import GroupSearch
 from peerpear.engine.neighbours import BEST_MATCHES, top_neighbours
 from peerpear.engine.plan import build_plan
 from peerpear.engine.problem import Problem
@@ -116,5 +117,5 @@ def test_search_after_moves_ends_at_a_local_optimum(mode: str) -> None:
     a = compute_affinity(problem)
     top, _ = top_neighbours(a, BEST_MATCHES)
     fresh = GroupSearch(search.plan, a, search.group_of_units(), problem.settings.objective, top)
-    gains, _, _ = fresh.best_exchanges(np.arange(nu))
+    gains, _, _ = best_exchanges(fresh, np.arange(nu))
     assert gains.max() <= MIN_GAIN

@@ -4,8 +4,8 @@ Must-pair units are sorted into kinds: same size, same fixed sides, same number 
 people, same holders of every no_isolation value. A *profile* is what one group may hold: a
 number of units of each kind (and, in big_little, how many of its ``either`` people are bigs)
 within the size range, the side ranges and the isolation rules. The relaxation asks for a number
-of groups per profile: ``n_groups`` in all, every unit of every kind placed, and in big_little
-each side spread evenly. Never-pairs are left out, so it is a relaxation: when it has no
+of groups per profile: ``min_groups..max_groups`` in all, every unit of every kind placed, and in
+big_little each side spread evenly. Never-pairs are left out, so it is a relaxation: when it has no
 solution, neither has the exact model.
 
 It has no people and no group symmetry, so CP-SAT decides counting conflicts in it at once (an
@@ -106,7 +106,7 @@ def count_grouping(plan: Plan, time_limit: float) -> ExactGrouping | None:
                 continue
             if flexible and (side < 1).any():
                 continue
-            count = model.new_int_var(0, plan.n_groups, "")
+            count = model.new_int_var(0, plan.max_groups, "")
             for t in range(tags):
                 if int(held[2 + sides + t]) == 1:  # isolates its one holder
                     model.add(count == 0).only_enforce_if(rules[t])
@@ -118,7 +118,7 @@ def count_grouping(plan: Plan, time_limit: float) -> ExactGrouping | None:
                     model.add(spread[t] + 1 >= int(side[t])).only_enforce_if(used)
             groups.append(count)
             mix.append((picked, bigs))
-    model.add(LinearExpr.sum(groups) == plan.n_groups)
+    model.add_linear_constraint(LinearExpr.sum(groups), plan.min_groups, plan.max_groups)
     for k in range(len(kinds)):
         units = LinearExpr.weighted_sum(groups, [m[k] for m, _ in mix])
         model.add(units == int(counts[k]))

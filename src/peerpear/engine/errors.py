@@ -9,8 +9,9 @@ caller must tell apart:
   proven; a longer limit may succeed. The web layer records a failed run.
 - any other ``EngineError``: the problem itself is malformed (unknown ids, wrong answer types).
 
-``Cancelled`` is not an ``EngineError`` (nor a ``ValueError``): a stop request is no fault of the
-input, and ``except ValueError`` or ``except EngineError`` must not swallow it.
+``NoSolutionFound`` and ``Cancelled`` are not ``EngineError``s (nor ``ValueError``s): running out
+of time and a stop request are no fault of the input, so a handler for bad input (``except
+ValueError``, ``except EngineError``) must not turn them into "your input is wrong".
 """
 
 
@@ -22,7 +23,7 @@ class Infeasible(EngineError):
     """Proven: no grouping satisfies every hard rule (the message names the rules involved)."""
 
 
-class NoSolutionFound(EngineError):
+class NoSolutionFound(Exception):
     """The search found no valid grouping within its time limit; infeasibility is not proven."""
 
 

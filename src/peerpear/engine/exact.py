@@ -4,7 +4,9 @@
 treat never-pairs and isolation as costs, so they can get stuck where a valid grouping exists).
 The model is OR-Tools CP-SAT, with no objective: one boolean per (must-pair unit, group) and
 
-- every unit in one group; every group of ``size_lo..size_hi`` people (``plan.py``);
+- every unit in one group; every group of ``size_lo..size_hi`` people (``plan.py``); with
+  explicit min/max sizes ``max_groups`` groups of which those past ``min_groups`` may be empty,
+  so every allowed number of groups is open to it;
 - per side, ``side_lo..side_hi`` members in a group; in big_little the ``either`` people choose
   their side here, and each side is spread evenly over the groups (counts differ by at most
   one), at least one big and one little per group;
@@ -30,6 +32,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -52,8 +55,19 @@ STOP_POLL_S = 0.05
 
 @dataclass
 class ExactGrouping:
-    group_of_unit: I64
+    group_of_unit: I64  # groups numbered 0..n_groups - 1, none empty
     side_of: I64  # ``plan.side_of`` with the ``either`` people on the side the model chose
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.group_of_unit.max()) + 1
+
+
+def load_cp_sat() -> ModuleType:
+    """OR-Tools' CP-SAT module, imported on first use (about a second, more on a busy machine)."""
+    from ortools.sat.python import cp_model
+
+    return cp_model
 
 
 def too_large(plan: Plan) -> bool:
@@ -61,7 +75,7 @@ def too_large(plan: Plan) -> bool:
 
 
 def _cells(plan: Plan) -> int:
-    nu, g = len(plan.units), plan.n_groups
+    nu, g = len(plan.units), plan.max_groups
     return sum(min(u + 1, g) for u in range(nu))
 
 
@@ -138,7 +152,7 @@ class _Model:
         self.sum = LinearExpr.sum
         self.weighted = LinearExpr.weighted_sum
         self.not_one = Domain.from_intervals([[0, 0], [2, max(plan.size_hi, 2)]])
-        nu, g = len(plan.units), plan.n_groups
+        nu, g = len(plan.units), plan.max_groups
         self.x = [
             [model.new_bool_var(f"x{u}_{k}") for k in range(min(u + 1, g))] for u in range(nu)
         ]
@@ -148,10 +162,15 @@ class _Model:
             model.add_exactly_one(lits)
         self._order_groups()
         sizes = [len(m) for m in plan.units]
+        # groups past min_groups may stay empty (the order puts empty groups last)
+        maybe_empty = Domain.from_intervals([[0, 0], [plan.size_lo, plan.size_hi]])
         for k in range(g):
             units = range(k, nu)
             expr = self.weighted([self.x[u][k] for u in units], [sizes[u] for u in units])
-            model.add_linear_constraint(expr, plan.size_lo, plan.size_hi)
+            if k < plan.min_groups:
+                model.add_linear_constraint(expr, plan.size_lo, plan.size_hi)
+            else:
+                model.add_linear_expression_in_domain(expr, maybe_empty)
         if plan.sides:
             self._sides()
         for entry in problem.settings.never_pair:
@@ -163,7 +182,7 @@ class _Model:
     def _order_groups(self) -> None:
         """Group k > 0 takes unit u only if group k - 1 holds a unit before u."""
         model, x = self.model, self.x
-        nu, g = len(self.x), self.plan.n_groups
+        nu, g = len(self.x), self.plan.max_groups
         for k in range(g - 1):
             # before[u]: some unit <= u is in group k
             before = x[k][k]
@@ -181,7 +200,7 @@ class _Model:
 
     def _sides(self) -> None:
         plan, model = self.plan, self.model
-        nu, g = len(plan.units), plan.n_groups
+        nu, g = len(plan.units), plan.max_groups
         fixed = ~plan.flexible
         counts = np.array(
             [[int(((plan.side_of[m] == t) & fixed[m]).sum()) for t in range(2)] for m in plan.units]
@@ -228,7 +247,7 @@ class _Model:
         lit = self.model.new_bool_var("never")
         self.rules.append((lit, f"never-pair {_names([self.plan.ids[p] for p in people])}"))
         units = np.unique(self.plan.unit_of[people])  # one person per unit: build_plan checks
-        for k in range(self.plan.n_groups):
+        for k in range(self.plan.max_groups):
             members = self._group(units, k)
             if len(members) > 1:
                 self.model.add(self.sum([self.x[u][k] for u in members]) <= 1).only_enforce_if(lit)
@@ -243,7 +262,7 @@ class _Model:
         self.rules.append((lit, name))
         units = np.flatnonzero(holders)
         counts = []
-        for k in range(plan.n_groups):
+        for k in range(plan.max_groups):
             members = self._group(units, k)
             if not members:
                 continue

@@ -102,11 +102,13 @@ class PairingSettings(BaseModel):
     When the search's grouping breaks a hard rule, an exact model gets what is left of 90% of the
     budget, at least one second; if that runs out too, the run fails with ``NoSolutionFound``.
 
-    The number of groups: pairs n // 2; groups n / group_size rounded (at most n // min_size,
-    and within what min_size/max_size allow); big_little the same, but at most the number of
-    groups that can each have a big and a little (``either`` people counted toward the shorter
-    side), and with group_size 2 exactly that; mentor one group per mentor. In big_little each
-    side is spread evenly over the groups (counts differ by at most one).
+    The number of groups: pairs n // 2; groups n / group_size rounded (at most n // min_size),
+    but with explicit min_size/max_size any number whose sizes fit keeps the rules (the rounded
+    count is where the solver starts; the exact fallback may use another); big_little the
+    rounded count, but at most the number of groups that can each have a big and a little
+    (``either`` people counted toward the shorter side), and with group_size 2 exactly that;
+    mentor one group per mentor. In big_little each side is spread evenly over the groups
+    (counts differ by at most one).
     """
 
     model_config = ConfigDict(extra="forbid")

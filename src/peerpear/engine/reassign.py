@@ -29,7 +29,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from peerpear.engine.local_search import MIN_GAIN, GroupSearch
+from peerpear.engine.exchanges import MIN_GAIN, join_values
+from peerpear.engine.local_search import GroupSearch
 
 I64 = NDArray[np.int64]
 
@@ -96,7 +97,7 @@ def exact_step(
     rows, cols = keys // g_count, keys % g_count
     keep = room[cols] | (cols == src[rows])
     keys, rows, cols = keys[keep], rows[keep], cols[keep]
-    value = search.join_values(removed[rows], cols, removed_of, res_mask)
+    value = join_values(search, removed[rows], cols, removed_of, res_mask)
     spread = float(value.max() - value.min()) + 1.0
     # positive weights (a zero would drop the edge); a bonus makes groups that must take one do
     weights = value - value.min() + 1.0 + np.where(must[cols], 100.0 * spread, 0.0)

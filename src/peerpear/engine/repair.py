@@ -90,6 +90,8 @@ def _sub_plan(plan: Plan, units: I64, groups: int) -> Plan:
         side_of=plan.side_of[people],
         flexible=np.zeros(len(people), dtype=bool),
         n_groups=groups,
+        min_groups=groups,
+        max_groups=groups,
         iso_member=plan.iso_member[people],
     )
 

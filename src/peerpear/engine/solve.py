@@ -29,7 +29,7 @@ from peerpear.engine.assignment import solve_two_sided, two_sided_applies
 from peerpear.engine.counting import count_grouping
 from peerpear.engine.embedding import Embedder
 from peerpear.engine.errors import Cancelled, NoSolutionFound
-from peerpear.engine.exact import ExactGrouping, exact_grouping, too_large
+from peerpear.engine.exact import ExactGrouping, exact_grouping, load_cp_sat, too_large
 from peerpear.engine.explain import explain
 from peerpear.engine.matching import solve_pairs
 from peerpear.engine.metrics import best_possible, satisfaction, summary
@@ -109,11 +109,9 @@ def solve(
             broken = "the greedy construction got stuck"
         else:
             broken = f"its best grouping breaks a rule: {checked[1].violations[0]}"
-        remaining = EXACT_SHARE * limit - (time.perf_counter() - started)
         hint = None if solution is None else _unit_groups(plan, solution.groups)
-        plan, solution = _exact(
-            problem, plan, affinity, top_idx, hint, broken, limit, remaining, run
-        )
+        until = started + EXACT_SHARE * limit
+        plan, solution = _exact(problem, plan, affinity, top_idx, hint, broken, limit, until, run)
         checked = _check(problem, plan, solution)
     run.step(0.9)
     result = _result(problem, plan, affinity, top_val, solution, checked, started)
@@ -163,14 +161,18 @@ def _exact(
     hint: I64 | None,
     broken: str,
     limit: float,
-    remaining: float,
+    until: float,
     run: Run,
 ) -> tuple[Plan, Solution]:
     """A valid grouping from the exact model, improved by the local search where it stays valid.
 
-    Returns the plan with the sides the model chose for ``either`` people.
+    The exact models get the time left until ``until`` (a ``perf_counter`` reading), at least
+    ``MIN_EXACT_S``, counted once OR-Tools is loaded: its first import in a process takes one
+    to three seconds, which must not leave the model no time. Returns the plan with the sides
+    the model chose for ``either`` people.
     """
-    budget = max(remaining, MIN_EXACT_S)
+    load_cp_sat()
+    budget = max(until - time.perf_counter(), MIN_EXACT_S)
     end = time.monotonic() + budget  # of the exact models and the local search after them
     started = time.perf_counter()
     counted = count_grouping(plan, COUNTS_SHARE * budget)  # cheap, at any size
@@ -193,7 +195,7 @@ def _exact(
             "search ran out of time); a longer time limit may find one"
         )
     run.step(0.8)
-    plan = plan.with_sides(found.side_of)
+    plan = plan.with_sides(found.side_of).with_groups(found.n_groups)
     exact = Solution(_groups_of(plan, found.group_of_unit), "exact")
     # what is left, at least POLISH_S: small inputs reach a local optimum long before
     deadline = max(end, time.monotonic() + POLISH_S)

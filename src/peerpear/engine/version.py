@@ -1,3 +1,3 @@
 """Version of the engine, recorded with every run so results can be traced to code."""
 
-ENGINE_VERSION = "1.1.0"
+ENGINE_VERSION = "1.2.0"
