@@ -46,6 +46,13 @@ def test_a_valid_grouping_passes() -> None:
         (make(4, never_pair=[["p0", "p1"]]), [["p0", "p1"], ["p2", "p3"]], "never-pair p0 and p1"),
         (make(4, no_isolation=[{"attribute": "club", "value": "chess"}]),
          [["p0", "p2"], ["p1", "p3"]], "only club = chess"),
+        # A target size fixes the number of groups: 6 people of about 3 are two trios, not
+        # three pairs (sizes alike, but not the groups asked for).
+        (make(6, mode="groups", group_size=3), [["p0", "p1"], ["p2", "p3"], ["p4", "p5"]],
+         "make 2 group(s); got 3"),
+        # big_little at size 2: one group per member of the smaller side (2 littles: 2 groups).
+        (make(6, ["big", "big", "big", "big", "little", "little"], mode="big_little"),
+         [["p0", "p4"], ["p1", "p5"], ["p2", "p3"]], "makes 2 group(s); got 3"),
     ],
 )  # fmt: skip
 def test_each_violation_is_reported(
@@ -61,3 +68,11 @@ def test_either_fills_a_missing_side() -> None:
     assert validate(problem, [["p0", "p1"], ["p2", "p3"]]).ok
     assert not validate(make(4, ["big", "big", "either", "little"], mode="big_little"),
                         [["p0", "p1"], ["p2", "p3"]]).ok  # fmt: skip
+
+
+def test_target_counts_that_match_pass() -> None:
+    assert validate(
+        make(7, mode="groups", group_size=3), [["p0", "p1", "p2"], ["p3", "p4", "p5", "p6"]]
+    ).ok
+    bigs_littles = make(6, ["big", "big", "big", "big", "little", "little"], mode="big_little")
+    assert validate(bigs_littles, [["p0", "p1", "p4"], ["p2", "p3", "p5"]]).ok

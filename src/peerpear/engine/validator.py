@@ -6,6 +6,7 @@ problem, so a solver bug cannot hide behind the same helper that caused it.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 from peerpear.engine.problem import Problem
@@ -65,6 +66,13 @@ def _sizes(problem: Problem, groups: list[list[str]]) -> list[str]:
     elif s.mode == "groups":
         lo = s.min_size or 2
         if s.min_size is None and s.max_size is None:
+            # Only a target size k: n / k groups, rounded (at least one, at most n / 2).
+            expected = max(1, min(math.floor(n / s.target_size + 0.5), n // lo))
+            if len(sizes) != expected:
+                out.append(
+                    f"{n} people in groups of about {s.target_size} make {expected} group(s); "
+                    f"got {len(sizes)}"
+                )
             if max(sizes) - min(sizes) > 1:
                 out.append(f"group sizes differ by more than one ({min(sizes)}..{max(sizes)})")
             if min(sizes) < lo:
@@ -76,6 +84,8 @@ def _sizes(problem: Problem, groups: list[list[str]]) -> list[str]:
                 for g, size in enumerate(sizes)
                 if not lo <= size <= hi
             ]
+    if s.mode == "big_little":
+        out += _big_little_count(problem, len(sizes))
     if s.max_size is not None and s.mode != "groups":
         out += [
             f"group {g} has {size} members, above the maximum {s.max_size}"
@@ -83,6 +93,31 @@ def _sizes(problem: Problem, groups: list[list[str]]) -> list[str]:
             if size > s.max_size
         ]
     return out
+
+
+def _big_little_count(problem: Problem, groups: int) -> list[str]:
+    """big_little makes one group per member of the smaller side at size 2 (two-sided pairs,
+    the larger side's extra members joining as trios), else about n / k groups, never more than
+    the smaller side has members (each group needs one of them)."""
+    k, n = problem.settings.target_size, len(problem.participants)
+    roles = Counter(p.role for p in problem.participants)
+    either = roles["either"] + roles[None]
+    bigs, littles = roles["big"], roles["little"]
+    # "either" people join the smaller side, one at a time.
+    for _ in range(either):
+        if bigs <= littles:
+            bigs += 1
+        else:
+            littles += 1
+    smaller = min(bigs, littles)
+    if smaller == 0:
+        return []  # no group can have both; _roles reports every group
+    expected = smaller if k == 2 else max(1, min(smaller, math.floor(n / k + 0.5)))
+    if groups == expected:
+        return []
+    return [
+        f"big_little with {smaller} on the smaller side makes {expected} group(s); got {groups}"
+    ]
 
 
 def _roles(problem: Problem, groups: list[list[str]]) -> list[str]:
