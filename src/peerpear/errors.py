@@ -65,6 +65,13 @@ class InvalidState(AppError):
     code = "invalid_state"
 
 
+class Gone(AppError):
+    """The resource existed but is no longer usable (a revoked or expired invite code)."""
+
+    status_code = 410
+    code = "gone"
+
+
 class TooManyRequests(AppError):
     status_code = 429
     code = "too_many_requests"
@@ -98,6 +105,7 @@ _STATUS_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
