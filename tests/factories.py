@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.auth.passwords import hash_password
-from peerpear.auth.sessions import issue_session
+from peerpear.auth.sessions import hash_token, issue_session
 from peerpear.models import (
     AdminRequest,
     AdminRequestStatus,
@@ -20,6 +20,7 @@ from peerpear.models import (
     Membership,
     MembershipRole,
     Organization,
+    OrganizationInvite,
     User,
     normalize_email,
 )
@@ -110,3 +111,21 @@ async def create_admin_request(
     session.add(request)
     await session.commit()
     return request
+
+
+async def create_invite(
+    session: AsyncSession,
+    org: Organization,
+    *,
+    code: str | None = None,
+    **fields: Any,
+) -> tuple[OrganizationInvite, str]:
+    """A committed invite of ``org`` and its code (``fields``: expires_at, max_uses, uses,
+    revoked_at)."""
+    code = code or f"test-code-{next(_counter)}-{org.id}-abcdefghijklmnop"
+    invite = OrganizationInvite(
+        organization_id=org.id, code_hash=hash_token(code), code_prefix=code[:6], **fields
+    )
+    session.add(invite)
+    await session.commit()
+    return invite, code
