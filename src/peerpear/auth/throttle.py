@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.auth.client_networks import client_networks
@@ -256,6 +256,23 @@ async def count_attempt(
         await db.execute(update(LoginAttempt), updates)  # one executemany, by primary key
     await _purge(db, settings, now)
     return counted
+
+
+async def raise_if_blocked(db: AsyncSession, rules: Sequence[Rule], *, what: str) -> None:
+    """429 with ``Retry-After`` when any of ``rules``' keys is blocked right now; counts nothing.
+
+    For throttles that count only failures (invite codes): check this first, then
+    :func:`count_attempt` once the attempt has failed. Concurrent attempts can each pass the
+    check before any is counted, so the limit can be passed by as many as arrive at once.
+    """
+    now = utcnow()
+    until = await db.scalar(
+        select(func.max(LoginAttempt.locked_until)).where(
+            LoginAttempt.key.in_([rule.key for rule in rules]), LoginAttempt.locked_until > now
+        )
+    )
+    if until is not None:
+        raise _too_many(until, now, what)
 
 
 async def _purge(db: AsyncSession, settings: Settings, now: datetime) -> None:

@@ -4,7 +4,7 @@ A code is ``secrets.token_urlsafe(18)``: 24 characters carrying 144 random bits.
 SHA-256 digest is stored (the same scheme as session tokens, :mod:`peerpear.auth.sessions`),
 with its first :data:`CODE_PREFIX_LENGTH` characters for display: the other 108 bits cannot be
 guessed, and joins with codes that do not work are throttled per account and per client host
-anyway (:func:`peerpear.auth.throttle.invite_join_rules`), so nobody can scan for codes.
+anyway (only failures count) (:func:`peerpear.auth.throttle.invite_join_rules`), so nobody can scan for codes.
 
 Joining is idempotent and safe under concurrency: the membership is one ``INSERT ... ON
 CONFLICT DO NOTHING`` on the unique (user, organization), and the use is counted by a
@@ -43,6 +43,7 @@ from peerpear.pagination import paginate
 from peerpear.schemas_common import Page, Pagination
 
 CODE_BYTES = 18
+THROTTLED = "invite codes that did not work"
 NOT_FOUND = "invite not found"
 UNKNOWN_CODE = "no invite has this code; check it, or ask an organization admin for a new one"
 GONE_MESSAGES: dict[str, str] = {
@@ -223,20 +224,21 @@ async def join(
     """Make ``user`` a member of the invite's organization; an existing member keeps their role.
 
     404 for a code no invite has, 410 (``details.reason``: revoked, expired, used_up) for one
-    that no longer works, 429 after too many of those. The attempt is counted first, in a short
-    transaction of its own (so a failure stays counted when this request rolls back), and taken
-    back when the code works.
+    that no longer works, 429 after too many of those. Only failures count: a class joining at
+    once from one network must not trip the limit. A failure is counted in a short transaction
+    of its own, so it stays counted when this request rolls back.
     """
-    async with sessions.begin() as short:
-        rules = throttle.invite_join_rules(settings, user.id, client_address)
-        counted = await throttle.count_attempt(short, settings, rules, what="invite code attempts")
+    rules = throttle.invite_join_rules(settings, user.id, client_address)
+    await throttle.raise_if_blocked(db, rules, what=THROTTLED)
     invite = await db.scalar(
         select(OrganizationInvite).where(OrganizationInvite.code_hash == hash_token(code))
     )
-    if invite is None:
-        raise NotFound(UNKNOWN_CODE, details={"reason": "unknown"})
     now = utcnow()
-    if status_of(invite, now) != "active":
+    if invite is None or status_of(invite, now) != "active":
+        async with sessions.begin() as short:
+            await throttle.count_attempt(short, settings, rules, what=THROTTLED)
+        if invite is None:
+            raise NotFound(UNKNOWN_CODE, details={"reason": "unknown"})
         raise _gone(invite, now)
     org_id = invite.organization_id
     inserted = await db.scalar(
@@ -265,7 +267,6 @@ async def join(
                 "code_prefix": invite.code_prefix,
             },
         )
-    await throttle.forgive(db, counted)
     membership = await get_membership(db, user.id, org_id)
     organization = await db.get(Organization, org_id)
     assert membership is not None and organization is not None
