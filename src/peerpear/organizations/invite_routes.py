@@ -70,9 +70,11 @@ async def revoke_invite(invite_id: InviteIdPath, access: OrgAdmin, db: SessionDe
 @router.post(
     "/organizations/join",
     responses=errors(
+        404,
         410,
         429,
         why={
+            404: "No invite has this code (`details.reason`: `unknown`).",
             410: "The code was revoked, has expired or is used up (`details.reason`); ask an "
             "admin for a new one.",
             429: "Too many codes that did not work from this account or client address.",
