@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.auth.passwords import hash_password
@@ -15,6 +16,7 @@ from peerpear.auth.sessions import hash_token, issue_session
 from peerpear.models import (
     AdminRequest,
     AdminRequestStatus,
+    AuditLogEntry,
     Identity,
     IdentityProvider,
     Membership,
@@ -129,3 +131,13 @@ async def create_invite(
     session.add(invite)
     await session.commit()
     return invite, code
+
+
+async def audit_actions(session: AsyncSession, org: Organization) -> list[str]:
+    """The audit log's actions about ``org``, oldest first."""
+    rows = await session.scalars(
+        select(AuditLogEntry.action)
+        .where(AuditLogEntry.organization_id == org.id)
+        .order_by(AuditLogEntry.id)
+    )
+    return list(rows)

@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.auth.sessions import hash_token
 from peerpear.db import utcnow
-from peerpear.models import AuditLogEntry, Membership, MembershipRole, Organization, User
+from peerpear.models import Membership, MembershipRole, Organization, User
 from peerpear.models import OrganizationInvite as Invite
 from tests.factories import (
     add_member,
+    audit_actions,
     auth_headers,
     create_invite,
     create_organization,
@@ -50,15 +51,6 @@ async def _role(session: AsyncSession, org: Organization, user: User) -> Members
         )
     )
     return role
-
-
-async def _actions(session: AsyncSession, org: Organization) -> list[str]:
-    rows = await session.scalars(
-        select(AuditLogEntry.action)
-        .where(AuditLogEntry.organization_id == org.id)
-        .order_by(AuditLogEntry.id)
-    )
-    return list(rows)
 
 
 async def test_create_join_rotate_revoke(client: httpx.AsyncClient, session: AsyncSession) -> None:
@@ -115,7 +107,7 @@ async def test_create_join_rotate_revoke(client: httpx.AsyncClient, session: Asy
     dead = await client.post(f"{base}/{invite['id']}/rotate", headers=admin_h)
     assert dead.status_code == 409 and dead.json()["error"]["code"] == "invalid_state"
 
-    assert await _actions(session, org) == [
+    assert await audit_actions(session, org) == [
         "invite.create",
         "membership.join",
         "invite.rotate",
@@ -255,5 +247,5 @@ async def test_concurrent_joins_never_duplicate_nor_pass_max_uses(
     assert members == 5
     await session.refresh(invite)
     assert invite.uses == 5
-    joins = [a for a in await _actions(session, org) if a == "membership.join"]
+    joins = [a for a in await audit_actions(session, org) if a == "membership.join"]
     assert len(joins) == 5

@@ -14,7 +14,13 @@ from peerpear.errors import Forbidden, NotFound
 from peerpear.models import AuditLogEntry, Membership, MembershipRole, Organization, User
 from peerpear.organizations import members
 from peerpear.organizations.access import OrgAccess, require_org_role
-from tests.factories import add_member, auth_headers, create_organization, create_user
+from tests.factories import (
+    add_member,
+    audit_actions,
+    auth_headers,
+    create_organization,
+    create_user,
+)
 
 API = "/api/v1"
 
@@ -33,15 +39,6 @@ async def _roles(session: AsyncSession, org: Organization) -> dict[int, Membersh
         select(Membership.user_id, Membership.role).where(Membership.organization_id == org.id)
     )
     return dict(rows.tuples().all())
-
-
-async def _actions(session: AsyncSession, org: Organization) -> list[str]:
-    rows = await session.scalars(
-        select(AuditLogEntry.action)
-        .where(AuditLogEntry.organization_id == org.id)
-        .order_by(AuditLogEntry.id)
-    )
-    return list(rows)
 
 
 async def test_list_members_for_admins_only(
@@ -95,7 +92,7 @@ async def test_promote_demote_and_last_owner(
     assert missing.status_code == 404
     invalid = await client.patch(f"{base}/{owner.id}", json={"role": "student"}, headers=admin_h)
     assert invalid.status_code == 422
-    assert await _actions(session, org) == ["membership.promote", "membership.demote"]
+    assert await audit_actions(session, org) == ["membership.promote", "membership.demote"]
 
 
 async def test_remove_member(client: httpx.AsyncClient, session: AsyncSession) -> None:
@@ -131,7 +128,7 @@ async def test_leave(client: httpx.AsyncClient, session: AsyncSession) -> None:
     ).status_code == 404
     assert (await client.post(url, headers=await auth_headers(session, admin))).status_code == 204
     assert await _roles(session, org) == {owner.id: MembershipRole.OWNER}
-    assert await _actions(session, org) == ["membership.leave"]
+    assert await audit_actions(session, org) == ["membership.leave"]
 
 
 async def test_two_owners_leaving_at_once_keep_one(
