@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerpear import audit
 from peerpear.auth import cas
 from peerpear.models import AuditLogEntry, Identity, Membership, MembershipRole, Organization, User
 from tests.conftest import make_settings
@@ -205,12 +206,11 @@ async def test_nothing_half_added(
     client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A failure after the accounts and memberships are written rolls all of them back."""
-    from peerpear.organizations import member_import
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the audit log is down")
 
-    monkeypatch.setattr(member_import.audit, "record", broken)
+    monkeypatch.setattr(audit, "record", broken)
     org, _, headers = await _org(session)
     emails = ["one@example.edu", "two@example.edu"]
     resp = await client.post(

@@ -4,7 +4,8 @@ A code is ``secrets.token_urlsafe(18)``: 24 characters carrying 144 random bits.
 SHA-256 digest is stored (the same scheme as session tokens, :mod:`peerpear.auth.sessions`),
 with its first :data:`CODE_PREFIX_LENGTH` characters for display: the other 108 bits cannot be
 guessed, and joins with codes that do not work are throttled per account and per client host
-anyway (only failures count) (:func:`peerpear.auth.throttle.invite_join_rules`), so nobody can scan for codes.
+anyway (:func:`peerpear.auth.throttle.invite_join_rules`; only failures count), so nobody can
+scan for codes.
 
 Joining is idempotent and safe under concurrency: the membership is one ``INSERT ... ON
 CONFLICT DO NOTHING`` on the unique (user, organization), and the use is counted by a
