@@ -8,18 +8,21 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.auth.passwords import hash_password
-from peerpear.auth.sessions import issue_session
+from peerpear.auth.sessions import hash_token, issue_session
 from peerpear.models import (
     AdminRequest,
     AdminRequestStatus,
+    AuditLogEntry,
     Identity,
     IdentityProvider,
     Membership,
     MembershipRole,
     Organization,
+    OrganizationInvite,
     User,
     normalize_email,
 )
@@ -110,3 +113,31 @@ async def create_admin_request(
     session.add(request)
     await session.commit()
     return request
+
+
+async def create_invite(
+    session: AsyncSession,
+    org: Organization,
+    *,
+    code: str | None = None,
+    **fields: Any,
+) -> tuple[OrganizationInvite, str]:
+    """A committed invite of ``org`` and its code (``fields``: expires_at, max_uses, uses,
+    revoked_at)."""
+    code = code or f"test-code-{next(_counter)}-{org.id}-abcdefghijklmnop"
+    invite = OrganizationInvite(
+        organization_id=org.id, code_hash=hash_token(code), code_prefix=code[:6], **fields
+    )
+    session.add(invite)
+    await session.commit()
+    return invite, code
+
+
+async def audit_actions(session: AsyncSession, org: Organization) -> list[str]:
+    """The audit log's actions about ``org``, oldest first."""
+    rows = await session.scalars(
+        select(AuditLogEntry.action)
+        .where(AuditLogEntry.organization_id == org.id)
+        .order_by(AuditLogEntry.id)
+    )
+    return list(rows)

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     # Sign-ups per client address within a window (a whole class may sign up behind one NAT).
     signup_max_per_address: int = Field(default=20, ge=1)
     signup_window_seconds: int = Field(default=600, ge=1)
+    # Joins with an invite code (POST /organizations/join): attempts with a code that does not
+    # work (unknown, revoked, expired, used up) per account and per client host within the
+    # window, which then block for as long. Codes are unguessable anyway; this stops scanning.
+    invite_join_max_failures_per_account: int = Field(default=10, ge=1)
+    invite_join_max_failures_per_address: int = Field(default=50, ge=1)
+    invite_join_window_seconds: int = Field(default=900, ge=1)
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (comma-separated
     # addresses or networks); the per-address sign-in limits count the client they name. "*"
     # is refused in production and warned about elsewhere (see below).

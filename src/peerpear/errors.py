@@ -55,6 +55,13 @@ class InvalidState(AppError):
     code = "invalid_state"
 
 
+class Gone(AppError):
+    """The resource existed but is no longer usable (a revoked or expired invite code)."""
+
+    status_code = 410
+    code = "gone"
+
+
 class TooManyRequests(AppError):
     status_code = 429
     code = "too_many_requests"

@@ -53,6 +53,7 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     403: "Signed in, but not allowed to do this.",
     404: "Not found, or not visible to the caller.",
     409: "Conflicts with the current state (the message says how).",
+    410: "No longer usable (revoked, expired or used up); `details.reason` says which.",
     413: "The request body is larger than the server accepts (`PEERPEAR_MAX_BODY_BYTES`).",
     422: "The request is invalid: a parameter or the body fails validation.",
     429: "Too many attempts; try again after `Retry-After` seconds.",

@@ -1,9 +1,11 @@
-"""`peerpear seed --demo`: a demo organization with an owner, an admin and 40 students.
+"""`peerpear seed --demo`: a demo organization with an owner, an admin and 40 students, who are
+its members.
 
 The data is deterministic (a fixed random seed) so screenshots and docs stay reproducible, and
-seeding is idempotent: when the demo organization exists nothing changes and the sign-in details
-are printed again. If some demo email already belongs to an account that is not part of the demo,
-seeding refuses rather than guess.
+seeding is idempotent: when the demo organization exists nothing changes (but for students who
+are not members yet, from a seed before students were members, joining it) and the sign-in
+details are printed again. If some demo email already belongs to an account that is not part of
+the demo, seeding refuses rather than guess.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from peerpear.auth.passwords import hash_password
 from peerpear.auth.service import create_user
 from peerpear.cli_support import check_password_length, migrate_if_embedded, settings_or_exit
 from peerpear.config import Settings
-from peerpear.db import create_engine, create_sessionmaker
+from peerpear.db import create_engine, create_sessionmaker, upsert_insert
 from peerpear.models import (
     Identity,
     IdentityProvider,
@@ -109,11 +111,30 @@ def _profile(rng: random.Random, user_id: int) -> Profile:
     )
 
 
+async def _students_join(db: AsyncSession, org_id: int, emails: list[str]) -> None:
+    """Make the demo students (those whose accounts exist) members of the demo organization;
+    a student already in it keeps their role."""
+    user_ids = list(await db.scalars(select(User.id).where(User.email.in_(emails))))
+    if user_ids:
+        await db.execute(
+            upsert_insert(db, Membership)
+            .values(
+                [
+                    {"user_id": user_id, "organization_id": org_id, "role": MembershipRole.MEMBER}
+                    for user_id in user_ids
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=[Membership.user_id, Membership.organization_id])
+        )
+
+
 async def seed_demo(db: AsyncSession, password: str = DEMO_PASSWORD) -> SeedResult:
     """Create the demo data in ``db`` (the caller commits); a no-op when it already exists."""
     students = [student_email(n) for n in range(1, STUDENT_COUNT + 1)]
     existing = await db.scalar(select(Organization).where(Organization.name == DEMO_ORG_NAME))
     if existing is not None:
+        # A database seeded before students were members gets their memberships now.
+        await _students_join(db, existing.id, students)
         return SeedResult(False, existing.id, existing.name, student_emails=students)
     emails = [OWNER_EMAIL, ADMIN_EMAIL, *students]
     taken = list(await db.scalars(select(User.email).where(User.email.in_(emails))))
@@ -161,6 +182,7 @@ async def seed_demo(db: AsyncSession, password: str = DEMO_PASSWORD) -> SeedResu
         )
         db.add(_profile(rng, user.id))
     await db.flush()
+    await _students_join(db, org.id, students)
     return SeedResult(True, org.id, org.name, student_emails=students)
 
 

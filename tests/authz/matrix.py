@@ -32,6 +32,7 @@ PATH_PARAMS: dict[str, Resolver] = {
     "org_id": lambda w: w.org_a.id,
     "user_id": lambda w: w.admin.id,
     "request_id": lambda w: w.pending_request.id,
+    "invite_id": lambda w: w.invite.id,
 }
 
 
@@ -48,6 +49,7 @@ class Case:
     owner: int
     platform_admin: int
     body: Resolver | None = None
+    files: Resolver | None = None  # a multipart upload instead of a JSON body
     query: dict[str, str] = field(default_factory=dict)
     params: dict[str, Resolver] = field(default_factory=dict)  # overrides of PATH_PARAMS
     settings: dict[str, Any] = field(default_factory=dict)  # app settings for this case
@@ -73,6 +75,10 @@ ORG = "/api/v1/organizations/{org_id}"
 
 def _new_org(world: World) -> dict[str, str]:
     return {"name": f"Matrix Club {world.tag}"}
+
+
+def _new_email(world: World) -> str:
+    return f"added.{world.tag}@example.edu"
 
 
 MATRIX: dict[tuple[str, str], Case] = {
@@ -123,9 +129,37 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("PATCH", ORG + "/members/{user_id}"): Case(
         401, 404, 404, 404, 403, 403, 200, 404, body=lambda w: {"role": "owner"}
     ),
-    ("DELETE", ORG + "/members/{user_id}"): Case(401, 404, 404, 404, 403, 403, 204, 404),
+    ("DELETE", ORG + "/members/{user_id}"): Case(
+        401, 404, 404, 404, 403, 403, 204, 404, note="removing an admin: owners; a member: VARIANTS"
+    ),
     ("POST", ORG + "/leave"): Case(
         401, 404, 404, 404, 204, 204, 409, 404, note="409: the last owner"
+    ),
+    ("POST", ORG + "/members"): Case(
+        401, 404, 404, 404, 403, 200, 200, 404, body=lambda w: {"emails": [_new_email(w)]}
+    ),
+    ("POST", ORG + "/members/import"): Case(
+        401,
+        404,
+        404,
+        404,
+        403,
+        200,
+        200,
+        404,
+        files=lambda w: {"file": ("members.csv", f"email\n{_new_email(w)}\n".encode(), "text/csv")},
+    ),
+    # --- invites ---
+    ("POST", ORG + "/invites"): Case(
+        401, 404, 404, 404, 403, 201, 201, 404, body=lambda w: {"max_uses": 30}
+    ),
+    ("GET", ORG + "/invites"): Case(401, 404, 404, 404, 403, 200, 200, 404),
+    ("POST", ORG + "/invites/{invite_id}/rotate"): Case(401, 404, 404, 404, 403, 200, 200, 404),
+    ("POST", ORG + "/invites/{invite_id}/revoke"): Case(401, 404, 404, 404, 403, 200, 200, 404),
+    ("POST", "/api/v1/organizations/join"): signed_in(
+        200,
+        body=lambda w: {"code": w.invite_code},
+        note="anyone with the code joins; members of org A keep their role (joined: false)",
     ),
     # --- admin requests ---
     ("POST", ORG + "/admin-requests"): Case(
@@ -154,7 +188,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
 }
 
-# Routes whose statuses depend on a setting, under the non-default value: (method, path, case).
+# Routes whose statuses depend on a setting (under the non-default value) or on the target
+# (other ``params``): (method, path, case).
 VARIANTS: list[tuple[str, str, Case]] = [
     (
         "POST",
@@ -172,5 +207,12 @@ VARIANTS: list[tuple[str, str, Case]] = [
             body=_new_org,
             settings={"allow_org_creation": False},
         ),
+    ),
+    (
+        "DELETE",
+        ORG + "/members/{user_id}",
+        # Removing a member (the lowest role): admins may; the member persona removing
+        # themself must leave instead.
+        Case(401, 404, 404, 404, 403, 204, 204, 404, params={"user_id": lambda w: w.member.id}),
     ),
 ]

@@ -4,9 +4,9 @@ Org A has an owner, an admin and a member (three of the personas); org B has its
 admin and a member (the "admin / member of another organization" personas); a stranger belongs
 nowhere; a platform admin belongs nowhere either (DESIGN §2 gives platform admins one extra
 power, creating organizations, and no implicit access to the ones they are not in); a requester
-has a pending admin request for org A. Later issues add their objects (an event of org A, its
-questions, a registration, a pairing run, ...) as fields here and path-parameter resolvers in
-``matrix.py``.
+has a pending admin request for org A; org A has an active invite (and its code). Later issues
+add their objects (an event of org A, its questions, a registration, a pairing run, ...) as
+fields here and path-parameter resolvers in ``matrix.py``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerpear.models import AdminRequest, MembershipRole, Organization, User
+from peerpear.models import AdminRequest, MembershipRole, Organization, OrganizationInvite, User
 from tests.factories import (
     add_member,
     create_admin_request,
+    create_invite,
     create_organization,
     create_user,
 )
@@ -57,6 +58,8 @@ class World:
     platform_admin: User
     requester: User
     pending_request: AdminRequest
+    invite: OrganizationInvite  # an active invite of org A
+    invite_code: str
     signin: User | None
 
     def persona(self, name: str) -> User | None:
@@ -85,6 +88,7 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
     platform_admin = await create_user(session, first_name="Platform", platform_admin=True)
     requester = await create_user(session, first_name="Requester")
     pending = await create_admin_request(session, org_a, requester, message="let me help")
+    invite, invite_code = await create_invite(session, org_a)
     # Hashing a password is slow, so only the cases that sign in with one get this account.
     signin = (
         await create_user(session, signin_email(tag), password=SIGNIN_PASSWORD)
@@ -105,5 +109,7 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         platform_admin=platform_admin,
         requester=requester,
         pending_request=pending,
+        invite=invite,
+        invite_code=invite_code,
         signin=signin,
     )

@@ -14,7 +14,13 @@ from peerpear.errors import Forbidden, NotFound
 from peerpear.models import AuditLogEntry, Membership, MembershipRole, Organization, User
 from peerpear.organizations import members
 from peerpear.organizations.access import OrgAccess, require_org_role
-from tests.factories import add_member, auth_headers, create_organization, create_user
+from tests.factories import (
+    add_member,
+    audit_actions,
+    auth_headers,
+    create_organization,
+    create_user,
+)
 
 API = "/api/v1"
 
@@ -33,15 +39,6 @@ async def _roles(session: AsyncSession, org: Organization) -> dict[int, Membersh
         select(Membership.user_id, Membership.role).where(Membership.organization_id == org.id)
     )
     return dict(rows.tuples().all())
-
-
-async def _actions(session: AsyncSession, org: Organization) -> list[str]:
-    rows = await session.scalars(
-        select(AuditLogEntry.action)
-        .where(AuditLogEntry.organization_id == org.id)
-        .order_by(AuditLogEntry.id)
-    )
-    return list(rows)
 
 
 async def test_list_members_for_admins_only(
@@ -95,7 +92,7 @@ async def test_promote_demote_and_last_owner(
     assert missing.status_code == 404
     invalid = await client.patch(f"{base}/{owner.id}", json={"role": "student"}, headers=admin_h)
     assert invalid.status_code == 422
-    assert await _actions(session, org) == ["membership.promote", "membership.demote"]
+    assert await audit_actions(session, org) == ["membership.promote", "membership.demote"]
 
 
 async def test_remove_member(client: httpx.AsyncClient, session: AsyncSession) -> None:
@@ -131,7 +128,7 @@ async def test_leave(client: httpx.AsyncClient, session: AsyncSession) -> None:
     ).status_code == 404
     assert (await client.post(url, headers=await auth_headers(session, admin))).status_code == 204
     assert await _roles(session, org) == {owner.id: MembershipRole.OWNER}
-    assert await _actions(session, org) == ["membership.leave"]
+    assert await audit_actions(session, org) == ["membership.leave"]
 
 
 async def test_two_owners_leaving_at_once_keep_one(
@@ -228,3 +225,82 @@ async def test_the_callers_role_is_checked_again_under_the_lock(
     await refused(NotFound, lambda db: members.leave(db, access))
     roles = await _roles(session, org)
     assert roles == {ids[1]: MembershipRole.OWNER, ids[2]: MembershipRole.ADMIN}
+
+
+async def test_admins_remove_members_but_not_admins(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    org, owner, admin, _ = await _world(session)
+    other_admin = await create_user(session)
+    await add_member(session, org, other_admin, MembershipRole.ADMIN)
+    student = await create_user(session)
+    await add_member(session, org, student, MembershipRole.MEMBER)
+    classmate = await create_user(session)
+    await add_member(session, org, classmate, MembershipRole.MEMBER)
+    base = f"{API}/organizations/{org.id}/members"
+    admin_h = await auth_headers(session, admin)
+
+    # A member cannot remove anyone (leaving is POST /leave).
+    by_member = await client.delete(
+        f"{base}/{classmate.id}", headers=await auth_headers(session, student)
+    )
+    assert by_member.status_code == 403
+    for target in (other_admin, owner):
+        refused = await client.delete(f"{base}/{target.id}", headers=admin_h)
+        assert refused.status_code == 403, refused.text
+        assert "owner" in refused.json()["error"]["message"]
+    removed = await client.delete(f"{base}/{student.id}", headers=admin_h)
+    assert removed.status_code == 204
+    roles = await _roles(session, org)
+    assert student.id not in roles and classmate.id in roles and other_admin.id in roles
+    entry = await session.scalar(
+        select(AuditLogEntry).where(AuditLogEntry.action == "membership.remove")
+    )
+    assert entry is not None and entry.actor_id == admin.id
+    assert entry.details == {"user_id": student.id, "role": "member"}
+
+
+async def test_member_search_and_role_filter(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    org, owner, admin, _ = await _world(session)
+    people = [
+        ("Maria", "Garcia", "mgarcia@example.edu"),
+        ("Mario", "Rossi", "rossi@example.edu"),
+        ("Zoe", "Marin", "zoe@example.edu"),
+        ("Bo", "Li", "bo_li@example.edu"),
+        ("Al", "Percent", "al%@example.edu"),
+    ]
+    ids = {}
+    for first, last, email in people:
+        user = await create_user(session, email, first_name=first, last_name=last)
+        await add_member(session, org, user, MembershipRole.MEMBER)
+        ids[first] = user.id
+    url = f"{API}/organizations/{org.id}/members"
+    headers = await auth_headers(session, admin)
+
+    async def found(**params: str) -> list[int]:
+        resp = await client.get(url, params=params, headers=headers)
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["total"] == len(resp.json()["items"]) or "limit" in params
+        return [m["user_id"] for m in resp.json()["items"]]
+
+    # Case-insensitive, on first name, last name, full name and email; by last name.
+    assert await found(q="MAR") == [ids["Maria"], ids["Zoe"], ids["Mario"]]
+    assert await found(q="maria garcia") == [ids["Maria"]]
+    assert await found(q="ROSSI@") == [ids["Mario"]]
+    # % and _ are literal, not wildcards.
+    assert await found(q="_") == [ids["Bo"]]
+    assert await found(q="%") == [ids["Al"]]
+    assert await found(q="nobody") == []
+    assert await found(role="admin") == [admin.id]
+    assert await found(role="owner") == [owner.id]
+    assert await found(role="member", q="ma") == [ids["Maria"], ids["Zoe"], ids["Mario"]]
+    page = await client.get(
+        url, params={"role": "member", "limit": 2, "offset": 2}, headers=headers
+    )
+    assert page.json()["total"] == 5 and len(page.json()["items"]) == 2
+    bad = await client.get(url, params={"role": "boss"}, headers=headers)
+    assert bad.status_code == 422
+    long = await client.get(url, params={"q": "x" * 201}, headers=headers)
+    assert long.status_code == 422

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner
 
@@ -97,9 +97,11 @@ async def test_seed_contents_and_sign_in(session: AsyncSession, client: httpx.As
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.organization_id == org.id)
     )
+    # The 40 students are the organization's members.
     assert dict(roles.tuples().all()) == {
         OWNER_EMAIL: MembershipRole.OWNER,
         ADMIN_EMAIL: MembershipRole.ADMIN,
+        **{student_email(n): MembershipRole.MEMBER for n in range(1, 41)},
     }
     created = await session.scalar(
         select(AuditLogEntry).where(AuditLogEntry.organization_id == org.id)
@@ -124,6 +126,36 @@ async def test_seed_contents_and_sign_in(session: AsyncSession, client: httpx.As
     await session.commit()
     assert not again.created and again.organization_id == org.id
     assert await session.scalar(select(func.count()).select_from(User)) == 42
+    assert await session.scalar(select(func.count()).select_from(Membership)) == 42
+
+
+async def test_seed_again_adds_missing_student_memberships(session: AsyncSession) -> None:
+    """A database seeded before students were members gets their memberships on the next seed;
+    a student who became an admin meanwhile stays one."""
+    first = await seed_demo(session)
+    await session.commit()
+    students = select(User.id).where(User.email.like("demo-student%"))
+    await session.execute(
+        delete(Membership).where(
+            Membership.organization_id == first.organization_id,
+            Membership.user_id.in_(students.where(User.email != student_email(5))),
+        )
+    )
+    await session.execute(
+        update(Membership).where(Membership.user_id.in_(students)).values(role=MembershipRole.ADMIN)
+    )
+    await session.commit()
+    await seed_demo(session)
+    await session.commit()
+    rows = await session.execute(
+        select(User.email, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == first.organization_id)
+    )
+    roles = dict(rows.tuples().all())
+    assert len(roles) == 42
+    assert roles[student_email(5)] is MembershipRole.ADMIN
+    assert roles[student_email(6)] is MembershipRole.MEMBER
 
 
 async def test_seed_refuses_to_collide(session: AsyncSession) -> None:

@@ -19,11 +19,11 @@ anyone can change at will within their /64. A password sign-in is counted under 
     from that many different sites (a botnet, not one person with an IPv6 block).
   - one host across every account (against one machine trying many accounts).
 
-Sign-ups are counted per host. Attempts are counted *before* the password is checked, by
-:func:`count_attempt`, in a short transaction the caller commits at once: concurrent guesses
-cannot all slip in under a limit, and the count survives the rollback of the sign-in request
-that then fails. A successful sign-in takes its attempt back (:func:`forgive`) inside the
-request's transaction.
+Sign-ups are counted per host; joins with an invite code per account and per host. Attempts are
+counted *before* the password (or code) is checked, by :func:`count_attempt`, in a short
+transaction the caller commits at once: concurrent guesses cannot all slip in under a limit, and
+the count survives the rollback of the sign-in request that then fails. A successful sign-in
+takes its attempt back (:func:`forgive`) inside the request's transaction.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.auth.client_networks import client_networks
@@ -162,6 +162,24 @@ def signup_rules(settings: Settings, address: str) -> list[Rule]:
     ]
 
 
+def invite_join_rules(settings: Settings, user_id: int, address: str) -> list[Rule]:
+    """The throttles of joining with an invite code: per account, then per client host (this
+    order everywhere, so concurrent attempts lock their rows alike and cannot deadlock)."""
+    window = timedelta(seconds=settings.invite_join_window_seconds)
+    return [
+        Ceiling(
+            f"join-user:{user_id}",
+            limit=settings.invite_join_max_failures_per_account,
+            window=window,
+        ),
+        Ceiling(
+            f"join-ip:{client_networks(address).host}",
+            limit=settings.invite_join_max_failures_per_address,
+            window=window,
+        ),
+    ]
+
+
 def _too_many(until: datetime, now: datetime, what: str) -> TooManyRequests:
     retry_after = max(1, math.ceil((until - now).total_seconds()))
     return TooManyRequests(
@@ -240,6 +258,23 @@ async def count_attempt(
     return counted
 
 
+async def raise_if_blocked(db: AsyncSession, rules: Sequence[Rule], *, what: str) -> None:
+    """429 with ``Retry-After`` when any of ``rules``' keys is blocked right now; counts nothing.
+
+    For throttles that count only failures (invite codes): check this first, then
+    :func:`count_attempt` once the attempt has failed. Concurrent attempts can each pass the
+    check before any is counted, so the limit can be passed by as many as arrive at once.
+    """
+    now = utcnow()
+    until = await db.scalar(
+        select(func.max(LoginAttempt.locked_until)).where(
+            LoginAttempt.key.in_([rule.key for rule in rules]), LoginAttempt.locked_until > now
+        )
+    )
+    if until is not None:
+        raise _too_many(until, now, what)
+
+
 async def _purge(db: AsyncSession, settings: Settings, now: datetime) -> None:
     """Delete counters every rule would start afresh anyway.
 
@@ -249,6 +284,7 @@ async def _purge(db: AsyncSession, settings: Settings, now: datetime) -> None:
     horizon = max(
         timedelta(seconds=settings.login_lockout_seconds),
         timedelta(seconds=settings.signup_window_seconds),
+        timedelta(seconds=settings.invite_join_window_seconds),
         BACKOFF_MEMORY,
     )
     cutoff = now - horizon

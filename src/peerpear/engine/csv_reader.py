@@ -11,6 +11,7 @@ says what was recognized or guessed so the CLI can show it. Empty cells are miss
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ class Table:
     numbers: list[int]  # each row's row number in a spreadsheet (the header is row 1 or later)
     delimiter: str
     detected: bool
+    header_number: int = 1  # the header's row number (blank lines before it are skipped)
 
 
 def read_csv_problem(path: Path, options: CsvOptions | None = None) -> CsvProblem:
@@ -117,22 +119,32 @@ class RoleReader:
 
 
 def read_table(path: Path, delimiter: str | None = None) -> Table:
-    """The header and the non-blank rows, each checked to have as many cells as the header."""
+    """The header and the non-blank rows of the file at `path` (see :func:`parse_table`)."""
     try:
-        # utf-8-sig: spreadsheet exports often start with a byte-order mark.
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            detected = delimiter is None
-            if delimiter is None:
-                delimiter, detected = _detect_delimiter(handle.read(SNIFF_CHARS), path.suffix)
-                handle.seek(0)
-            records = list(enumerate(csv.reader(handle, delimiter=delimiter), start=1))
+        # utf-8-sig: spreadsheet exports often start with a byte-order mark. Bytes, not
+        # read_text: the csv module handles the line endings (also inside quoted cells).
+        text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise CsvReadError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
         raise CsvReadError(f"{path.name} is not a readable UTF-8 CSV file: {exc}") from exc
+    return parse_table(text, path.name, delimiter)
+
+
+def parse_table(text: str, name: str, delimiter: str | None = None) -> Table:
+    """The header and the non-blank rows of CSV `text` (from a file called `name`, whose suffix
+    says ".tsv" or not), each row checked to have as many cells as the header."""
+    detected = delimiter is None
+    if delimiter is None:
+        delimiter, detected = _detect_delimiter(text[:SNIFF_CHARS], Path(name).suffix)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        records = list(enumerate(reader, start=1))
+    except csv.Error as exc:
+        raise CsvReadError(f"{name} is not a readable UTF-8 CSV file: {exc}") from exc
     records = [(number, row) for number, row in records if any(cell.strip() for cell in row)]
     if not records:
-        raise CsvReadError(f"{path.name} is empty")
+        raise CsvReadError(f"{name} is empty")
     header = [cell.strip() for cell in records[0][1]]
     rows, numbers = [], []
     for number, row in records[1:]:
@@ -144,7 +156,7 @@ def read_table(path: Path, delimiter: str | None = None) -> Table:
             )
         rows.append(row[: len(header)])
         numbers.append(number)
-    return Table(header, rows, numbers, delimiter, detected)
+    return Table(header, rows, numbers, delimiter, detected, header_number=records[0][0])
 
 
 def _detect_delimiter(sample: str, suffix: str) -> tuple[str, bool]:

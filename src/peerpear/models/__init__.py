@@ -24,6 +24,7 @@ from peerpear.models.identity import Identity
 from peerpear.models.login_attempt import LoginAttempt
 from peerpear.models.membership import Membership
 from peerpear.models.organization import Organization
+from peerpear.models.organization_invite import OrganizationInvite
 from peerpear.models.pair_rule import PairRule
 from peerpear.models.pairing import Pairing
 from peerpear.models.pairing_group import PairingGroup
@@ -49,6 +50,7 @@ __all__ = [
     "Membership",
     "MembershipRole",
     "Organization",
+    "OrganizationInvite",
     "PairRule",
     "PairRuleKind",
     "Pairing",

@@ -1,4 +1,7 @@
-"""Members of an organization: list, change role, remove, leave.
+"""Members of an organization: list (search, filter by role), change role, remove, leave.
+
+Admins remove members (the ``member`` role); removing an admin or an owner, and changing any
+role, is for owners.
 
 "At least one owner" spans rows, so every change that can take an owner away first locks the
 organization's membership rows and re-reads them: ``SELECT ... FOR UPDATE`` on PostgreSQL; on
@@ -11,7 +14,7 @@ win.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear import audit
@@ -36,12 +39,37 @@ def _member_out(membership: Membership, user: User) -> MemberOut:
     )
 
 
-async def list_members(db: AsyncSession, org_id: int, page: Pagination) -> Page[MemberOut]:
-    return await paginate(
-        db,
+def _search(q: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match on the email, first, last or full name. ``%`` and ``_``
+    in ``q`` are literal. (SQLite folds only ASCII letters' case; PostgreSQL folds all.)"""
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    full_name = User.first_name + " " + User.last_name
+    return or_(
+        *(func.lower(column).like(pattern, escape="\\") for column in (User.email, full_name))
+    )
+
+
+async def list_members(
+    db: AsyncSession,
+    org_id: int,
+    page: Pagination,
+    *,
+    q: str | None = None,
+    role: MembershipRole | None = None,
+) -> Page[MemberOut]:
+    stmt = (
         select(Membership, User)
         .join(User, User.id == Membership.user_id)
-        .where(Membership.organization_id == org_id),
+        .where(Membership.organization_id == org_id)
+    )
+    if q:
+        stmt = stmt.where(_search(q))
+    if role is not None:
+        stmt = stmt.where(Membership.role == role)
+    return await paginate(
+        db,
+        stmt,
         page,
         # Owners first, then by name: the order people expect in a member list.
         order_by=(membership_rank().desc(), User.last_name, User.first_name, User.id),
@@ -124,6 +152,9 @@ async def _delete(
     memberships = await lock_memberships(db, org_id)
     _recheck_caller(memberships, access, minimum)
     target = _find(memberships, user_id)
+    if action == "membership.remove" and target.role is not MembershipRole.MEMBER:
+        # Admins remove members; an admin or an owner is removed by an owner only.
+        _recheck_caller(memberships, access, MembershipRole.OWNER)
     _refuse_last_owner(memberships, target)
     await db.delete(target)
     audit.record(
@@ -139,8 +170,8 @@ async def _delete(
 
 
 async def remove_member(db: AsyncSession, access: OrgAccess, user_id: int) -> None:
-    """An owner removes a member (the last owner cannot be removed)."""
-    await _delete(db, access, user_id, "membership.remove", MembershipRole.OWNER)
+    """An admin removes a member; an owner removes anyone but the last owner."""
+    await _delete(db, access, user_id, "membership.remove", MembershipRole.ADMIN)
 
 
 async def leave(db: AsyncSession, access: OrgAccess) -> None:

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Query, Response, status
 
 from peerpear.auth.deps import CurrentUser
 from peerpear.deps import PageDep, SessionDep, SettingsDep, id_path
-from peerpear.models import AdminRequestStatus
+from peerpear.models import AdminRequestStatus, MembershipRole
 from peerpear.openapi import errors
-from peerpear.organizations import admin_requests, members, service
+from peerpear.organizations import admin_requests, invite_routes, members, service
 from peerpear.organizations.deps import OrgAdmin, OrgIdPath, OrgMember, OrgOwner
 from peerpear.organizations.schemas import (
     AdminRequestCreate,
@@ -32,6 +32,8 @@ from peerpear.organizations.schemas import (
 from peerpear.schemas_common import Page
 
 router = APIRouter(tags=["organizations"])
+# Before the routes below: "/organizations/join" must not be read as an organization path.
+router.include_router(invite_routes.router)
 
 UserIdPath = Annotated[int, id_path("The member's user id.")]
 RequestIdPath = Annotated[int, id_path("Admin request id.")]
@@ -81,9 +83,21 @@ async def update_organization(
 
 
 @router.get("/organizations/{org_id:int}/members", responses=errors(403))
-async def list_members(access: OrgAdmin, db: SessionDep, page: PageDep) -> Page[MemberOut]:
-    """Members with names, emails and roles, owners first (admins and owners)."""
-    return await members.list_members(db, access.organization.id, page)
+async def list_members(
+    access: OrgAdmin,
+    db: SessionDep,
+    page: PageDep,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Only members whose name or email contains this."),
+    ] = None,
+    role: Annotated[
+        MembershipRole | None, Query(description="Only members with this role.")
+    ] = None,
+) -> Page[MemberOut]:
+    """Members with names, emails and roles, owners first, then by name (admins and owners).
+    `q` matches any part of the email or the name, whatever the case."""
+    return await members.list_members(db, access.organization.id, page, q=q, role=role)
 
 
 @router.patch("/organizations/{org_id:int}/members/{user_id:int}", responses=errors(403, 409))
@@ -100,8 +114,9 @@ async def change_member_role(
     status_code=204,
     responses=errors(403, 409),
 )
-async def remove_member(user_id: UserIdPath, access: OrgOwner, db: SessionDep) -> Response:
-    """Remove a member (owners). Removing the last owner answers 409."""
+async def remove_member(user_id: UserIdPath, access: OrgAdmin, db: SessionDep) -> Response:
+    """Remove a member: admins remove members (the `member` role); removing an admin or an
+    owner is for owners (403 for admins). Removing the last owner answers 409."""
     await members.remove_member(db, access, user_id)
     return Response(status_code=204)
 

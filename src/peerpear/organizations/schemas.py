@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from peerpear.models import AdminRequestStatus, MembershipRole
-from peerpear.schemas_common import DbIdField, InputModel, TrimmedText
+from peerpear.schemas_common import DbIdField, InputModel, Text, TrimmedText
 
 OrgName = Annotated[str, TrimmedText(min_length=2, max_length=200)]
 Description = Annotated[str, TrimmedText(max_length=5000)]
@@ -130,3 +130,94 @@ class BulkAdminRequestResult(BaseModel):
     created: int
     skipped: int
     items: list[BulkAdminRequestItem]
+
+
+# --- invites -----------------------------------------------------------------------------------
+
+MAX_INVITE_USES = 100_000
+MAX_INVITE_HOURS = 24 * 366
+
+InviteStatus = Literal["active", "revoked", "expired", "used_up"]
+
+
+class InviteCreate(InputModel):
+    """Both optional: without them the code works until it is rotated or revoked."""
+
+    expires_in_hours: Annotated[
+        int | None,
+        Field(ge=1, le=MAX_INVITE_HOURS, description="Stops working this many hours from now."),
+    ] = None
+    max_uses: Annotated[
+        int | None,
+        Field(ge=1, le=MAX_INVITE_USES, description="Stops working after this many joins."),
+    ] = None
+
+
+class InviteOut(BaseModel):
+    """An invite as admins see it later: never the code, only its first characters."""
+
+    id: int
+    organization_id: int
+    code_prefix: str = Field(description="The code's first characters, to tell invites apart.")
+    status: InviteStatus
+    created_at: datetime
+    created_by_id: int | None
+    rotated_at: datetime | None
+    expires_at: datetime | None
+    max_uses: int | None
+    uses: int = Field(description="Members who joined with this invite.")
+    revoked_at: datetime | None
+
+
+class InviteWithCode(BaseModel):
+    """The answer to creating or rotating an invite: the only time the code is shown."""
+
+    invite: InviteOut
+    code: str = Field(description="The secret code; shown once, only its hash is stored.")
+    link: str = Field(description="A link carrying the code, to share with students.")
+
+
+class JoinIn(InputModel):
+    code: Annotated[str, TrimmedText(min_length=1, max_length=200)]
+
+
+class JoinOut(BaseModel):
+    organization: OrganizationOut
+    joined: bool = Field(
+        description="False when the caller was already a member (their role is kept)."
+    )
+
+
+# --- adding members by email -------------------------------------------------------------------
+
+MAX_EMAILS_PER_REQUEST = 500
+EmailText = Annotated[str, Text(max_length=320)]
+
+
+class MembersAdd(InputModel):
+    """Addresses to add as members; each is reported (added, already a member, invalid, ...)."""
+
+    emails: Annotated[list[EmailText], Field(min_length=1, max_length=MAX_EMAILS_PER_REQUEST)]
+
+
+AddResult = Literal["added", "already_member", "duplicate", "invalid"]
+
+
+class MemberAddRow(BaseModel):
+    row: int = Field(description="Position in the list (from 1), or the CSV file's row number.")
+    email: str = Field(description="The address as given (trimmed), or as stored when valid.")
+    result: AddResult
+    reason: str | None = Field(description="Why a row is invalid or a duplicate.")
+    user_id: int | None
+    account_created: bool = Field(
+        description="A new account was made (an invitation: no password; CAS links it by email)."
+    )
+
+
+class MemberAddReport(BaseModel):
+    added: int
+    already_member: int
+    duplicate: int
+    invalid: int
+    accounts_created: int
+    rows: list[MemberAddRow]
