@@ -3,7 +3,7 @@
 DESIGN §6: routes authorize, call a service and return a schema; the console (issue 11), the
 worker and the CLI call the same services. A service that imports FastAPI or Starlette (for an
 error type, a dependency or a query parameter) ties every one of those callers to the web stack.
-So every module of every feature package except its HTTP edge (router.py, deps.py) is imported
+So every module of every feature package except its HTTP edge (routers, deps.py) is imported
 in one fresh interpreter, which must then hold neither: if none of them loads the web stack
 together, none does alone.
 """
@@ -20,6 +20,11 @@ import peerpear
 PACKAGE = Path(peerpear.__file__).parent
 WEB = {"fastapi", "starlette"}
 EDGE_NAMES = {"router.py", "deps.py"}  # the HTTP edge of a feature, by design
+EDGE_SUFFIXES = ("_router.py", "_routes.py")  # a feature's further routers (invite_routes.py)
+
+
+def is_edge(path: Path) -> bool:
+    return path.name in EDGE_NAMES or path.name.endswith(EDGE_SUFFIXES)
 
 
 def service_layer_modules() -> list[str]:
@@ -28,7 +33,7 @@ def service_layer_modules() -> list[str]:
     features = [
         f"peerpear.{path.parent.name}.{path.stem}"
         for path in sorted(PACKAGE.glob("*/*.py"))
-        if path.name not in EDGE_NAMES | {"__init__.py"}
+        if not is_edge(path) and path.name != "__init__.py"
     ]
     return shared + features
 
