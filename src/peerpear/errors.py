@@ -248,12 +248,21 @@ async def _database_overloaded(request: Request, exc: Exception) -> JSONResponse
         request.url.path,
         _request_id(request),
     )
-    busy = ServiceUnavailable(
+    return await _app_error(request, database_overloaded_error())
+
+
+def database_overloaded_error() -> ServiceUnavailable:
+    """What an overloaded database answers: 503, retry in a few seconds."""
+    return ServiceUnavailable(
         f"the server is busy; try again in {OVERLOAD_RETRY_AFTER} seconds",
         details={"retry_after": OVERLOAD_RETRY_AFTER},
         headers={"Retry-After": str(OVERLOAD_RETRY_AFTER)},
     )
-    return await _app_error(request, busy)
+
+
+def database_unavailable_error() -> ServiceUnavailable:
+    """What a request answers when the database cannot be reached at all."""
+    return ServiceUnavailable("the database is unavailable; try again later")
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from peerpear.auth.deps import CurrentUser
-from peerpear.deps import SessionDep, SettingsDep
+from peerpear.deps import RawReaderDep, SessionDep, SettingsDep
 from peerpear.models import AdminRequestStatus
 from peerpear.openapi import errors
 from peerpear.organizations import admin_requests, members, service
@@ -30,6 +30,7 @@ from peerpear.organizations.schemas import (
     OrganizationUpdate,
 )
 from peerpear.pagination import PageDep
+from peerpear.responses import json_response
 from peerpear.schemas_common import Page, id_path
 
 router = APIRouter(tags=["organizations"])
@@ -50,12 +51,10 @@ async def create_organization(
     return await service.create_organization(db, user, body, settings)
 
 
-@router.get("/organizations")
-async def list_my_organizations(
-    user: CurrentUser, db: SessionDep, page: PageDep
-) -> Page[OrganizationOut]:
+@router.get("/organizations", response_model=Page[OrganizationOut])
+async def list_my_organizations(user: CurrentUser, reader: RawReaderDep, page: PageDep) -> Response:
     """The organizations the caller is an owner or admin of, with their role, by name."""
-    return await service.list_mine(db, user, page)
+    return json_response(await service.list_mine(reader, user, page))
 
 
 @router.get("/organizations/joinable")
