@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import manager_of_class
 
 from peerpear.db import utcnow
@@ -82,6 +82,9 @@ class SessionLookup:
     def __init__(self, reader: RawReader) -> None:
         self._reader = reader
         self._statement = reader.prepare(_LIVE_SESSION_USER)
+        # The users are built without their constructor (below), which is what would otherwise
+        # configure the mappers on first use.
+        configure_mappers()
 
     async def user(self, token: str) -> User | None:
         """The active user of the live session for ``token``, or None.
