@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -133,7 +134,9 @@ async def test_a_fresh_process_serves_its_first_request(
     ORM yet in that process: the benchmark's servers answered 500 to every request once)."""
     user = await create_user(session)
     headers = await auth_headers(session, user)
-    result = subprocess.run(
+    # In a thread: the subprocess must not block the event loop the test's database runs on.
+    result = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-c", _FRESH_PROCESS_ME, database_url, headers["Authorization"]],
         capture_output=True,
         text=True,
