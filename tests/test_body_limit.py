@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Message, Scope
 
@@ -123,9 +123,23 @@ async def test_a_body_under_the_limit_still_works(
     assert response.status_code == 200, response.text
 
 
+UPLOAD = "/_probe/upload"
+
+
+@pytest.fixture
+def upload_route(app: FastAPI) -> str:
+    """A route that takes a file, as the upload routes (event images, CSV imports) will."""
+
+    async def upload(file: UploadFile) -> dict[str, int]:
+        return {"size": len(await file.read())}
+
+    app.router.add_api_route(UPLOAD, upload, methods=["POST"])
+    return UPLOAD
+
+
 @pytest.mark.parametrize("settings_overrides", [{"max_body_bytes": 64 * 1024}])
-async def test_limit_comes_from_the_settings_and_uploads_have_their_own(
-    client: httpx.AsyncClient, session: AsyncSession
+async def test_limit_comes_from_the_settings_and_upload_routes_have_their_own(
+    client: httpx.AsyncClient, session: AsyncSession, upload_route: str
 ) -> None:
     headers = await auth_headers(session, await create_user(session))
     json_body = _ids_body(100 * 1024)
@@ -133,21 +147,32 @@ async def test_limit_comes_from_the_settings_and_uploads_have_their_own(
         BULK, content=json_body, headers={**headers, "Content-Type": "application/json"}
     )
     _assert_too_large(too_large, 64 * 1024)
-    # The same size as a multipart upload is under the (20 MiB) upload limit: it reaches the
-    # route, which refuses it for what it is (not JSON), not for its size.
-    upload = await client.post(
-        BULK, files={"file": ("ids.csv", json_body, "text/csv")}, headers=headers
-    )
-    assert upload.status_code == 422, upload.text
+    # The same size as a file, to a route that takes files, is under the (20 MiB) upload limit.
+    upload = await client.post(upload_route, files={"file": ("ids.csv", json_body, "text/csv")})
+    assert upload.status_code == 200, upload.text
+    assert upload.json() == {"size": len(json_body)}
+
+
+@pytest.mark.parametrize("settings_overrides", [{"max_body_bytes": 64 * 1024}])
+async def test_a_multipart_body_to_a_json_route_has_the_json_limit(
+    client: httpx.AsyncClient, session: AsyncSession, upload_route: str
+) -> None:
+    """Only routes that declare form or file parameters take uploads: anywhere else a multipart
+    body is refused at the JSON limit, before anything parses it (it used to get the 20 MiB
+    upload limit on every route)."""
+    headers = await auth_headers(session, await create_user(session))
+    body = b"x" * (100 * 1024)
+    for path in (BULK, "/api/v1/me/profile", "/api/v1/nowhere"):
+        response = await client.post(
+            path, files={"file": ("big.csv", body, "text/csv")}, headers=headers
+        )
+        _assert_too_large(response, 64 * 1024)
 
 
 @pytest.mark.parametrize("settings_overrides", [{"max_upload_bytes": 64 * 1024}])
-async def test_oversized_upload_answers_413(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    headers = await auth_headers(session, await create_user(session))
+async def test_oversized_upload_answers_413(client: httpx.AsyncClient, upload_route: str) -> None:
     upload = await client.post(
-        BULK, files={"file": ("big.csv", b"x" * (100 * 1024), "text/csv")}, headers=headers
+        upload_route, files={"file": ("big.csv", b"x" * (100 * 1024), "text/csv")}
     )
     _assert_too_large(upload, 64 * 1024)
 

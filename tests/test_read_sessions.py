@@ -27,7 +27,8 @@ ME = "/api/v1/me"
 
 
 class Statements:
-    """What the app's engine sends: statements and commits."""
+    """What the app sends to the database: statements (through the engine, and those the raw
+    reader sends on the driver itself, peerpear.raw_reads) and commits."""
 
     def __init__(self) -> None:
         self.sql: list[str] = []
@@ -45,9 +46,14 @@ def statements(app: FastAPI) -> Iterator[Statements]:
     def on_commit(_conn: Any) -> None:
         seen.commits += 1
 
+    def on_raw(statement: str) -> None:
+        seen.sql.append(statement)
+
     event.listen(engine, "before_cursor_execute", on_execute)
     event.listen(engine, "commit", on_commit)
+    app.state.raw_reader.listeners.append(on_raw)
     yield seen
+    app.state.raw_reader.listeners.remove(on_raw)
     event.remove(engine, "before_cursor_execute", on_execute)
     event.remove(engine, "commit", on_commit)
 

@@ -79,6 +79,9 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
     return on_connect
 
 
+# Fail fast when the server is gone so /ready (and any request) answers promptly.
+PG_CONNECT_TIMEOUT_SECONDS = 5
+
 # A pooled PostgreSQL connection idle longer than this is pinged before use (see below).
 IDLE_PING_SECONDS = 30.0
 
@@ -139,8 +142,7 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         engine = create_async_engine(
             url,
             echo=settings.database_echo,
-            # Fail fast when the server is gone so /ready answers promptly.
-            connect_args={"timeout": 5},
+            connect_args={"timeout": PG_CONNECT_TIMEOUT_SECONDS},
             **_pool_options(settings),
         )
         _check_liveness_on_checkout(engine, IDLE_PING_SECONDS)

@@ -8,8 +8,11 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import instance_state
+from starlette.types import Scope
 
 from peerpear.config import Settings
+from peerpear.raw_reads import RawReader
 from peerpear.schemas_common import MAX_DB_ID, Pagination
 
 
@@ -41,15 +44,53 @@ def _reads_only(request: Request) -> bool:
     return not getattr(endpoint, _WRITES_ATTRIBUTE, False)
 
 
+# Where a request keeps its session, and the objects loaded outside it that it must adopt.
+_SESSION_KEY = "peerpear.session"
+_ADOPT_KEY = "peerpear.adopt"
+
+Instance = TypeVar("Instance")
+
+
+def _adopt(session: AsyncSession, instance: Instance) -> Instance:
+    key = instance_state(instance).key
+    existing = session.identity_map.get(key) if key is not None else None
+    if existing is not None:
+        adopted: Instance = existing
+        return adopted
+    session.add(instance)
+    return instance
+
+
+def attach_to_request(request: Request, instance: Instance) -> Instance:
+    """Make a detached, fully loaded ORM object (the signed-in user, which is looked up without
+    a session) part of the request's session, now or as soon as the request opens one, so that
+    a route can change it and flush. Returns the instance the session holds."""
+    scope = request.scope
+    session: AsyncSession | None = scope.get(_SESSION_KEY)
+    if session is not None:
+        return _adopt(session, instance)
+    scope.setdefault(_ADOPT_KEY, []).append(instance)
+    return instance
+
+
+def _open_for(scope: Scope, session: AsyncSession) -> None:
+    scope[_SESSION_KEY] = session
+    for instance in scope.pop(_ADOPT_KEY, ()):
+        _adopt(session, instance)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed before the response is sent (scope="function");
     a read session, with no transaction at all, for requests with a safe method."""
     state = request.app.state
+    scope = request.scope
     if _reads_only(request):
         async with state.read_sessionmaker() as session:
+            _open_for(scope, session)
             yield session
         return
     async with state.sessionmaker() as session:
+        _open_for(scope, session)
         try:
             yield session
             await session.commit()
@@ -66,8 +107,15 @@ def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     return sessions
 
 
+async def get_raw_reader(request: Request) -> RawReader:
+    """The app's reader for prebuilt statements on the driver (hot read routes only)."""
+    reader: RawReader = request.app.state.raw_reader
+    return reader
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+RawReaderDep = Annotated[RawReader, Depends(get_raw_reader)]
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from peerpear.errors import AppError, ServiceUnavailable
+from peerpear.errors import AppError, database_overloaded_error
 from peerpear.routing import iter_routes
 from peerpear.security_headers import baseline_headers
 
@@ -177,7 +177,6 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 # Seconds a client is asked to wait after a 503 for an overloaded database.
-OVERLOAD_RETRY_AFTER = 5
 SQLITE_BUSY = 5  # the primary result code of "database is locked"
 
 
@@ -200,12 +199,7 @@ async def _database_overloaded(request: Request, exc: Exception) -> JSONResponse
         request.url.path,
         _request_id(request),
     )
-    busy = ServiceUnavailable(
-        f"the server is busy; try again in {OVERLOAD_RETRY_AFTER} seconds",
-        details={"retry_after": OVERLOAD_RETRY_AFTER},
-        headers={"Retry-After": str(OVERLOAD_RETRY_AFTER)},
-    )
-    return await _app_error(request, busy)
+    return await _app_error(request, database_overloaded_error())
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -70,3 +70,22 @@ class TooManyRequests(AppError):
 class ServiceUnavailable(AppError):
     status_code = 503
     code = "service_unavailable"
+
+
+# Seconds a client is told to wait when the database is overloaded (pool exhausted, SQLite
+# locked): long enough for a burst to drain.
+OVERLOAD_RETRY_AFTER = 5
+
+
+def database_overloaded_error() -> ServiceUnavailable:
+    """What an overloaded database answers: 503, retry in a few seconds."""
+    return ServiceUnavailable(
+        f"the server is busy; try again in {OVERLOAD_RETRY_AFTER} seconds",
+        details={"retry_after": OVERLOAD_RETRY_AFTER},
+        headers={"Retry-After": str(OVERLOAD_RETRY_AFTER)},
+    )
+
+
+def database_unavailable_error() -> ServiceUnavailable:
+    """What a request answers when the database cannot be reached at all."""
+    return ServiceUnavailable("the database is unavailable; try again later")

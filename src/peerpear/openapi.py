@@ -25,7 +25,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from peerpear.auth.deps import current_user, request_token
+from peerpear.auth.deps import current_user, optional_user, request_token, session_cookie
 from peerpear.config import Settings
 from peerpear.routing import iter_routes
 
@@ -115,7 +115,8 @@ class _RouteFacts:
             d.path_params or d.query_params or d.header_params or d.cookie_params for d in tree
         )
         self.requires_user = current_user in calls
-        self.reads_session = request_token in calls
+        self.session_user = self.requires_user or optional_user in calls
+        self.reads_session = self.session_user or request_token in calls
         # Every API route reads the database, so any of them can meet an exhausted pool or a
         # locked SQLite file (503 with Retry-After, errors.py).
         self.uses_database = path.startswith("/api/")
@@ -163,9 +164,22 @@ def _document_operation(operation: dict[str, Any], facts: _RouteFacts) -> None:
         if 300 <= code < 400:
             response.pop("content", None)
             response.setdefault("headers", {})["Location"] = _LOCATION
+    if facts.session_user:
+        _add_cookie_scheme(operation)
     if facts.reads_session and not facts.requires_user and operation.get("security"):
         operation["security"] = [{}, *operation["security"]]  # {}: anonymous is fine too
     operation["responses"] = dict(sorted(responses.items()))
+
+
+_COOKIE_SCHEME = session_cookie.scheme_name
+
+
+def _add_cookie_scheme(operation: dict[str, Any]) -> None:
+    """The session user dependency is the bearer scheme, which also reads the cookie: document
+    the cookie scheme beside it, as FastAPI does for a route that depends on both."""
+    security: list[dict[str, list[str]]] = operation.setdefault("security", [])
+    if {_COOKIE_SCHEME: []} not in security:
+        security.append({_COOKIE_SCHEME: []})
 
 
 def _document_settings(document: dict[str, Any], settings: Settings) -> None:
@@ -174,15 +188,28 @@ def _document_settings(document: dict[str, Any], settings: Settings) -> None:
     schemas["SignupIn"]["properties"]["password"]["minLength"] = settings.min_password_length
 
 
-def complete_document(document: dict[str, Any], app: FastAPI, settings: Settings) -> None:
-    """Add the error answers, headers and settings-dependent constraints to ``document``."""
+def complete_document(
+    document: dict[str, Any], app: FastAPI, settings: Settings, path_order: list[str] | None = None
+) -> None:
+    """Add the error answers, headers and settings-dependent constraints to ``document``; list
+    its paths in ``path_order`` (the routers' documented order, which need not be the order the
+    app matches them in), any others after them."""
     paths: dict[str, dict[str, Any]] = document["paths"]
+    if path_order is not None:
+        rank = {path: n for n, path in enumerate(dict.fromkeys(path_order))}
+        paths = document["paths"] = dict(
+            sorted(paths.items(), key=lambda item: rank.get(item[0], len(rank)))
+        )
     for path, methods, route in _api_routes(app):
         facts = _RouteFacts(route, path)
         for method in methods:
             operation = paths.get(path, {}).get(method.lower())
             if operation is not None:
                 _document_operation(operation, facts)
+    schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes.setdefault(
+        _COOKIE_SCHEME, session_cookie.model.model_dump(by_alias=True, exclude_none=True)
+    )
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
@@ -193,13 +220,13 @@ def complete_document(document: dict[str, Any], app: FastAPI, settings: Settings
     _document_settings(document, settings)
 
 
-def install_openapi(app: FastAPI, settings: Settings) -> None:
+def install_openapi(app: FastAPI, settings: Settings, path_order: list[str] | None = None) -> None:
     """Serve the completed document at ``app.openapi_url`` (built once, on first request)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = FastAPI.openapi(app)
-            complete_document(document, app, settings)
+            complete_document(document, app, settings, path_order)
             app.openapi_schema = document
         return app.openapi_schema
 

@@ -34,6 +34,14 @@ def _is_primary_key(key: OrderKey) -> bool:
     return isinstance(element, Column) and bool(element.primary_key)
 
 
+def total_from_window(rows: int, page: Pagination) -> int | None:
+    """The total the window already tells (``rows`` rows came back for ``page``), or None when
+    only a count can: a short page that is not past the end shows where the list ends."""
+    if rows < page.limit and (rows or page.offset == 0):
+        return page.offset + rows
+    return None
+
+
 async def paginate(
     db: AsyncSession,
     stmt: Select[RowT],
@@ -58,9 +66,8 @@ async def paginate(
     unordered = stmt.order_by(None)
     window = unordered.order_by(*order_by).limit(page.limit).offset(page.offset)
     rows = list((await db.execute(window)).tuples())
-    if len(rows) < page.limit and (rows or page.offset == 0):
-        total = page.offset + len(rows)
-    else:
+    total = total_from_window(len(rows), page)
+    if total is None:
         total = await db.scalar(select(func.count()).select_from(unordered.subquery())) or 0
     return Page(
         items=[to_item(row) for row in rows],

@@ -1,4 +1,4 @@
-"""Security headers on every response (pure ASGI middleware).
+"""Security headers on every response (added by :mod:`peerpear.middleware`).
 
 - ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``,
   ``X-Frame-Options: DENY``: never sniff, leak URLs to other sites, or be framed.
@@ -13,8 +13,7 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 HSTS = "max-age=63072000; includeSubDomains"
@@ -23,6 +22,21 @@ _BASELINE = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+def _raw(name: str, value: str) -> tuple[bytes, bytes]:
+    return name.lower().encode("latin-1"), value.encode("latin-1")
+
+
+# The raw (name, value) pairs, encoded once: this runs on every response.
+_BASELINE_RAW = [_raw(name, value) for name, value in _BASELINE.items()]
+_ALWAYS_SET = frozenset(name for name, _ in _BASELINE_RAW)
+_CSP_RAW = _raw("Content-Security-Policy", API_CSP)
+_NO_STORE_RAW = _raw("Cache-Control", "no-store")
+_HSTS_RAW = _raw("Strict-Transport-Security", HSTS)
+_CREDENTIALS = (b"authorization", b"cookie")
 
 
 def baseline_headers(*, production: bool) -> dict[str, str]:
@@ -35,34 +49,22 @@ def baseline_headers(*, production: bool) -> dict[str, str]:
 
 
 def _carries_credentials(scope: Scope) -> bool:
-    request_headers = Headers(scope=scope)
-    return "authorization" in request_headers or "cookie" in request_headers
+    return any(name in _CREDENTIALS for name, _ in scope["headers"])
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, production: bool) -> None:
-        self.app = app
-        self.production = production
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _BASELINE.items():
-                    headers[name] = value
-                headers.setdefault("Content-Security-Policy", API_CSP)
-                if "cache-control" not in headers and (
-                    scope["path"].startswith("/api/")
-                    or "set-cookie" in headers
-                    or _carries_credentials(scope)
-                ):
-                    headers["Cache-Control"] = "no-store"
-                if self.production:
-                    headers["Strict-Transport-Security"] = HSTS
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def with_security_headers(headers: RawHeaders, scope: Scope, *, production: bool) -> RawHeaders:
+    """The response's raw ``headers`` with the security headers set (see the module doc)."""
+    names = {name.lower() for name, _ in headers}
+    overwritten = (_ALWAYS_SET | {_HSTS_RAW[0]}) if production else _ALWAYS_SET
+    if not names.isdisjoint(overwritten):
+        headers = [(name, value) for name, value in headers if name.lower() not in overwritten]
+    headers.extend(_BASELINE_RAW)
+    if b"content-security-policy" not in names:
+        headers.append(_CSP_RAW)
+    if b"cache-control" not in names and (
+        scope["path"].startswith("/api/") or b"set-cookie" in names or _carries_credentials(scope)
+    ):
+        headers.append(_NO_STORE_RAW)
+    if production:
+        headers.append(_HSTS_RAW)
+    return headers

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -103,3 +107,41 @@ async def test_platform_admin(probe: httpx.AsyncClient, session: AsyncSession) -
     assert resp.status_code == 403
     resp = await probe.get("/_probe/admin", headers=await auth_headers(session, admin))
     assert resp.json() == {"id": admin.id}
+
+
+_FRESH_PROCESS_ME = """
+import asyncio, sys
+import httpx
+from peerpear.config import Settings
+from peerpear.main import create_app
+
+async def main() -> None:
+    app = create_app(Settings(database_url=sys.argv[1]))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.get("/api/v1/me", headers={"Authorization": sys.argv[2]})
+    print(response.status_code, response.json().get("id"))
+
+asyncio.run(main())
+"""
+
+
+async def test_a_fresh_process_serves_its_first_request(
+    session: AsyncSession, database_url: str
+) -> None:
+    """The first request of a new server process finds its user (nothing else has used the
+    ORM yet in that process: the benchmark's servers answered 500 to every request once)."""
+    user = await create_user(session)
+    headers = await auth_headers(session, user)
+    # In a thread: the subprocess must not block the event loop the test's database runs on.
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", _FRESH_PROCESS_ME, database_url, headers["Authorization"]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PEERPEAR_")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["200", str(user.id)], result.stderr

@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from peerpear.auth import passwords
-from peerpear.error_handlers import OVERLOAD_RETRY_AFTER
+from peerpear.errors import OVERLOAD_RETRY_AFTER
 from peerpear.models import Identity
 from tests.auth.throttling import PASSWORD, SIGNUP, WRONG, ClientAt, login
 from tests.factories import create_user

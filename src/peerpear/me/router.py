@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from peerpear.auth.deps import CurrentUser
 from peerpear.auth.schemas import UserOut
 from peerpear.deps import SessionDep
 from peerpear.me import service
 from peerpear.me.schemas import MePatch, ProfileIn, ProfileOut
+from peerpear.responses import json_response
 
 router = APIRouter(prefix="/me", tags=["me"])
 
 
 @router.get("", response_model=UserOut)
-async def get_me(user: CurrentUser) -> UserOut:
+async def get_me(user: CurrentUser) -> Response:
     """Who you are signed in as."""
-    return UserOut.model_validate(user)
+    return json_response(UserOut.model_validate(user))
 
 
 @router.patch("", response_model=UserOut)

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from peerpear.auth.deps import CurrentUser
-from peerpear.deps import PageDep, SessionDep, SettingsDep, id_path
+from peerpear.deps import PageDep, RawReaderDep, SessionDep, SettingsDep, id_path
 from peerpear.models import AdminRequestStatus, MembershipRole
 from peerpear.openapi import errors
 from peerpear.organizations import admin_requests, invite_routes, members, service
@@ -29,6 +29,7 @@ from peerpear.organizations.schemas import (
     OrganizationOut,
     OrganizationUpdate,
 )
+from peerpear.responses import json_response
 from peerpear.schemas_common import Page
 
 router = APIRouter(tags=["organizations"])
@@ -51,13 +52,11 @@ async def create_organization(
     return await service.create_organization(db, user, body, settings)
 
 
-@router.get("/organizations")
-async def list_my_organizations(
-    user: CurrentUser, db: SessionDep, page: PageDep
-) -> Page[OrganizationOut]:
+@router.get("/organizations", response_model=Page[OrganizationOut])
+async def list_my_organizations(user: CurrentUser, reader: RawReaderDep, page: PageDep) -> Response:
     """The organizations the caller belongs to (owner, admin or member), with their role, by
     name."""
-    return await service.list_mine(db, user, page)
+    return json_response(await service.list_mine(reader, user, page))
 
 
 @router.get("/organizations/joinable")

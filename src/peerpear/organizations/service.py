@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,8 @@ from peerpear.organizations.schemas import (
     OrganizationOut,
     OrganizationUpdate,
 )
-from peerpear.pagination import paginate
+from peerpear.pagination import paginate, total_from_window
+from peerpear.raw_reads import RawReader
 from peerpear.schemas_common import Page, Pagination
 
 SLUG_MAX = 80
@@ -129,18 +130,45 @@ async def create_organization(
     return _out(org, MembershipRole.OWNER)
 
 
-async def list_mine(db: AsyncSession, user: User, page: Pagination) -> Page[OrganizationOut]:
-    stmt = (
-        select(Organization, Membership.role)
-        .join(Membership, Membership.organization_id == Organization.id)
-        .where(Membership.user_id == user.id)
+_ORGS = Organization.__table__
+_MEMBERSHIPS = Membership.__table__
+_MINE = _ORGS.join(_MEMBERSHIPS, _MEMBERSHIPS.c.organization_id == _ORGS.c.id)
+_MINE_WHERE = _MEMBERSHIPS.c.user_id == bindparam("user_id")
+# Built once and run on the raw reader (the caller's list is on every dashboard's first
+# screen): plain columns, exactly the fields of OrganizationOut, by name then id (the id
+# breaks ties, so pages neither repeat nor skip a row).
+_MINE_PAGE = (
+    select(
+        _ORGS.c.id,
+        _ORGS.c.name,
+        _ORGS.c.slug,
+        _ORGS.c.description,
+        _ORGS.c.created_at,
+        _MEMBERSHIPS.c.role.label("my_role"),
     )
-    return await paginate(
-        db,
-        stmt,
-        page,
-        order_by=(Organization.name, Organization.id),
-        to_item=lambda row: _out(*row),
+    .select_from(_MINE)
+    .where(_MINE_WHERE)
+    .order_by(_ORGS.c.name, _ORGS.c.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_MINE_COUNT = select(func.count()).select_from(_MINE).where(_MINE_WHERE)
+
+
+async def list_mine(reader: RawReader, user: User, page: Pagination) -> Page[OrganizationOut]:
+    """The organizations ``user`` is a member of, with their role, by name (one statement; a
+    count only when the page cannot tell the total)."""
+    params = {"user_id": user.id, "limit": page.limit, "offset": page.offset}
+    rows = await reader.fetch(reader.prepare(_MINE_PAGE), params)
+    total = total_from_window(len(rows), page)
+    if total is None:
+        [(total,)] = await reader.fetch(reader.prepare(_MINE_COUNT), params)
+    keys = _MINE_PAGE.selected_columns.keys()
+    return Page(
+        items=[OrganizationOut(**dict(zip(keys, row, strict=True))) for row in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
     )
 
 
