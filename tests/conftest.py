@@ -3,6 +3,8 @@ set, on PostgreSQL too. Databases are migrated once per session; rows are wiped 
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,8 @@ from peerpear.main import create_app
 from tests.db_backends import pg_server_url, sqlite_url, temporary_pg_database
 
 BACKENDS = ["sqlite", "postgresql"]
+# Media files (event images) the apps under test store: never ./media of the repository.
+TEST_MEDIA_DIR = Path(tempfile.gettempdir()) / f"peerpear-test-media-{os.getpid()}"
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -47,6 +51,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "secret_key": "test-secret-key-not-for-production",
         "log_level": "WARNING",
+        "media_dir": TEST_MEDIA_DIR,
     }
     values.update(overrides)
     return Settings(**values)

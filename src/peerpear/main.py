@@ -15,12 +15,16 @@ from peerpear.body_limit import BodyLimitMiddleware
 from peerpear.config import Settings, get_settings
 from peerpear.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from peerpear.errors import install_error_handlers
+from peerpear.events.image_router import router as event_images_router
+from peerpear.events.router import router as events_router
 from peerpear.health import router as health_router
 from peerpear.logging_setup import configure_logging
 from peerpear.me.router import router as me_router
 from peerpear.middleware import RequestContextMiddleware
 from peerpear.openapi import install_openapi
 from peerpear.organizations.router import router as organizations_router
+from peerpear.periodic import periodic_jobs
+from peerpear.questionnaires.router import router as questions_router
 from peerpear.security_headers import SecurityHeadersMiddleware
 
 API_PREFIX = "/api/v1"
@@ -28,7 +32,14 @@ API_PREFIX = "/api/v1"
 
 # Every feature router, mounted under /api/v1. Included on the app directly rather than through
 # one /api/v1 router: each level of nesting is one more route scan on every request.
-FEATURE_ROUTERS: tuple[APIRouter, ...] = (auth_router, me_router, organizations_router)
+FEATURE_ROUTERS: tuple[APIRouter, ...] = (
+    auth_router,
+    me_router,
+    organizations_router,
+    events_router,
+    event_images_router,
+    questions_router,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine)
         try:
-            yield
+            async with periodic_jobs(app.state.sessionmaker, settings):
+                yield
         finally:
             await engine.dispose()
 
