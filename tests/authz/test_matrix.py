@@ -61,7 +61,9 @@ def test_the_matrix_is_not_vacuous() -> None:
 
 
 def _case_id(method: str, path: str, case: Case) -> str:
-    settings = ",".join(f"{k}={v}" for k, v in case.settings.items())
+    settings = ",".join(
+        [*(f"{k}={v}" for k, v in case.settings.items()), *filter(None, [case.label])]
+    )
     return f"{method} {path}" + (f" [{settings}]" if settings else "")
 
 
@@ -102,6 +104,8 @@ async def test_authorization(
         kwargs: dict[str, Any] = {"headers": headers, "params": case.query}
         if case.body is not None:
             kwargs["json"] = case.body(world)
+        if case.files is not None:
+            kwargs["files"] = case.files(world)
         response = await client.request(method, url, **kwargs)
         expected = case.expected(persona)
         if response.status_code != expected:

@@ -41,7 +41,9 @@ async def make_club(session: AsyncSession) -> Club:
     )
 
 
-def image_bytes(fmt: str, size: tuple[int, int] = (32, 24), mode: str = "RGB", **save: Any) -> bytes:
+def image_bytes(
+    fmt: str, size: tuple[int, int] = (32, 24), mode: str = "RGB", **save: Any
+) -> bytes:
     image = Image.new(mode, size, (200, 30, 60) if mode == "RGB" else None)
     out = io.BytesIO()
     image.save(out, format=fmt, **save)
