@@ -9,10 +9,13 @@ The UPDATE only matches rows that are still open, so concurrent closers (two req
 periodic job of several processes) close, and audit, each event once. ``closed_at`` is the
 deadline itself, the moment registration really ended, not when someone noticed.
 
-Reads run in a read session that cannot write (:class:`peerpear.db.ReadSession`); when a read
-finds an expired event (rare: once per event), the close runs in a short transaction of its own
-and the read then sees the closed row. Reads that find nothing expired cost nothing extra for a
-single event and one indexed query for a list.
+When a request finds an expired event (rare: once per event), the close runs in a short
+transaction of its own, committed whatever becomes of the request: a GET's read session cannot
+write (:class:`peerpear.db.ReadSession`), and a refused write (a 409) rolls its transaction
+back, which must not undo the close. The request then re-reads the closed row; it must not have
+written anything yet (SQLite would make the second transaction wait for the first's lock), so
+events are settled as they are loaded, before any change. Finding nothing expired costs
+nothing extra for a single event and one indexed query for a list.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear import audit
-from peerpear.db import ReadSession
 from peerpear.models import Event, EventStatus
 
 
@@ -76,14 +78,8 @@ async def close_expired(
 
 
 async def _close(
-    db: AsyncSession,
-    sessions: async_sessionmaker[AsyncSession],
-    now: datetime,
-    event_ids: Sequence[int],
+    sessions: async_sessionmaker[AsyncSession], now: datetime, event_ids: Sequence[int]
 ) -> None:
-    if not isinstance(db.sync_session, ReadSession):
-        await close_expired(db, now, event_ids=event_ids)
-        return
     async with sessions.begin() as writer:
         await close_expired(writer, now, event_ids=event_ids)
 
@@ -93,7 +89,7 @@ async def settle_event(
 ) -> None:
     """Close ``event`` if its deadline has passed, and reload it."""
     if is_expired(event, now):
-        await _close(db, sessions, now, [event.id])
+        await _close(sessions, now, [event.id])
         await db.refresh(event)
 
 
@@ -110,4 +106,4 @@ async def settle_listed(
         query = query.where(Event.organization_id == organization_id)
     ids = list(await db.scalars(query.limit(1000)))
     if ids:
-        await _close(db, sessions, now, ids)
+        await _close(sessions, now, ids)
