@@ -4,6 +4,7 @@ set, on PostgreSQL too. Databases are migrated once per session; rows are wiped 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -76,6 +77,8 @@ async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     finally:
         await _wipe(engine)
         await engine.dispose()
+        # The rows pointing at stored images are gone; so go the files (ids are reused).
+        shutil.rmtree(TEST_MEDIA_DIR, ignore_errors=True)
 
 
 @pytest.fixture
