@@ -78,8 +78,9 @@ async def test_listing_closes_expired_events(
     url = f"/api/v1/organizations/{club.org.id}/events"
     open_ids = [
         e["id"]
-        for e in (await client.get(url, params={"status": "open"}, headers=club.owner_headers))
-        .json()["items"]
+        for e in (
+            await client.get(url, params={"status": "open"}, headers=club.owner_headers)
+        ).json()["items"]
     ]
     assert open_ids == [still_open.id]
     closed = (await client.get(url, params={"status": "closed"}, headers=club.owner_headers)).json()
