@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from peerpear.models import EventStatus, EventVisibility, RoleScheme
@@ -14,8 +14,18 @@ from peerpear.schemas_common import InputModel, TrimmedText
 Title = Annotated[str, TrimmedText(min_length=2, max_length=200)]
 Description = Annotated[str, TrimmedText(max_length=10_000)]
 GroupSize = Annotated[int, Field(ge=2, le=50, description="People per group (at least 2).")]
+
+
+def _iso_text(value: Any) -> Any:
+    # pydantic would also take a number (seconds since 1970); the schema says an ISO 8601 string.
+    if value is not None and not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO 8601 date and time with a time zone")
+    return value
+
+
 Deadline = Annotated[
     AwareDatetime | None,
+    BeforeValidator(_iso_text),
     Field(
         description="When registration closes (with a time zone); null: no deadline. Opening "
         "or reopening requires it to be in the future (409 otherwise); while the event is open "
