@@ -13,7 +13,7 @@ from peerpear.models import EventStatus, QuestionType
 from tests.events.helpers import make_club
 from tests.factories import create_event, create_question
 
-VALID = [
+VALID: list[dict[str, Any]] = [
     {"type": "text", "prompt": "Tell us about yourself", "help_text": "A few lines"},
     {"type": "single_choice", "prompt": "Year?", "options": [" 2027 ", "2028"], "weight": 2},
     {"type": "multi_choice", "prompt": "Hobbies", "options": ["Hiking"], "mode": "different"},
