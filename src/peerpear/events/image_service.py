@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerpear import audit
 from peerpear.errors import InvalidState, NotFound
 from peerpear.events.access import EventAccess
 from peerpear.events.images import CleanImage, content_type_of, new_key
 from peerpear.events.schemas import EventOut
-from peerpear.events.service import image_version, to_out
+from peerpear.events.service import audit_event, image_version, to_out
 from peerpear.media import MediaStorage
 from peerpear.models import EventStatus
 
@@ -49,21 +48,16 @@ async def set_image(
     await storage.save(key, image.data)
     try:
         event.image_key = key
-        audit.record(
+        audit_event(
             db,
             access.user,
+            event,
             "event.image.set",
-            organization_id=event.organization_id,
-            event_id=event.id,
-            target_type="event",
-            target_id=event.id,
-            details={
-                "content_type": image.content_type,
-                "width": image.width,
-                "height": image.height,
-                "bytes": len(image.data),
-                "replaced": old_key is not None,
-            },
+            content_type=image.content_type,
+            width=image.width,
+            height=image.height,
+            bytes=len(image.data),
+            replaced=old_key is not None,
         )
         await db.flush()
         await db.refresh(event)
@@ -81,15 +75,7 @@ async def remove_image(db: AsyncSession, access: EventAccess) -> str:
         raise NotFound(NO_IMAGE)
     key = event.image_key
     event.image_key = None
-    audit.record(
-        db,
-        access.user,
-        "event.image.remove",
-        organization_id=event.organization_id,
-        event_id=event.id,
-        target_type="event",
-        target_id=event.id,
-    )
+    audit_event(db, access.user, event, "event.image.remove")
     await db.flush()
     return key
 

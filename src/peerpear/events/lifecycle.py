@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerpear import audit
 from peerpear.db import utcnow
 from peerpear.errors import InvalidState
 from peerpear.events.access import EventAccess
+from peerpear.events.service import audit_event
 from peerpear.models import Event, EventStatus, Pairing
 
 Guard = Callable[[AsyncSession, Event, datetime], Awaitable[str | None]]
@@ -114,15 +114,13 @@ async def apply(db: AsyncSession, access: EventAccess, action: str) -> Event:
     if getattr(result, "rowcount", 1) != 1:
         raise _refuse(action, event, "its status changed meanwhile; reload it")
     await _sync_pairing(db, event, action, now)
-    audit.record(
+    audit_event(
         db,
         access.user,
+        event,
         f"event.{action}",
-        organization_id=event.organization_id,
-        event_id=event.id,
-        target_type="event",
-        target_id=event.id,
-        details={"from": before.value, "to": transition.target.value},
+        to=transition.target.value,
+        **{"from": before.value},
     )
     await db.flush()
     return event

@@ -52,7 +52,10 @@ def to_out(event: Event) -> EventOut:
     )
 
 
-def _audit(db: AsyncSession, actor: User | None, event: Event, action: str, **details: Any) -> None:
+def audit_event(
+    db: AsyncSession, actor: User | None, event: Event, action: str, **details: Any
+) -> None:
+    """Record ``action`` on ``event`` in the audit log."""
     audit.record(
         db,
         actor,
@@ -74,7 +77,7 @@ async def create_event(db: AsyncSession, access: OrgAccess, data: EventCreate) -
     )
     db.add(event)
     await db.flush()
-    _audit(db, access.user, event, "event.create", title=event.title)
+    audit_event(db, access.user, event, "event.create", title=event.title)
     await db.flush()
     await db.refresh(event)
     return to_out(event)
@@ -165,7 +168,7 @@ async def update_event(db: AsyncSession, access: EventAccess, data: EventUpdate)
             setattr(event, name, value)
     if changes:
         await db.flush()
-        _audit(db, access.user, event, "event.update", **changes)
+        audit_event(db, access.user, event, "event.update", **changes)
         await db.flush()
         await db.refresh(event)
     return to_out(event)
