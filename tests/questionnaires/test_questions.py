@@ -15,7 +15,7 @@ from tests.factories import create_event, create_question
 
 VALID: list[dict[str, Any]] = [
     {"type": "text", "prompt": "Tell us about yourself", "help_text": "A few lines"},
-    {"type": "single_choice", "prompt": "Year?", "options": [" 2027 ", "2028"], "weight": 2},
+    {"type": "single_choice", "prompt": "Year?", "options": ["2027", "2028"], "weight": 2},
     {"type": "multi_choice", "prompt": "Hobbies", "options": ["Hiking"], "mode": "different"},
     {"type": "scale", "prompt": "Introvert 1..7", "scale_min": 1, "scale_max": 7},
 ]
@@ -23,8 +23,10 @@ INVALID = [
     {"type": "text", "prompt": "x", "options": ["a"]},  # options on a text question
     {"type": "single_choice", "prompt": "x"},  # no options
     {"type": "single_choice", "prompt": "x", "options": []},
-    {"type": "single_choice", "prompt": "x", "options": ["Tea", " tea"]},  # not unique
-    {"type": "single_choice", "prompt": "x", "options": ["  "]},  # empty once trimmed
+    {"type": "single_choice", "prompt": "x", "options": ["Tea", "Tea"]},  # not distinct
+    {"type": "single_choice", "prompt": "x", "options": ["Tea", " Tea"]},  # not trimmed
+    {"type": "single_choice", "prompt": "x", "options": ["  "]},
+    {"type": "single_choice", "prompt": "x", "options": [""]},
     {"type": "multi_choice", "prompt": "x", "options": [f"o{i}" for i in range(51)]},
     {"type": "scale", "prompt": "x", "scale_min": 5, "scale_max": 5},
     {"type": "scale", "prompt": "x", "scale_min": 1},
@@ -52,7 +54,7 @@ async def test_create_each_type(
     out = resp.json()
     assert out["type"] == body["type"] and out["position"] == 0
     if body["type"] == "single_choice":
-        assert out["options"] == ["2027", "2028"]  # trimmed
+        assert out["options"] == ["2027", "2028"]
         assert out["weight"] == 2
     if body["type"] == "scale":
         assert (out["scale_min"], out["scale_max"], out["options"]) == (1, 7, None)

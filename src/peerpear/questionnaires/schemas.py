@@ -3,33 +3,39 @@
 A question body is one of three shapes, told apart by ``type`` (a discriminated union, so the
 OpenAPI schema states which fields each type takes): text; single or multiple choice with
 ``options``; scale with ``scale_min`` < ``scale_max``. Two rules JSON Schema cannot state are
-in the descriptions and checked here: options are unique once trimmed (ignoring case), and a
-scale's minimum is below its maximum.
+in the descriptions and checked here: a scale's minimum is below its maximum. Options are sent
+trimmed and distinct, which the schema does state (a pattern and ``uniqueItems``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from peerpear.models import QuestionMode, QuestionType
-from peerpear.schemas_common import NUL_MESSAGE, DbIdField, InputModel, TrimmedText
+from peerpear.schemas_common import (
+    NUL_MESSAGE,
+    STRIPPED_PATTERN,
+    DbIdField,
+    InputModel,
+    TrimmedText,
+)
 
 MAX_QUESTIONS = 200
 MAX_OPTIONS = 50
 
 Prompt = Annotated[str, TrimmedText(min_length=1, max_length=2000)]
 HelpText = Annotated[str, TrimmedText(max_length=2000)]
-OptionText = Annotated[str, TrimmedText(min_length=1, max_length=200)]
+OptionText = Annotated[str, StringConstraints(max_length=200, pattern=STRIPPED_PATTERN)]
 Options = Annotated[
     list[OptionText],
     Field(
         min_length=1,
         max_length=MAX_OPTIONS,
         json_schema_extra={"uniqueItems": True},
-        description=f"1 to {MAX_OPTIONS} choices, trimmed, unique once trimmed (ignoring case).",
+        description=f"1 to {MAX_OPTIONS} distinct choices, each without surrounding whitespace.",
     ),
 ]
 ScaleBound = Annotated[int, Field(ge=-1000, le=1000)]
@@ -47,12 +53,13 @@ def _refuse_nul(value: object) -> object:
 
 
 def unique_options(options: list[str]) -> list[str]:
+    # Exactly what the schema's uniqueItems states (options are compared as sent: answers must
+    # match them exactly, so no trimming or case folding happens behind the client's back).
     seen: set[str] = set()
     for option in options:
-        folded = option.casefold()
-        if folded in seen:
-            raise ValueError(f"options must be unique (ignoring case); {option!r} is repeated")
-        seen.add(folded)
+        if option in seen:
+            raise ValueError(f"options must be distinct; {option!r} is repeated")
+        seen.add(option)
     return options
 
 
