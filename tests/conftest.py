@@ -3,6 +3,9 @@ set, on PostgreSQL too. Databases are migrated once per session; rows are wiped 
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,8 @@ from peerpear.main import create_app
 from tests.db_backends import pg_server_url, sqlite_url, temporary_pg_database
 
 BACKENDS = ["sqlite", "postgresql"]
+# Media files (event images) the apps under test store: never ./media of the repository.
+TEST_MEDIA_DIR = Path(tempfile.gettempdir()) / f"peerpear-test-media-{os.getpid()}"
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -47,6 +52,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "secret_key": "test-secret-key-not-for-production",
         "log_level": "WARNING",
+        "media_dir": TEST_MEDIA_DIR,
     }
     values.update(overrides)
     return Settings(**values)
@@ -71,6 +77,8 @@ async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     finally:
         await _wipe(engine)
         await engine.dispose()
+        # The rows pointing at stored images are gone; so go the files (ids are reused).
+        shutil.rmtree(TEST_MEDIA_DIR, ignore_errors=True)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ Each helper commits, so the app (which uses its own connections) sees the rows.
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -13,16 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.auth.passwords import hash_password
 from peerpear.auth.sessions import hash_token, issue_session
+from peerpear.db import utcnow
 from peerpear.models import (
     AdminRequest,
     AdminRequestStatus,
     AuditLogEntry,
+    Event,
+    EventStatus,
+    EventVisibility,
     Identity,
     IdentityProvider,
     Membership,
     MembershipRole,
     Organization,
     OrganizationInvite,
+    Question,
+    QuestionType,
     User,
     normalize_email,
 )
@@ -141,3 +148,54 @@ async def audit_actions(session: AsyncSession, org: Organization) -> list[str]:
         .order_by(AuditLogEntry.id)
     )
     return list(rows)
+
+
+async def create_event(
+    session: AsyncSession,
+    org: Organization,
+    *,
+    status: EventStatus = EventStatus.DRAFT,
+    visibility: EventVisibility = EventVisibility.MEMBERS_ONLY,
+    registration_deadline: datetime | None = None,
+    **fields: Any,
+) -> Event:
+    """A committed event of ``org``, written directly (any status, any deadline, even past)."""
+    n = next(_counter)
+    event = Event(
+        organization_id=org.id,
+        title=fields.pop("title", f"Event {n}"),
+        status=status,
+        visibility=visibility,
+        registration_deadline=registration_deadline,
+        opened_at=fields.pop("opened_at", utcnow() if status is not EventStatus.DRAFT else None),
+        **fields,
+    )
+    session.add(event)
+    await session.commit()
+    return event
+
+
+async def create_question(
+    session: AsyncSession,
+    event: Event,
+    *,
+    type: QuestionType = QuestionType.SINGLE_CHOICE,
+    position: int = 0,
+    **fields: Any,
+) -> Question:
+    """A committed question of ``event`` (a choice question with two options by default)."""
+    if type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE):
+        fields.setdefault("options", ["Tea", "Coffee"])
+    if type is QuestionType.SCALE:
+        fields.setdefault("scale_min", 1)
+        fields.setdefault("scale_max", 5)
+    question = Question(
+        event_id=event.id,
+        type=type,
+        position=position,
+        prompt=fields.pop("prompt", "Tea or coffee?"),
+        **fields,
+    )
+    session.add(question)
+    await session.commit()
+    return question

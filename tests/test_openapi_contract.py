@@ -12,7 +12,8 @@ fake CAS server. Every check that applies is on:
 - ``content_type_conformance``, ``response_schema_conformance``, ``response_headers_conformance``:
   bodies, media types and required headers (``Retry-After``, ``Location``, ...) as documented;
 - ``positive_data_acceptance``: a request the schema allows is not refused with 400/422 (the
-  schema allows what the server refuses); ``negative_data_rejection``: a request the schema
+  schema allows what the server refuses); 415 is accepted for image uploads whose bytes are
+  not an image (see ``contract_schema``); ``negative_data_rejection``: a request the schema
   refuses is refused (the server accepts what the schema refuses);
 - ``unsupported_method`` and ``allow_header_conformance``: an undeclared method answers 405 with
   an ``Allow`` header listing the documented methods;
@@ -43,7 +44,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from peerpear.main import create_app
-from peerpear.models import MembershipRole
+from peerpear.models import EventStatus, MembershipRole, QuestionType
 from peerpear.schemas_common import MAX_DB_ID
 from tests.auth.fake_cas import FakeCas, running_fake_cas
 from tests.authz.matrix import MATRIX, VARIANTS
@@ -54,8 +55,10 @@ from tests.factories import (
     add_member,
     auth_headers,
     create_admin_request,
+    create_event,
     create_invite,
     create_organization,
+    create_question,
     create_user,
 )
 
@@ -87,6 +90,14 @@ async def contract_world(db_engine: AsyncEngine, session: AsyncSession) -> Contr
     elsewhere = await create_admin_request(session, theirs, stranger)
     invite, _ = await create_invite(session, mine)
     their_invite, _ = await create_invite(session, theirs)
+    # Events: my draft (everything editable), my open one (questionnaire frozen), one of an org
+    # I am not in (404) and one where I am an admin; a question in each of mine.
+    draft = await create_event(session, mine)
+    opened = await create_event(session, mine, status=EventStatus.OPEN)
+    hidden = await create_event(session, theirs, status=EventStatus.OPEN)
+    helping = await create_event(session, helped, status=EventStatus.CLOSED)
+    draft_q = await create_question(session, draft)
+    open_q = await create_question(session, opened, type=QuestionType.SCALE)
     return ContractWorld(
         headers=await auth_headers(session, me),
         ids={
@@ -94,6 +105,8 @@ async def contract_world(db_engine: AsyncEngine, session: AsyncSession) -> Contr
             "user_id": [me.id, member.id, other.id, MISSING_ID],
             "request_id": [pending.id, elsewhere.id, MISSING_ID],
             "invite_id": [invite.id, their_invite.id, MISSING_ID],
+            "event_id": [draft.id, opened.id, hidden.id, helping.id, MISSING_ID],
+            "question_id": [draft_q.id, open_q.id, MISSING_ID],
         },
     )
 
@@ -130,13 +143,27 @@ UPLOAD_CONTENT_CHECKED = {
 }
 
 
+# An event image must be bytes that decode as PNG, JPEG or WebP, which no schema can state:
+# generated files are refused with the documented 415, not taken as a schema-valid request
+# refused (tests/events/test_images.py uploads real ones). Only this operation may answer so.
+IMAGE_CONTENT_CHECKED = {
+    "include-path": "/api/v1/events/{event_id}/image",
+    "include-method": "PUT",
+    "checks": {
+        "positive_data_acceptance": {
+            "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "415", "429", "5xx"]
+        }
+    },
+}
+
+
 @pytest.fixture
 def contract_schema(contract_app: FastAPI) -> Any:
     config = schemathesis.Config.from_dict(
         {
             "seed": SEED,
             "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "mode": "all"},
-            "operations": [UPLOAD_CONTENT_CHECKED],
+            "operations": [UPLOAD_CONTENT_CHECKED, IMAGE_CONTENT_CHECKED],
         }
     )
     # Loading validates the document against the OpenAPI 3.1 meta-schema.

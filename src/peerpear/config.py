@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -58,6 +59,14 @@ class Settings(BaseSettings):
     # (event images, CSV imports).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Event images: where they are stored (local disk), the largest file accepted (413 above),
+    # and the most pixels one may decode to (a small file can expand to gigabytes of pixels).
+    media_dir: Path = Path("./media")
+    max_image_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    max_image_pixels: int = Field(default=25_000_000, ge=1, le=80_000_000)
+    # How often the server closes open events whose registration deadline has passed (they are
+    # also closed whenever they are read); 0 turns the periodic check off.
+    deadline_check_seconds: float = Field(default=60.0, ge=0)
     # Serve the interactive API docs (/docs, /redoc) and the schema (/openapi.json).
     api_docs: bool = True
     # Accounts and organizations

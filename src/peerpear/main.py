@@ -17,12 +17,16 @@ from peerpear.body_limit import BodyLimitMiddleware
 from peerpear.config import Settings, get_settings
 from peerpear.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from peerpear.error_handlers import install_error_handlers
+from peerpear.events.image_router import router as event_images_router
+from peerpear.events.router import router as events_router
 from peerpear.health import router as health_router
 from peerpear.logging_setup import configure_logging
 from peerpear.me.router import router as me_router
 from peerpear.middleware import RequestContextMiddleware
 from peerpear.openapi import install_openapi
 from peerpear.organizations.router import router as organizations_router
+from peerpear.periodic import periodic_jobs
+from peerpear.questionnaires.router import router as questions_router
 from peerpear.raw_reads import create_raw_reader
 from peerpear.routing import iter_routes
 
@@ -32,11 +36,25 @@ API_PREFIX = "/api/v1"
 # Every feature router, mounted under /api/v1, in the order the API document lists them.
 # Included on the app directly rather than through one /api/v1 router: each level of nesting
 # is one more route scan on every request.
-FEATURE_ROUTERS: tuple[APIRouter, ...] = (auth_router, me_router, organizations_router)
+FEATURE_ROUTERS: tuple[APIRouter, ...] = (
+    auth_router,
+    me_router,
+    organizations_router,
+    events_router,
+    event_images_router,
+    questions_router,
+)
 # The order FastAPI tries them in: it tests a request against one route after another, a few
 # µs each, so the routers of the hottest reads (GET /me, GET /organizations) come first. Their
 # paths do not overlap, so the order changes nothing else.
-MATCH_ORDER: tuple[APIRouter, ...] = (me_router, organizations_router, auth_router)
+MATCH_ORDER: tuple[APIRouter, ...] = (
+    me_router,
+    organizations_router,
+    events_router,
+    event_images_router,
+    questions_router,
+    auth_router,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -56,7 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # scanning it again on every full collection (a pause that shows in the p99).
         gc.freeze()
         try:
-            yield
+            async with periodic_jobs(app.state.sessionmaker, settings):
+                yield
         finally:
             await reader.close()
             await engine.dispose()

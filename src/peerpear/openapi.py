@@ -55,6 +55,7 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     409: "Conflicts with the current state (the message says how).",
     410: "No longer usable (revoked, expired or used up); `details.reason` says which.",
     413: "The request body is larger than the server accepts (`PEERPEAR_MAX_BODY_BYTES`).",
+    415: "The uploaded file's content is not of a type this route accepts.",
     422: "The request is invalid: a parameter or the body fails validation.",
     429: "Too many attempts; try again after `Retry-After` seconds.",
     503: "A service this request needs (the database, the CAS server) is unavailable.",

@@ -63,6 +63,10 @@ _SPACE = f"[{_WHITESPACE_CLASS}]"
 _VISIBLE = rf"[^\x00{_WHITESPACE_CLASS}]"  # neither whitespace nor NUL
 _NOT_NUL = r"[^\x00]"
 NO_NUL_PATTERN = f"^{_NOT_NUL}*$"
+# Text sent already trimmed: at least one character, none of them NUL, no whitespace at either
+# end (for values compared exactly, such as a question's options, where the schema's
+# uniqueItems must mean what the server checks).
+STRIPPED_PATTERN = f"^{_VISIBLE}(?:{_NOT_NUL}*{_VISIBLE})?$"
 
 
 def _trimmed_pattern(min_length: int) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.authz.world import SIGNIN_PASSWORD, World, signin_email
+from tests.events.helpers import image_bytes
 
 Resolver = Callable[[World], Any]
 
@@ -33,6 +34,8 @@ PATH_PARAMS: dict[str, Resolver] = {
     "user_id": lambda w: w.admin.id,
     "request_id": lambda w: w.pending_request.id,
     "invite_id": lambda w: w.invite.id,
+    "event_id": lambda w: w.event.id,
+    "question_id": lambda w: w.question.id,
 }
 
 
@@ -54,6 +57,7 @@ class Case:
     params: dict[str, Resolver] = field(default_factory=dict)  # overrides of PATH_PARAMS
     settings: dict[str, Any] = field(default_factory=dict)  # app settings for this case
     needs_signin: bool = False  # build the World's password account (slow: argon2)
+    label: str = ""  # tells VARIANTS of one route apart (in the test id)
     note: str = ""
 
     def expected(self, persona: str) -> int:
@@ -188,6 +192,173 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
 }
 
+# --- events and questions (org A's members-only open event, unless a case says otherwise) ---
+EVENT = "/api/v1/events/{event_id}"
+
+
+def _png(world: World) -> dict[str, tuple[str, bytes, str]]:
+    return {"file": ("banner.png", image_bytes("PNG"), "image/png")}
+
+
+def _admin_only(ok: int, **kwargs: Any) -> Case:
+    """Org A's admins and owner get ``ok``; its member 403 (they see the event); others 404."""
+    return Case(401, 404, 404, 404, 403, ok, ok, 404, **kwargs)
+
+
+def _visible(ok: int, **kwargs: Any) -> Case:
+    """Everyone in org A gets ``ok``; the others cannot see the members-only event (404)."""
+    return Case(401, 404, 404, 404, ok, ok, ok, 404, **kwargs)
+
+
+_OPEN_409 = "409: the event is open"
+MATRIX.update(
+    {
+        ("POST", ORG + "/events"): _admin_only(201, body=lambda w: {"title": "New event"}),
+        ("GET", ORG + "/events"): _admin_only(200),
+        ("GET", "/api/v1/events"): signed_in(200),
+        ("GET", EVENT): _visible(200),
+        ("PATCH", EVENT): _admin_only(200, body=lambda w: {"description": "new"}),
+        ("DELETE", EVENT): _admin_only(409, note="409: only drafts can be deleted"),
+        ("POST", EVENT + "/open"): _admin_only(409, note="409: already open"),
+        ("POST", EVENT + "/close"): _admin_only(200),
+        ("POST", EVENT + "/reopen"): _admin_only(409, note="409: not closed"),
+        ("POST", EVENT + "/publish"): _admin_only(409, note="409: not closed, no pairing"),
+        ("POST", EVENT + "/unpublish"): _admin_only(409, note="409: not published"),
+        ("POST", EVENT + "/archive"): _admin_only(409, note=_OPEN_409),
+        ("GET", EVENT + "/audit"): _admin_only(200),
+        ("PUT", EVENT + "/image"): _admin_only(200, files=_png),
+        ("DELETE", EVENT + "/image"): _admin_only(204),
+        ("GET", EVENT + "/image"): _visible(200),
+        ("GET", EVENT + "/questions"): _visible(200),
+        ("POST", EVENT + "/questions"): _admin_only(
+            409, body=lambda w: {"type": "text", "prompt": "Why?"}, note=_OPEN_409
+        ),
+        ("PUT", EVENT + "/questions/order"): _admin_only(
+            409, body=lambda w: {"question_ids": [w.question.id]}, note=_OPEN_409
+        ),
+        ("POST", EVENT + "/questions/copy"): _admin_only(
+            409, body=lambda w: {"from_event_id": w.draft_event.id}, note=_OPEN_409
+        ),
+        ("PATCH", "/api/v1/questions/{question_id}"): _admin_only(
+            200, body=lambda w: {"weight": 2}, note="weights stay editable while open"
+        ),
+        ("DELETE", "/api/v1/questions/{question_id}"): _admin_only(409, note=_OPEN_409),
+    }
+)
+
+_PUBLIC = {"event_id": lambda w: w.public_event.id}
+_DRAFT = {"event_id": lambda w: w.draft_event.id}
+# The other events of org A: (method, path, case), labelled.
+EVENT_VARIANTS: list[tuple[str, str, Case]] = [
+    ("GET", EVENT, Case(401, 200, 200, 200, 200, 200, 200, 200, params=_PUBLIC, label="public")),
+    (
+        "PATCH",
+        EVENT,
+        Case(
+            401,
+            403,
+            403,
+            403,
+            403,
+            200,
+            200,
+            403,
+            params=_PUBLIC,
+            label="public",
+            body=lambda w: {"title": "Renamed"},
+        ),
+    ),
+    (
+        "GET",
+        EVENT + "/questions",
+        Case(401, 200, 200, 200, 200, 200, 200, 200, params=_PUBLIC, label="public"),
+    ),
+    ("GET", EVENT, Case(401, 404, 404, 404, 404, 200, 200, 404, params=_DRAFT, label="draft")),
+    (
+        "GET",
+        EVENT + "/questions",
+        Case(401, 404, 404, 404, 404, 200, 200, 404, params=_DRAFT, label="draft"),
+    ),
+    ("DELETE", EVENT, Case(401, 404, 404, 404, 404, 204, 204, 404, params=_DRAFT, label="draft")),
+    (
+        "POST",
+        EVENT + "/open",
+        Case(401, 404, 404, 404, 404, 200, 200, 404, params=_DRAFT, label="draft"),
+    ),
+    (
+        "POST",
+        EVENT + "/archive",
+        Case(401, 404, 404, 404, 404, 200, 200, 404, params=_DRAFT, label="draft"),
+    ),
+    (
+        "POST",
+        EVENT + "/questions",
+        Case(
+            401,
+            404,
+            404,
+            404,
+            404,
+            201,
+            201,
+            404,
+            params=_DRAFT,
+            label="draft",
+            body=lambda w: {"type": "text", "prompt": "Why?"},
+        ),
+    ),
+    (
+        "PUT",
+        EVENT + "/questions/order",
+        Case(
+            401,
+            404,
+            404,
+            404,
+            404,
+            200,
+            200,
+            404,
+            params=_DRAFT,
+            label="draft",
+            body=lambda w: {"question_ids": [w.draft_question.id]},
+        ),
+    ),
+    (
+        "POST",
+        EVENT + "/questions/copy",
+        Case(
+            401,
+            404,
+            404,
+            404,
+            404,
+            201,
+            201,
+            404,
+            params=_DRAFT,
+            label="draft",
+            body=lambda w: {"from_event_id": w.event.id},
+        ),
+    ),
+    (
+        "DELETE",
+        "/api/v1/questions/{question_id}",
+        Case(
+            401,
+            404,
+            404,
+            404,
+            404,
+            204,
+            204,
+            404,
+            params={"question_id": lambda w: w.draft_question.id},
+            label="draft",
+        ),
+    ),
+]
+
 # Routes whose statuses depend on a setting (under the non-default value) or on the target
 # (other ``params``): (method, path, case).
 VARIANTS: list[tuple[str, str, Case]] = [
@@ -216,3 +387,5 @@ VARIANTS: list[tuple[str, str, Case]] = [
         Case(401, 404, 404, 404, 403, 204, 204, 404, params={"user_id": lambda w: w.member.id}),
     ),
 ]
+
+VARIANTS += EVENT_VARIANTS

@@ -62,6 +62,7 @@ def test_the_matrix_is_not_vacuous() -> None:
 
 def _case_id(method: str, path: str, case: Case) -> str:
     variant = [f"{k}={v}" for k, v in case.settings.items()] + [f"{k}=*" for k in case.params]
+    variant += [case.label] if case.label else []
     return f"{method} {path}" + (f" [{','.join(variant)}]" if variant else "")
 
 

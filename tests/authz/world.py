@@ -4,9 +4,10 @@ Org A has an owner, an admin and a member (three of the personas); org B has its
 admin and a member (the "admin / member of another organization" personas); a stranger belongs
 nowhere; a platform admin belongs nowhere either (DESIGN §2 gives platform admins one extra
 power, creating organizations, and no implicit access to the ones they are not in); a requester
-has a pending admin request for org A; org A has an active invite (and its code). Later issues
-add their objects (an event of org A, its questions, a registration, a pairing run, ...) as
-fields here and path-parameter resolvers in ``matrix.py``.
+has a pending admin request for org A; org A has an active invite (and its code). Org A has a
+members-only open event (with a question and an image), a public open event and a draft (with a
+question). Later issues add their objects (a registration, a pairing run, ...) as fields here and
+path-parameter resolvers in ``matrix.py``.
 """
 
 from __future__ import annotations
@@ -15,12 +16,27 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerpear.models import AdminRequest, MembershipRole, Organization, OrganizationInvite, User
+from peerpear.media import LocalDiskStorage
+from peerpear.models import (
+    AdminRequest,
+    Event,
+    EventStatus,
+    EventVisibility,
+    MembershipRole,
+    Organization,
+    OrganizationInvite,
+    Question,
+    User,
+)
+from tests.conftest import TEST_MEDIA_DIR
+from tests.events.helpers import image_bytes
 from tests.factories import (
     add_member,
     create_admin_request,
+    create_event,
     create_invite,
     create_organization,
+    create_question,
     create_user,
 )
 
@@ -61,6 +77,13 @@ class World:
     invite: OrganizationInvite  # an active invite of org A
     invite_code: str
     signin: User | None
+    # Org A's events: members-only and open (with a question and an image), public and open,
+    # and a draft (with a question).
+    event: Event
+    question: Question
+    public_event: Event
+    draft_event: Event
+    draft_question: Question
 
     def persona(self, name: str) -> User | None:
         """The user behind a persona name (None for anonymous)."""
@@ -95,6 +118,18 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         if with_signin
         else None
     )
+    event = await create_event(
+        session,
+        org_a,
+        title=f"Matrix event {tag}",
+        status=EventStatus.OPEN,
+        image_key=f"events/matrix/{tag}.png",
+    )
+    await LocalDiskStorage(TEST_MEDIA_DIR).save(f"events/matrix/{tag}.png", image_bytes("PNG"))
+    public_event = await create_event(
+        session, org_a, status=EventStatus.OPEN, visibility=EventVisibility.PUBLIC
+    )
+    draft_event = await create_event(session, org_a)
     return World(
         tag=tag,
         org_a=org_a,
@@ -112,4 +147,9 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         invite=invite,
         invite_code=invite_code,
         signin=signin,
+        event=event,
+        question=await create_question(session, event),
+        public_event=public_event,
+        draft_event=draft_event,
+        draft_question=await create_question(session, draft_event),
     )

@@ -52,6 +52,9 @@ class Event(TimestampMixin, Base):
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    # The stored image's media key (peerpear.media), None without an image. A new key per
+    # upload, so a replaced image never reuses the URL (and cache entries) of the old one.
+    image_key: Mapped[str | None] = mapped_column(String(200))
 
     organization: Mapped[Organization] = relationship(back_populates="events", lazy="raise")
     questions: Mapped[list[Question]] = relationship(

@@ -38,6 +38,7 @@ class Question(TimestampMixin, Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(default=0)
     prompt: Mapped[str] = mapped_column(Text)
+    help_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     type: Mapped[QuestionType] = mapped_column(enum_type(QuestionType, "type"))
     options: Mapped[list[Any] | None] = mapped_column(JSON)
     scale_min: Mapped[int | None]

@@ -1,0 +1,1 @@
+"""Events (pairing programs): CRUD, lifecycle actions, deadlines, images."""

@@ -1,0 +1,137 @@
+"""The event lifecycle (DESIGN §2): the one place where ``Event.status`` changes.
+
+    draft --open--> open --close--> closed --publish--> published
+                     ^               |  ^                   |
+                     +----reopen-----+  +----unpublish------+
+    draft, closed, published --archive--> archived
+
+(and closed by itself at its deadline: deadlines.py). Each action is one row of
+``TRANSITIONS``; a refused action raises InvalidState (409, code ``invalid_state``) with the
+reason. The status is changed by a conditional UPDATE (``WHERE status = <the status read>``), so
+two admins acting at once cannot both succeed from the same state: the second gets a 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerpear.db import utcnow
+from peerpear.errors import InvalidState
+from peerpear.events.access import EventAccess
+from peerpear.events.service import audit_event
+from peerpear.models import Event, EventStatus, Pairing
+
+Guard = Callable[[AsyncSession, Event, datetime], Awaitable[str | None]]
+
+
+async def _deadline_ahead(db: AsyncSession, event: Event, now: datetime) -> str | None:
+    deadline = event.registration_deadline
+    if deadline is not None and deadline <= now:
+        return "its registration deadline has passed; set a later deadline first"
+    return None
+
+
+async def _has_pairing(db: AsyncSession, event: Event, now: datetime) -> str | None:
+    if await db.scalar(select(Pairing.id).where(Pairing.event_id == event.id)) is None:
+        return "it has no pairing yet; run the pairing and adopt a result first"
+    return None
+
+
+async def _nothing_published(db: AsyncSession, event: Event, now: datetime) -> str | None:
+    published = await db.scalar(
+        select(Pairing.id).where(Pairing.event_id == event.id, Pairing.published_at.is_not(None))
+    )
+    return None if published is None else "its pairing is published; unpublish it first"
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[EventStatus]
+    target: EventStatus
+    stamp: str | None = None  # the *_at column set to now
+    clears: tuple[str, ...] = ()  # the *_at columns set to null
+    guards: tuple[Guard, ...] = field(default=())
+
+
+S = EventStatus
+TRANSITIONS: dict[str, Transition] = {
+    "open": Transition(frozenset({S.DRAFT}), S.OPEN, "opened_at", guards=(_deadline_ahead,)),
+    "close": Transition(frozenset({S.OPEN}), S.CLOSED, "closed_at"),
+    "reopen": Transition(
+        frozenset({S.CLOSED}),
+        S.OPEN,
+        "opened_at",
+        clears=("closed_at",),
+        guards=(_nothing_published, _deadline_ahead),
+    ),
+    "publish": Transition(
+        frozenset({S.CLOSED}), S.PUBLISHED, "published_at", guards=(_has_pairing,)
+    ),
+    "unpublish": Transition(frozenset({S.PUBLISHED}), S.CLOSED, clears=("published_at",)),
+    "archive": Transition(frozenset({S.DRAFT, S.CLOSED, S.PUBLISHED}), S.ARCHIVED),
+}
+ACTIONS = tuple(TRANSITIONS)
+
+
+def _refuse(action: str, event: Event, reason: str) -> InvalidState:
+    allowed = sorted(s.value for s in TRANSITIONS[action].sources)
+    return InvalidState(
+        f"cannot {action} this event: {reason}",
+        details={"action": action, "status": event.status.value, "allowed_from": allowed},
+    )
+
+
+async def apply(db: AsyncSession, access: EventAccess, action: str) -> Event:
+    """Perform ``action`` on the event (an admin's access) or raise InvalidState."""
+    event = access.event
+    transition = TRANSITIONS[action]
+    if event.status not in transition.sources:
+        allowed = " or ".join(sorted(s.value for s in transition.sources))
+        raise _refuse(action, event, f"it is {event.status.value} (allowed from {allowed})")
+    now = utcnow()
+    for guard in transition.guards:
+        reason = await guard(db, event, now)
+        if reason is not None:
+            raise _refuse(action, event, reason)
+    values: dict[str, Any] = {"status": transition.target, "updated_at": now}
+    if transition.stamp is not None:
+        values[transition.stamp] = now
+    values.update(dict.fromkeys(transition.clears))
+    before = event.status
+    result = await db.execute(
+        update(Event)
+        .where(Event.id == event.id, Event.status == before)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    await db.refresh(event)
+    if getattr(result, "rowcount", 1) != 1:
+        raise _refuse(action, event, "its status changed meanwhile; reload it")
+    await _sync_pairing(db, event, action, now)
+    audit_event(
+        db,
+        access.user,
+        event,
+        f"event.{action}",
+        to=transition.target.value,
+        **{"from": before.value},
+    )
+    await db.flush()
+    return event
+
+
+async def _sync_pairing(db: AsyncSession, event: Event, action: str, now: datetime) -> None:
+    """Publishing freezes the event's pairing (its ``published_at``); unpublishing thaws it."""
+    if action in ("publish", "unpublish"):
+        await db.execute(
+            update(Pairing)
+            .where(Pairing.event_id == event.id)
+            .values(published_at=now if action == "publish" else None)
+            .execution_options(synchronize_session=False)
+        )

@@ -1,0 +1,123 @@
+"""Routes for events and their lifecycle (thin: authorize, call a service, return).
+
+Visibility (events/access.py): drafts are for the organization's admins; other events are seen
+by every signed-in user when public, by the organization's members when members-only. An event
+the caller cannot see answers 404; changing one they can see but do not administer answers 403.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Query, Response, status
+
+from peerpear.auth.deps import CurrentUser
+from peerpear.deps import PageDep, SessionDep, SessionmakerDep
+from peerpear.events import lifecycle, service
+from peerpear.events.deps import AdminEvent, MediaDep, VisibleEvent
+from peerpear.events.schemas import AuditEntryOut, EventCreate, EventOut, EventUpdate
+from peerpear.models import EventStatus
+from peerpear.openapi import errors
+from peerpear.organizations.deps import OrgAdmin
+from peerpear.schemas_common import Page
+
+router = APIRouter(tags=["events"])
+
+STATE_409 = {409: "The event's status does not allow this (the message says why)."}
+
+
+@router.post(
+    "/organizations/{org_id:int}/events",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(403),
+)
+async def create_event(body: EventCreate, access: OrgAdmin, db: SessionDep) -> EventOut:
+    """Create an event in draft (admins and owners of the organization)."""
+    return await service.create_event(db, access, body)
+
+
+@router.get("/organizations/{org_id:int}/events", responses=errors(403))
+async def list_org_events(
+    access: OrgAdmin,
+    db: SessionDep,
+    sessions: SessionmakerDep,
+    page: PageDep,
+    status: Annotated[EventStatus | None, Query(description="Only events in this status.")] = None,
+) -> Page[EventOut]:
+    """All of the organization's events, newest first (admins and owners)."""
+    return await service.list_org_events(db, sessions, access.organization.id, status, page)
+
+
+@router.get("/events")
+async def list_open_events(
+    user: CurrentUser, db: SessionDep, sessions: SessionmakerDep, page: PageDep
+) -> Page[EventOut]:
+    """Open events the caller may register for: public ones, and the members-only events of
+    their organizations; soonest deadline first."""
+    return await service.list_open_to(db, sessions, user, page)
+
+
+@router.get("/events/{event_id:int}")
+async def get_event(access: VisibleEvent) -> EventOut:
+    """An event the caller can see (404 otherwise)."""
+    return service.to_out(access.event)
+
+
+@router.patch("/events/{event_id:int}", responses=errors(403, 409, why=STATE_409))
+async def update_event(body: EventUpdate, access: AdminEvent, db: SessionDep) -> EventOut:
+    """Change an event (admins). The role scheme is fixed once opened, the group size once
+    published; an open event's deadline can only move into the future; archived events are
+    read-only (409)."""
+    return await service.update_event(db, access, body)
+
+
+@router.delete("/events/{event_id:int}", status_code=204, responses=errors(403, 409, why=STATE_409))
+async def delete_event(
+    access: AdminEvent, db: SessionDep, media: MediaDep, background: BackgroundTasks
+) -> Response:
+    """Delete a draft event and its questionnaire (admins); other events answer 409 (archive
+    them instead)."""
+    image_key = await service.delete_event(db, access)
+    if image_key is not None:
+        background.add_task(media.delete, image_key)
+    return Response(status_code=204)
+
+
+_ACTION_DOCS = {
+    "open": "Open registration (from draft). The deadline, if set, must be in the future.",
+    "close": "Close registration (from open).",
+    "reopen": "Reopen registration (from closed, while nothing is published; the deadline, if "
+    "set, must be in the future).",
+    "publish": "Publish the pairing to the participants (from closed; needs a pairing).",
+    "unpublish": "Take the pairing back (from published, back to closed).",
+    "archive": "Archive the event (from draft, closed or published); it becomes read-only.",
+}
+
+
+def _add_action(action: str) -> None:
+    async def endpoint(access: AdminEvent, db: SessionDep) -> EventOut:
+        return service.to_out(await lifecycle.apply(db, access, action))
+
+    endpoint.__name__ = f"{action}_event"
+    endpoint.__doc__ = _ACTION_DOCS[action] + " Admins; 409 with the reason when not allowed."
+    router.add_api_route(
+        f"/events/{{event_id:int}}/{action}",
+        endpoint,
+        methods=["POST"],
+        response_model=EventOut,
+        responses=errors(403, 409, why=STATE_409),
+        summary=f"{action.capitalize()} event",
+    )
+
+
+for _action in lifecycle.ACTIONS:
+    _add_action(_action)
+
+
+@router.get("/events/{event_id:int}/audit", responses=errors(403))
+async def list_event_audit(
+    access: AdminEvent, db: SessionDep, page: PageDep
+) -> Page[AuditEntryOut]:
+    """The event's audit log, newest first (admins): lifecycle actions, edits, images,
+    questions, and closes by the deadline (no actor)."""
+    return await service.list_audit(db, access.event.id, page)

@@ -1,0 +1,1 @@
+"""An event's questionnaire: questions, their order, copying from an earlier event."""
