@@ -24,7 +24,7 @@ from peerpear.questionnaires.schemas import (
 from peerpear.schemas_common import Page, Pagination
 
 QUESTION_NOT_FOUND = "question not found"
-_QUESTION_IN: TypeAdapter[Any] = TypeAdapter(QuestionIn)  # type: ignore[arg-type]  # Annotated union
+_QUESTION_IN: TypeAdapter[Any] = TypeAdapter(QuestionIn)  # an Annotated union of the types
 # The columns a question body sets (besides type), by type.
 _TYPE_FIELDS = {
     QuestionType.TEXT: (),
