@@ -28,6 +28,8 @@ from peerpear.organizations.router import router as organizations_router
 from peerpear.periodic import periodic_jobs
 from peerpear.questionnaires.router import router as questions_router
 from peerpear.raw_reads import create_raw_reader
+from peerpear.registrations.admin_router import router as registrations_admin_router
+from peerpear.registrations.router import router as registration_router
 from peerpear.routing import iter_routes
 
 API_PREFIX = "/api/v1"
@@ -43,6 +45,8 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     events_router,
     event_images_router,
     questions_router,
+    registration_router,
+    registrations_admin_router,
 )
 # The order FastAPI tries them in: it tests a request against one route after another, a few
 # µs each, so the routers of the hottest reads (GET /me, GET /organizations) come first. Their
@@ -53,6 +57,8 @@ MATCH_ORDER: tuple[APIRouter, ...] = (
     events_router,
     event_images_router,
     questions_router,
+    registration_router,
+    registrations_admin_router,
     auth_router,
 )
 

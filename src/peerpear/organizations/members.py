@@ -39,7 +39,7 @@ def _member_out(membership: Membership, user: User) -> MemberOut:
     )
 
 
-def _search(q: str) -> ColumnElement[bool]:
+def user_search(q: str) -> ColumnElement[bool]:
     """Case-insensitive substring match on the email, first, last or full name. ``%`` and ``_``
     in ``q`` are literal. (SQLite folds only ASCII letters' case; PostgreSQL folds all.)"""
     escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -64,7 +64,7 @@ async def list_members(
         .where(Membership.organization_id == org_id)
     )
     if q:
-        stmt = stmt.where(_search(q))
+        stmt = stmt.where(user_search(q))
     if role is not None:
         stmt = stmt.where(Membership.role == role)
     return await paginate(
