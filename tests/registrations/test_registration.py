@@ -101,7 +101,9 @@ async def test_registering_again_with_a_role_changes_it(
     assert changed.status_code == 200 and changed.json()["role"] == "little"
 
 
-@pytest.mark.parametrize("status", [EventStatus.CLOSED, EventStatus.PUBLISHED, EventStatus.ARCHIVED])
+@pytest.mark.parametrize(
+    "status", [EventStatus.CLOSED, EventStatus.PUBLISHED, EventStatus.ARCHIVED]
+)
 async def test_registration_needs_an_open_event(
     client: httpx.AsyncClient, session: AsyncSession, status: EventStatus
 ) -> None:
@@ -149,7 +151,9 @@ async def test_withdraw_deletes_answers_and_own_avoid_list(
     assert avoided.status_code == 200
     gone = await client.delete(program.url + "/registration", headers=alice.headers)
     assert gone.status_code == 204
-    assert (await client.get(program.url + "/registration", headers=alice.headers)).status_code == 404
+    assert (
+        await client.get(program.url + "/registration", headers=alice.headers)
+    ).status_code == 404
     assert await session.scalar(select(func.count()).select_from(Answer)) == 0
     assert await session.scalar(select(func.count()).select_from(PairRule)) == 0
     # Not registered any more: a second withdrawal is a 404, not a silent success.
