@@ -30,6 +30,8 @@ from peerpear.models import (
     OrganizationInvite,
     Question,
     QuestionType,
+    Registration,
+    RegistrationRole,
     User,
     normalize_email,
 )
@@ -199,3 +201,20 @@ async def create_question(
     session.add(question)
     await session.commit()
     return question
+
+
+async def create_registration(
+    session: AsyncSession,
+    event: Event,
+    user: User,
+    *,
+    role: RegistrationRole | None = None,
+    is_complete: bool = False,
+) -> Registration:
+    """A committed registration of ``user`` for ``event`` (no answers)."""
+    registration = Registration(
+        event_id=event.id, user_id=user.id, role=role, is_complete=is_complete
+    )
+    session.add(registration)
+    await session.commit()
+    return registration

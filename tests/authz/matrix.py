@@ -36,6 +36,7 @@ PATH_PARAMS: dict[str, Resolver] = {
     "invite_id": lambda w: w.invite.id,
     "event_id": lambda w: w.event.id,
     "question_id": lambda w: w.question.id,
+    "registration_id": lambda w: w.registration.id,
 }
 
 
@@ -246,6 +247,34 @@ MATRIX.update(
     }
 )
 
+# --- registration (self) and what admins do with registrations ---
+# Org A's owner, admin and member are registered for the members-only event (world.py).
+MATRIX.update(
+    {
+        ("POST", EVENT + "/registration"): _visible(
+            200, body=lambda w: {"role": "big"}, note="200: already registered (role changed)"
+        ),
+        ("GET", EVENT + "/registration"): _visible(200),
+        ("DELETE", EVENT + "/registration"): _visible(204),
+        ("GET", EVENT + "/registration/answers"): _visible(200),
+        ("PUT", EVENT + "/registration/answers"): _visible(
+            200, body=lambda w: {"answers": {str(w.question.id): "Tea"}}
+        ),
+        ("GET", EVENT + "/registration/avoid"): _visible(200),
+        ("PUT", EVENT + "/registration/avoid"): _visible(
+            200, body=lambda w: {"emails": [w.participant.email]}
+        ),
+        ("GET", EVENT + "/registrations"): _admin_only(200),
+        ("PATCH", "/api/v1/registrations/{registration_id}"): _admin_only(
+            200, body=lambda w: {"role": "little"}
+        ),
+        ("GET", EVENT + "/pair-rules"): _admin_only(200),
+        ("PUT", EVENT + "/pair-rules"): _admin_only(
+            200, body=lambda w: {"never_pair": [[w.participant.id, w.member.id]]}
+        ),
+    }
+)
+
 _PUBLIC = {"event_id": lambda w: w.public_event.id}
 _DRAFT = {"event_id": lambda w: w.draft_event.id}
 
@@ -288,6 +317,24 @@ EVENT_VARIANTS: list[tuple[str, str, Case]] = [
         _draft(200),
     ),
     ("DELETE", EVENT, _draft(204)),
+    (
+        "POST",
+        EVENT + "/registration",
+        Case(
+            401,
+            201,
+            201,
+            201,
+            201,
+            201,
+            201,
+            201,
+            params=_PUBLIC,
+            label="public",
+            body=lambda w: {},
+        ),
+    ),
+    ("POST", EVENT + "/registration", _draft(409, body=lambda w: {}, note="409: not open")),
     (
         "POST",
         EVENT + "/open",

@@ -6,8 +6,9 @@ nowhere; a platform admin belongs nowhere either (DESIGN §2 gives platform admi
 power, creating organizations, and no implicit access to the ones they are not in); a requester
 has a pending admin request for org A; org A has an active invite (and its code). Org A has a
 members-only open event (with a question and an image), a public open event and a draft (with a
-question). Later issues add their objects (a registration, a pairing run, ...) as fields here and
-path-parameter resolvers in ``matrix.py``.
+question). Org A's owner, admin and member are registered for the members-only event (a
+big/little event) with a fourth registered member, the ``participant``. Later issues add their
+objects (a pairing run, ...) as fields here and path-parameter resolvers in ``matrix.py``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from peerpear.models import (
     Organization,
     OrganizationInvite,
     Question,
+    Registration,
+    RoleScheme,
     User,
 )
 from tests.conftest import TEST_MEDIA_DIR
@@ -37,6 +40,7 @@ from tests.factories import (
     create_invite,
     create_organization,
     create_question,
+    create_registration,
     create_user,
 )
 
@@ -84,6 +88,9 @@ class World:
     public_event: Event
     draft_event: Event
     draft_question: Question
+    # A member of org A registered for ``event`` (besides the owner, admin and member).
+    participant: User
+    registration: Registration  # the participant's
 
     def persona(self, name: str) -> User | None:
         """The user behind a persona name (None for anonymous)."""
@@ -124,12 +131,19 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         title=f"Matrix event {tag}",
         status=EventStatus.OPEN,
         image_key=f"events/matrix/{tag}.png",
+        role_scheme=RoleScheme.BIG_LITTLE,
     )
     await LocalDiskStorage(TEST_MEDIA_DIR).save(f"events/matrix/{tag}.png", image_bytes("PNG"))
     public_event = await create_event(
         session, org_a, status=EventStatus.OPEN, visibility=EventVisibility.PUBLIC
     )
     draft_event = await create_event(session, org_a)
+    participant = await create_user(session, first_name="Participant", last_name="A")
+    await add_member(session, org_a, participant, MembershipRole.MEMBER)
+    registrations = {
+        user.id: await create_registration(session, event, user)
+        for user in (owner, admin, member, participant)
+    }
     return World(
         tag=tag,
         org_a=org_a,
@@ -152,4 +166,6 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         public_event=public_event,
         draft_event=draft_event,
         draft_question=await create_question(session, draft_event),
+        participant=participant,
+        registration=registrations[participant.id],
     )
