@@ -1,9 +1,10 @@
 """`peerpear seed --demo`: a demo organization with an owner, an admin and 40 students, who are
-its members.
+its members, and an open big/little event they have all registered for and answered
+(seed_event.py).
 
 The data is deterministic (a fixed random seed) so screenshots and docs stay reproducible, and
-seeding is idempotent: when the demo organization exists nothing changes (but for students who
-are not members yet, from a seed before students were members, joining it) and the sign-in
+seeding is idempotent: when the demo organization exists nothing changes (but for what a seed
+by an earlier version did not make: students' memberships, the demo event) and the sign-in
 details are printed again. If some demo email already belongs to an account that is not part of
 the demo, seeding refuses rather than guess.
 """
@@ -33,6 +34,7 @@ from peerpear.models import (
     User,
 )
 from peerpear.organizations.service import add_founding_owner, slugify
+from peerpear.seed_event import DEMO_EVENT_TITLE, HOBBY_OPTIONS, seed_demo_event
 
 DEMO_ORG_NAME = "PeerPear Demo Society"
 DEMO_PASSWORD = "peerpear-demo"
@@ -51,10 +53,6 @@ LAST_NAMES = [
 MAJORS = [
     "Computer Science", "Economics", "Biology", "History", "Mathematics", "Psychology",
     "Mechanical Engineering", "English", "Chemistry", "Politics", "Music", "Neuroscience",
-]  # fmt: skip
-HOBBIES = [
-    "Hiking", "Gaming", "Cooking", "Climbing", "Photography", "Chess", "Running", "Film",
-    "Painting", "Board games", "Baking", "Dancing", "Guitar", "Reading", "Soccer", "Yoga",
 ]  # fmt: skip
 BIO_OPENERS = [
     "I'm happiest",
@@ -94,6 +92,7 @@ class SeedResult:
     owner_email: str = OWNER_EMAIL
     admin_email: str = ADMIN_EMAIL
     student_emails: list[str] = field(default_factory=list)
+    event_title: str = DEMO_EVENT_TITLE
 
 
 class SeedRefused(Exception):
@@ -106,7 +105,7 @@ def _profile(rng: random.Random, user_id: int) -> Profile:
         user_id=user_id,
         class_year=rng.choice([2026, 2027, 2028, 2029]),
         major=rng.choice(MAJORS),
-        hobbies=sorted(rng.sample(HOBBIES, rng.randint(1, 4))),
+        hobbies=sorted(rng.sample(HOBBY_OPTIONS, rng.randint(1, 4))),
         bio=bio,
     )
 
@@ -133,8 +132,9 @@ async def seed_demo(db: AsyncSession, password: str = DEMO_PASSWORD) -> SeedResu
     students = [student_email(n) for n in range(1, STUDENT_COUNT + 1)]
     existing = await db.scalar(select(Organization).where(Organization.name == DEMO_ORG_NAME))
     if existing is not None:
-        # A database seeded before students were members gets their memberships now.
+        # A database seeded by an earlier version gets what that version did not make.
         await _students_join(db, existing.id, students)
+        await seed_demo_event(db, existing, students)
         return SeedResult(False, existing.id, existing.name, student_emails=students)
     emails = [OWNER_EMAIL, ADMIN_EMAIL, *students]
     taken = list(await db.scalars(select(User.email).where(User.email.in_(emails))))
@@ -183,6 +183,7 @@ async def seed_demo(db: AsyncSession, password: str = DEMO_PASSWORD) -> SeedResu
         db.add(_profile(rng, user.id))
     await db.flush()
     await _students_join(db, org.id, students)
+    await seed_demo_event(db, org, students)
     return SeedResult(True, org.id, org.name, student_emails=students)
 
 
@@ -201,7 +202,8 @@ def _print_sign_in(result: SeedResult, password: str) -> None:
     if result.created:
         typer.echo(
             f"Seeded {result.organization_name!r} (organization id {result.organization_id}) "
-            f"with an owner, an admin and {len(result.student_emails)} students."
+            f"with an owner, an admin and {len(result.student_emails)} students, all registered "
+            f"for the open event {result.event_title!r}."
         )
     else:
         typer.echo(

@@ -17,10 +17,15 @@ from peerpear.cli import app as cli_app
 from peerpear.config import get_settings
 from peerpear.models import (
     AuditLogEntry,
+    Event,
+    EventStatus,
     Membership,
     MembershipRole,
     Organization,
     Profile,
+    QuestionType,
+    Registration,
+    RoleScheme,
     User,
 )
 from peerpear.seed import (
@@ -32,6 +37,7 @@ from peerpear.seed import (
     seed_demo,
     student_email,
 )
+from peerpear.seed_event import DEMO_EVENT_TITLE
 from tests.factories import create_user
 
 
@@ -164,3 +170,46 @@ async def test_seed_refuses_to_collide(session: AsyncSession) -> None:
         await seed_demo(session)
     await session.rollback()
     assert await session.scalar(select(func.count()).select_from(Organization)) == 0
+
+
+async def test_seed_makes_an_open_event_ready_for_pairing(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    """An open big/little event with a question of every type, and the 40 students registered
+    with complete answers, as the owner sees them through the API."""
+    result = await seed_demo(session)
+    await session.commit()
+    event = await session.scalar(select(Event).where(Event.title == DEMO_EVENT_TITLE))
+    assert event is not None and event.organization_id == result.organization_id
+    assert event.status is EventStatus.OPEN and event.role_scheme is RoleScheme.BIG_LITTLE
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": OWNER_EMAIL, "password": DEMO_PASSWORD}
+    )
+    owner = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    questions = (await client.get(f"/api/v1/events/{event.id}/questions", headers=owner)).json()
+    assert {q["type"] for q in questions["items"]} == {t.value for t in QuestionType}
+    listed = await client.get(
+        f"/api/v1/events/{event.id}/registrations", params={"limit": 200}, headers=owner
+    )
+    registrations = listed.json()["items"]
+    assert len(registrations) == 40 and all(r["is_complete"] for r in registrations)
+    assert {r["user"]["email"] for r in registrations} == set(result.student_emails)
+    roles = Counter(r["role"] for r in registrations)
+    assert roles["big"] >= 5 and roles["little"] >= 5
+    # Every required question answered by everyone; varied answers to the hobbies question.
+    required = [q["id"] for q in questions["items"] if q["required"]]
+    assert all(str(q) in r["answers"] for r in registrations for q in required)
+    hobbies = next(q["id"] for q in questions["items"] if q["type"] == "multi_choice")
+    assert len({tuple(r["answers"][str(hobbies)]) for r in registrations}) >= 20
+    # A student sees the event among those open to them.
+    student = await client.post(
+        "/api/v1/auth/login", json={"email": student_email(1), "password": DEMO_PASSWORD}
+    )
+    student_headers = {"Authorization": f"Bearer {student.json()['access_token']}"}
+    mine = await client.get(f"/api/v1/events/{event.id}/registration", headers=student_headers)
+    assert mine.status_code == 200 and mine.json()["is_complete"] is True
+    # Seeding again adds no second event.
+    await seed_demo(session)
+    await session.commit()
+    assert await session.scalar(select(func.count()).select_from(Event)) == 1
+    assert await session.scalar(select(func.count()).select_from(Registration)) == 40
