@@ -244,6 +244,7 @@ MATRIX.update(
             200, body=lambda w: {"weight": 2}, note="weights stay editable while open"
         ),
         ("DELETE", "/api/v1/questions/{question_id}"): _admin_only(409, note=_OPEN_409),
+        ("GET", EVENT + "/analytics"): _admin_only(200),
     }
 )
 

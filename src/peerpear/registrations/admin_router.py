@@ -1,4 +1,4 @@
-"""Routes for an event's admins: registrations, roles and pair rules (thin)."""
+"""Routes for an event's admins: registrations, roles, pair rules and analytics (thin)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from peerpear.deps import PageDep, SessionDep, SessionmakerDep, id_path
 from peerpear.events.deps import AdminEvent
 from peerpear.models import RegistrationRole
 from peerpear.openapi import errors
-from peerpear.registrations import admin, pair_rules
+from peerpear.registrations import admin, analytics, pair_rules
+from peerpear.registrations.analytics_schemas import EventAnalytics
 from peerpear.registrations.schemas import (
     PairRulesIn,
     PairRulesOut,
@@ -72,3 +73,14 @@ async def put_pair_rules(body: PairRulesIn, access: AdminEvent, db: SessionDep) 
     """Replace the must-pair and never-pair rules (admins). Every id must be a registered
     participant (422 lists each pair that fails; nothing is saved then)."""
     return await pair_rules.replace_rules(db, access, body)
+
+
+@router.get("/events/{event_id:int}/analytics", responses=errors(403))
+async def get_analytics(access: AdminEvent, db: SessionDep) -> EventAnalytics:
+    """Everything about the event's responses at a glance (admins): how many registered and
+    completed, registrations per UTC day with a running total, the count of each role of the
+    event's scheme, and per question (in questionnaire order) how many answered and the
+    response rate, with the option counts of choice questions, the histogram and mean of scale
+    questions, and the ten most frequent words (English stop words left out) of text
+    questions."""
+    return await analytics.event_analytics(db, access.event)
