@@ -47,6 +47,9 @@ class AnswersIn(InputModel):
             max_length=MAX_QUESTIONS,
             description="Question id → answer: a string (text, single choice), a list of "
             "strings (multiple choice), an integer (scale), or null to clear.",
+            # Keys other than question ids are refused; without this the schema would allow
+            # them (patternProperties alone only describes the keys that match).
+            json_schema_extra={"additionalProperties": False},
         ),
     ]
 
