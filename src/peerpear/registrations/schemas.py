@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from pydantic.types import StrictInt
 
 from peerpear.models import RegistrationRole
@@ -31,7 +31,16 @@ QuestionKey = Annotated[
 AnswerText = Annotated[str, StringConstraints(max_length=MAX_TEXT_ANSWER, pattern=NO_NUL_PATTERN)]
 Pick = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL_PATTERN)]
 Picks = Annotated[list[Pick], Field(max_length=MAX_OPTIONS)]
-ScaleValue = Annotated[StrictInt, Field(ge=-1000, le=1000)]
+
+
+def _integral(value: object) -> object:
+    # JSON Schema's "integer" includes 3.0; a boolean stays refused (StrictInt).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+ScaleValue = Annotated[StrictInt, BeforeValidator(_integral), Field(ge=-1000, le=1000)]
 AnswerValue = AnswerText | Picks | ScaleValue
 
 
