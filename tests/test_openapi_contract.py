@@ -143,6 +143,21 @@ UPLOAD_CONTENT_CHECKED = {
 }
 
 
+# The same for a form export to import into an event: whether the bytes are a UTF-8 CSV with an
+# email column (and, in a big/little or mentoring event, a role column), and whether a named
+# email_column or role_column is one of its headers, is checked by the server (422 with the
+# reason); 409 when the event is published or archived.
+IMPORT_CONTENT_CHECKED = {
+    "include-path": "/api/v1/events/{event_id}/import",
+    "include-method": "POST",
+    "checks": {
+        "positive_data_acceptance": {
+            "expected-statuses": ["2xx", "401", "403", "404", "409", "422", "429", "5xx"]
+        }
+    },
+}
+
+
 # An event image must be bytes that decode as PNG, JPEG or WebP, which no schema can state:
 # generated files are refused with the documented 415, not taken as a schema-valid request
 # refused (tests/events/test_images.py uploads real ones). Only this operation may answer so.
@@ -163,7 +178,7 @@ def contract_schema(contract_app: FastAPI) -> Any:
         {
             "seed": SEED,
             "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "mode": "all"},
-            "operations": [UPLOAD_CONTENT_CHECKED, IMAGE_CONTENT_CHECKED],
+            "operations": [UPLOAD_CONTENT_CHECKED, IMPORT_CONTENT_CHECKED, IMAGE_CONTENT_CHECKED],
         }
     )
     # Loading validates the document against the OpenAPI 3.1 meta-schema.
