@@ -36,6 +36,7 @@ PATH_PARAMS: dict[str, Resolver] = {
     "invite_id": lambda w: w.invite.id,
     "event_id": lambda w: w.event.id,
     "question_id": lambda w: w.question.id,
+    "registration_id": lambda w: w.registration.id,
 }
 
 
@@ -246,6 +247,39 @@ MATRIX.update(
     }
 )
 
+# --- registrations: org A's member, admin and owner are registered for the event ---
+REGISTRATION = EVENT + "/registration"
+
+
+def _responses(world: World) -> dict[str, tuple[str, bytes, str]]:
+    content = f"Email Address,Role,Tea or coffee?\nimported.{world.tag}@example.edu,Big,Tea\n"
+    return {"file": ("responses.csv", content.encode(), "text/csv")}
+
+
+MATRIX.update(
+    {
+        ("POST", REGISTRATION): _visible(200, body=lambda w: {}, note="200: already registered"),
+        ("GET", REGISTRATION): _visible(200),
+        ("DELETE", REGISTRATION): _visible(204),
+        ("GET", REGISTRATION + "/answers"): _visible(200),
+        ("PUT", REGISTRATION + "/answers"): _visible(
+            200, body=lambda w: {"answers": {str(w.question.id): "Tea"}}
+        ),
+        ("GET", REGISTRATION + "/avoid"): _visible(200),
+        ("PUT", REGISTRATION + "/avoid"): _visible(200, body=lambda w: {"emails": []}),
+        ("GET", EVENT + "/registrations"): _admin_only(200),
+        ("PATCH", "/api/v1/registrations/{registration_id}"): _admin_only(
+            200, body=lambda w: {"role": "big"}, note="the member's registration"
+        ),
+        ("GET", EVENT + "/pair-rules"): _admin_only(200),
+        ("PUT", EVENT + "/pair-rules"): _admin_only(
+            200, body=lambda w: {"must_pair": [], "never_pair": []}
+        ),
+        ("POST", EVENT + "/import"): _admin_only(200, files=_responses),
+        ("GET", EVENT + "/registrations/export"): _admin_only(200),
+    }
+)
+
 _PUBLIC = {"event_id": lambda w: w.public_event.id}
 _DRAFT = {"event_id": lambda w: w.draft_event.id}
 
@@ -259,6 +293,24 @@ def _draft(ok: int, params: dict[str, Resolver] = _DRAFT, **kwargs: Any) -> Case
 # The other events of org A: (method, path, case), labelled.
 EVENT_VARIANTS: list[tuple[str, str, Case]] = [
     ("GET", EVENT, Case(401, 200, 200, 200, 200, 200, 200, 200, params=_PUBLIC, label="public")),
+    (
+        "POST",
+        REGISTRATION,
+        # Nobody is registered for the public event yet: anyone signed in registers.
+        Case(
+            401,
+            201,
+            201,
+            201,
+            201,
+            201,
+            201,
+            201,
+            params=_PUBLIC,
+            label="public",
+            body=lambda w: {},
+        ),
+    ),
     (
         "PATCH",
         EVENT,

@@ -5,9 +5,10 @@ admin and a member (the "admin / member of another organization" personas); a st
 nowhere; a platform admin belongs nowhere either (DESIGN §2 gives platform admins one extra
 power, creating organizations, and no implicit access to the ones they are not in); a requester
 has a pending admin request for org A; org A has an active invite (and its code). Org A has a
-members-only open event (with a question and an image), a public open event and a draft (with a
-question). Later issues add their objects (a registration, a pairing run, ...) as fields here and
-path-parameter resolvers in ``matrix.py``.
+members-only open big/little event (with a question and an image; org A's member, admin and
+owner are registered for it), a public open event and a draft (with a question). Later issues
+add their objects (a pairing run, ...) as fields here and path-parameter resolvers in
+``matrix.py``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from peerpear.models import (
     Organization,
     OrganizationInvite,
     Question,
+    Registration,
+    RegistrationRole,
+    RoleScheme,
     User,
 )
 from tests.conftest import TEST_MEDIA_DIR
@@ -37,6 +41,7 @@ from tests.factories import (
     create_invite,
     create_organization,
     create_question,
+    create_registration,
     create_user,
 )
 
@@ -77,10 +82,11 @@ class World:
     invite: OrganizationInvite  # an active invite of org A
     invite_code: str
     signin: User | None
-    # Org A's events: members-only and open (with a question and an image), public and open,
-    # and a draft (with a question).
+    # Org A's events: members-only, open and big/little (with a question and an image; its
+    # member, admin and owner registered), public and open, and a draft (with a question).
     event: Event
     question: Question
+    registration: Registration  # the member's, for the event
     public_event: Event
     draft_event: Event
     draft_question: Question
@@ -123,8 +129,12 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         org_a,
         title=f"Matrix event {tag}",
         status=EventStatus.OPEN,
+        role_scheme=RoleScheme.BIG_LITTLE,
         image_key=f"events/matrix/{tag}.png",
     )
+    registration = await create_registration(session, event, member, role=RegistrationRole.EITHER)
+    for registered in (admin, owner):
+        await create_registration(session, event, registered, role=RegistrationRole.BIG)
     await LocalDiskStorage(TEST_MEDIA_DIR).save(f"events/matrix/{tag}.png", image_bytes("PNG"))
     public_event = await create_event(
         session, org_a, status=EventStatus.OPEN, visibility=EventVisibility.PUBLIC
@@ -149,6 +159,7 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         signin=signin,
         event=event,
         question=await create_question(session, event),
+        registration=registration,
         public_event=public_event,
         draft_event=draft_event,
         draft_question=await create_question(session, draft_event),
