@@ -4,10 +4,14 @@ take an import (nothing written). How columns meet questions: test_import_column
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerpear import audit
 from peerpear.models import (
     AuditLogEntry,
     EventStatus,
@@ -261,3 +265,19 @@ async def test_an_existing_registration_keeps_answers_the_file_does_not_give(
     kim = (await registered(session, forms.event))["kim@example.edu"]
     assert (kim["role"], kim["complete"]) == ("big", False)  # two required questions unanswered
     assert kim["answers"] == {"Year": "Second year", "Anything  ELSE?": "Hello"}
+
+
+async def test_a_failure_after_the_writes_leaves_nothing_half_imported(
+    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Questions, accounts, memberships, registrations and answers roll back together."""
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the audit log is down")
+
+    monkeypatch.setattr(audit, "record", broken)
+    forms = await make_forms(session, questions=False)
+    before = await counts(session, forms.event)
+    resp = await upload(client, forms, GOOGLE_FORM.read_bytes())
+    assert resp.status_code == 500
+    assert await counts(session, forms.event) == before
