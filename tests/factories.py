@@ -18,6 +18,7 @@ from peerpear.db import utcnow
 from peerpear.models import (
     AdminRequest,
     AdminRequestStatus,
+    Answer,
     AuditLogEntry,
     Event,
     EventStatus,
@@ -209,12 +210,18 @@ async def create_registration(
     user: User,
     *,
     role: RegistrationRole | None = None,
+    answers: dict[Question, Any] | None = None,
     is_complete: bool = False,
 ) -> Registration:
-    """A committed registration of ``user`` for ``event`` (no answers)."""
+    """A committed registration of ``user`` for ``event``, with ``answers`` stored as given."""
     registration = Registration(
         event_id=event.id, user_id=user.id, role=role, is_complete=is_complete
     )
     session.add(registration)
+    await session.flush()
+    session.add_all(
+        Answer(registration_id=registration.id, question_id=question.id, value=value)
+        for question, value in (answers or {}).items()
+    )
     await session.commit()
     return registration

@@ -159,6 +159,10 @@ ACCEPTANCE_EXCEPTIONS = [
     # generated files are refused with the documented 415 (tests/events/test_images.py uploads
     # real ones).
     also_accepting("PUT", "/api/v1/events/{event_id}/image", "415"),
+    # The same for a form export to import into an event: whether the bytes are a UTF-8 CSV
+    # with an email column (and, in a big/little or mentoring event, a role column), and whether
+    # a named email_column or role_column is one of its headers.
+    also_accepting("POST", "/api/v1/events/{event_id}/import", "422"),
     # Bodies checked against the event's own data, which its schema cannot know: a role must be
     # one of the event's role scheme, an answer must fit its question's type, options and
     # bounds, and the people named in avoid lists and pair rules must be registered for the

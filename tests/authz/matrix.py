@@ -276,6 +276,19 @@ MATRIX.update(
     }
 )
 
+
+def _responses(world: World) -> dict[str, tuple[str, bytes, str]]:
+    content = f"Email Address,Role,Tea or coffee?\nimported.{world.tag}@example.edu,Big,Tea\n"
+    return {"file": ("responses.csv", content.encode(), "text/csv")}
+
+
+MATRIX.update(
+    {
+        ("POST", EVENT + "/import"): _admin_only(200, files=_responses),
+        ("GET", EVENT + "/registrations/export"): _admin_only(200),
+    }
+)
+
 _PUBLIC = {"event_id": lambda w: w.public_event.id}
 _DRAFT = {"event_id": lambda w: w.draft_event.id}
 

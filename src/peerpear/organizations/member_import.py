@@ -15,7 +15,7 @@ that lost the race are read back and reported like the others.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear import audit
 from peerpear.db import upsert_insert, utcnow
-from peerpear.engine.csv_reader import CsvReadError, parse_table
+from peerpear.engine.csv_reader import CsvReadError, Table, parse_table
 from peerpear.errors import ValidationFailed
 from peerpear.models import Membership, MembershipRole, User, normalize_email
 from peerpear.models.user import EMAIL_LENGTH
@@ -50,18 +50,24 @@ def candidates_from_list(emails: Sequence[str]) -> list[Candidate]:
     return [Candidate(n, email) for n, email in enumerate(emails, start=1)]
 
 
-def candidates_from_csv(data: bytes, filename: str) -> list[Candidate]:
-    """The addresses of an uploaded CSV: its ``email`` / ``Email Address`` column, or its one
-    column (then the first row is an address too, unless it is such a header). 422 when the
-    file cannot be read, has no email column, or has more than :data:`MAX_CSV_ROWS` rows."""
+def read_csv_upload(data: bytes, filename: str) -> Table:
+    """An uploaded CSV's header and rows (the engine's :func:`parse_table`: the delimiter
+    detected, every row as long as the header); 422 with the reason when it cannot be read."""
     try:
         text = data.decode("utf-8-sig")  # spreadsheet exports often start with a BOM
     except UnicodeDecodeError as exc:
         raise ValidationFailed("the file is not UTF-8 text; export it as CSV (UTF-8)") from exc
     try:
-        table = parse_table(text, filename or "upload.csv")
+        return parse_table(text, filename or "upload.csv")
     except CsvReadError as exc:
         raise ValidationFailed(f"the file is not a readable CSV: {exc}") from exc
+
+
+def candidates_from_csv(data: bytes, filename: str) -> list[Candidate]:
+    """The addresses of an uploaded CSV: its ``email`` / ``Email Address`` column, or its one
+    column (then the first row is an address too, unless it is such a header). 422 when the
+    file cannot be read, has no email column, or has more than :data:`MAX_CSV_ROWS` rows."""
+    table = read_csv_upload(data, filename)
     keys = [cell.strip().lower() for cell in table.header]
     column = next((i for i, key in enumerate(keys) if key in EMAIL_HEADERS), None)
     cells = zip(table.numbers, (row[column or 0] for row in table.rows), strict=True)
@@ -82,7 +88,7 @@ def candidates_from_csv(data: bytes, filename: str) -> list[Candidate]:
     return found
 
 
-def _normalized(given: str) -> tuple[str | None, str | None]:
+def normalized_address(given: str) -> tuple[str | None, str | None]:
     """(the stored form of the address, None) or (None, why it is refused)."""
     if not given:
         return None, "empty"
@@ -95,9 +101,13 @@ def _normalized(given: str) -> tuple[str | None, str | None]:
     return address, None
 
 
-async def _user_ids(db: AsyncSession, addresses: list[str]) -> tuple[dict[str, int], set[str]]:
-    """Each address's user id, creating invitation accounts for the missing; and which were
-    created here."""
+async def user_ids(
+    db: AsyncSession, addresses: list[str], names: Mapping[str, tuple[str, str]] | None = None
+) -> tuple[dict[str, int], set[str]]:
+    """Each address's user id, creating invitation accounts for the missing (named by
+    ``names``, address -> (first, last), when given; existing accounts keep their names); and
+    which were created here."""
+    names = names or {}
     ids: dict[str, int] = {}
     for start in range(0, len(addresses), BATCH):
         batch = addresses[start : start + BATCH]
@@ -109,7 +119,13 @@ async def _user_ids(db: AsyncSession, addresses: list[str]) -> tuple[dict[str, i
     for start in range(0, len(missing), BATCH):
         batch = missing[start : start + BATCH]
         values = [
-            {"email": a, "first_name": "", "last_name": "", "created_at": now, "updated_at": now}
+            {
+                "email": a,
+                "first_name": names.get(a, ("", ""))[0],
+                "last_name": names.get(a, ("", ""))[1],
+                "created_at": now,
+                "updated_at": now,
+            }
             for a in batch
         ]
         stmt = (
@@ -127,11 +143,12 @@ async def _user_ids(db: AsyncSession, addresses: list[str]) -> tuple[dict[str, i
     return ids, created
 
 
-async def _add_memberships(db: AsyncSession, org_id: int, user_ids: list[int]) -> set[int]:
-    """Insert member rows for ``user_ids`` who are not in the organization; the ids added."""
+async def add_memberships(db: AsyncSession, org_id: int, people: list[int]) -> set[int]:
+    """Insert member rows for the users ``people`` who are not in the organization; the ids
+    added."""
     added: set[int] = set()
     now = utcnow()
-    for start in range(0, len(user_ids), BATCH):
+    for start in range(0, len(people), BATCH):
         values = [
             {
                 "user_id": user_id,
@@ -139,7 +156,7 @@ async def _add_memberships(db: AsyncSession, org_id: int, user_ids: list[int]) -
                 "role": MembershipRole.MEMBER,
                 "created_at": now,
             }
-            for user_id in user_ids[start : start + BATCH]
+            for user_id in people[start : start + BATCH]
         ]
         stmt = (
             upsert_insert(db, Membership)
@@ -159,7 +176,7 @@ async def add_members(
     first_row: dict[str, int] = {}  # address -> the row that first named it
     for candidate in candidates:
         given = candidate.given.strip()
-        address, reason = _normalized(given)
+        address, reason = normalized_address(given)
         if address is None:
             rows.append(MemberAddRow(**_row(candidate, given, "invalid", reason)))
         elif address in first_row:
@@ -169,8 +186,8 @@ async def add_members(
             first_row[address] = candidate.row
             rows.append(MemberAddRow(**_row(candidate, address, "added", None)))
     addresses = list(first_row)
-    ids, created = await _user_ids(db, addresses)
-    added = await _add_memberships(db, access.organization.id, [ids[a] for a in addresses])
+    ids, created = await user_ids(db, addresses)
+    added = await add_memberships(db, access.organization.id, [ids[a] for a in addresses])
     for row in rows:
         if row.result == "added":
             row.user_id = ids[row.email]

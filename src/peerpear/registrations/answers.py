@@ -3,7 +3,8 @@
 Pure functions (no database): the answers route, the CSV import and the engine snapshot of the
 next issue all check values here, so one rule decides everywhere.
 
-- ``text``: a string; surrounding whitespace is dropped; empty means no answer.
+- ``text``: a string of at most 5,000 characters once surrounding whitespace is dropped;
+  empty means no answer.
 - ``single_choice``: exactly one of the options, as written.
 - ``multi_choice``: a list of distinct options; empty means no answer.
 - ``scale``: an integer between the bounds (inclusive).
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from peerpear.models import Question, QuestionType
+from peerpear.registrations.schemas import MAX_TEXT_ANSWER
 from peerpear.schemas_common import WHITESPACE
 
 
@@ -30,7 +32,11 @@ def clean_answer(question: Question, value: Any) -> Any:
     if kind is QuestionType.TEXT:
         if not isinstance(value, str):
             raise InvalidAnswer("a text question takes a string")
-        return value.strip(WHITESPACE) or None
+        # The API's schema bounds the length too; a CSV import has no schema in front of it.
+        text = value.strip(WHITESPACE)
+        if len(text) > MAX_TEXT_ANSWER:
+            raise InvalidAnswer(f"longer than {MAX_TEXT_ANSWER} characters")
+        return text or None
     if kind is QuestionType.SINGLE_CHOICE:
         if not isinstance(value, str):
             raise InvalidAnswer("a single-choice question takes one option, as a string")

@@ -1,4 +1,5 @@
-"""Request and response bodies for registrations, answers, avoid lists and pair rules.
+"""Request and response bodies for registrations, answers, avoid lists, pair rules and the
+report of a CSV import.
 
 Answers travel as one JSON object keyed by question id (``{"12": "Tea", "13": ["A", "B"]}``):
 each question appears at most once by construction, which a list could not promise. A value's
@@ -10,7 +11,7 @@ value of the wrong shape for its question is refused there (422, per question).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from pydantic.types import StrictInt
@@ -150,3 +151,44 @@ class PairRulesOut(BaseModel):
         description="How many private 'please don't group me with' requests participants made "
         "(the engine keeps them apart; who asked is never shown)."
     )
+
+
+ColumnUse = Literal["email", "name", "role", "question", "ignored"]
+RowResult = Literal["created", "updated", "rejected"]
+
+
+class ImportColumn(BaseModel):
+    header: str
+    use: ColumnUse
+    question_id: int | None = Field(
+        description="The question the column answers; null for other columns and for questions "
+        "a dry run would create."
+    )
+    detail: str = Field(description="How the column was recognized, or why it is ignored.")
+
+
+class ImportRow(BaseModel):
+    row: int = Field(description="The row's number in a spreadsheet (the header is row 1).")
+    email: str = Field(description="The address as stored, or as given when it is refused.")
+    result: RowResult
+    reason: str | None = Field(description="Why the row is rejected; null otherwise.")
+
+
+class ImportReport(BaseModel):
+    """What an import did (or, for a dry run, would do): the same report either way."""
+
+    dry_run: bool
+    rows: int = Field(description="Rows of responses in the file (the header not counted).")
+    accepted: int
+    rejected: int
+    registrations_created: int
+    registrations_updated: int
+    accounts_created: int = Field(description="Invitation accounts made for new addresses.")
+    members_added: int = Field(
+        description="People made members of the organization (members-only events only)."
+    )
+    questions_created: list[str] = Field(
+        description="Prompts of the questions created from the header (an event without any)."
+    )
+    columns: list[ImportColumn]
+    row_results: list[ImportRow]

@@ -36,6 +36,8 @@ from peerpear.registrations.answers import (
 from peerpear.registrations.schemas import AnswersIn, AnswersOut, RegistrationIn, RegistrationOut
 
 NOT_REGISTERED = "you are not registered for this event"
+# Answers per INSERT: 5 bound parameters each, well inside PostgreSQL's and SQLite's bounds.
+ANSWER_BATCH = 1000
 R = RegistrationRole
 ROLES_BY_SCHEME: dict[RoleScheme, frozenset[RegistrationRole]] = {
     RoleScheme.NONE: frozenset(),
@@ -223,17 +225,15 @@ def _checked(questions: list[Question], sent: dict[str, Any]) -> dict[int, Any]:
     return cleaned
 
 
-async def write_answers(
-    db: AsyncSession, registration: Registration, questions: list[Question], values: dict[int, Any]
-) -> dict[int, Any]:
-    """Store ``values`` (None clears an answer) and recompute completeness; all the answers
-    now. Upserts, so two saves at once cannot collide on (registration, question)."""
+async def upsert_answers(db: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Store answers, each row a ``registration_id``, ``question_id`` and ``value`` (not None),
+    over any earlier answer to the same question. Upserts, so two saves at once cannot collide
+    on (registration, question); a row may appear once per call (one statement per batch)."""
     now = utcnow()
-    kept = [{"question_id": q, "value": v} for q, v in values.items() if v is not None]
-    if kept:
+    for start in range(0, len(rows), ANSWER_BATCH):
         stmt = upsert_insert(db, Answer).values(
-            [{"registration_id": registration.id, "created_at": now, "updated_at": now, **row}
-             for row in kept]
+            [{**row, "created_at": now, "updated_at": now}
+             for row in rows[start : start + ANSWER_BATCH]]
         )  # fmt: skip
         await db.execute(
             stmt.on_conflict_do_update(
@@ -241,6 +241,28 @@ async def write_answers(
                 set_={"value": stmt.excluded.value, "updated_at": now},
             )
         )
+
+
+def settle_completeness(
+    registration: Registration, questions: list[Question], current: dict[int, Any]
+) -> None:
+    """Mark the registration complete when ``current`` (all its answers) leaves no required
+    question unanswered; it changed now."""
+    registration.is_complete = not missing_required(questions, current)
+    registration.updated_at = utcnow()
+
+
+async def write_answers(
+    db: AsyncSession, registration: Registration, questions: list[Question], values: dict[int, Any]
+) -> dict[int, Any]:
+    """Store ``values`` (None clears an answer) and recompute completeness; all the answers
+    now."""
+    kept = [
+        {"registration_id": registration.id, "question_id": q, "value": v}
+        for q, v in values.items()
+        if v is not None
+    ]
+    await upsert_answers(db, kept)
     cleared = [q for q, v in values.items() if v is None]
     if cleared:
         await db.execute(
@@ -249,8 +271,7 @@ async def write_answers(
             )
         )
     current = await answer_values(db, registration.id)
-    registration.is_complete = not missing_required(questions, current)
-    registration.updated_at = now
+    settle_completeness(registration, questions, current)
     await db.flush()
     return current
 
