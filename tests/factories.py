@@ -9,6 +9,7 @@ import itertools
 from datetime import datetime
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -225,3 +226,27 @@ async def create_registration(
     )
     await session.commit()
     return registration
+
+
+SIGN_UP_PASSWORD = "a sturdy passphrase"
+
+
+async def sign_up_and_in(client: httpx.AsyncClient, email: str, first: str) -> dict[str, str]:
+    """Sign up and sign in through the API; the bearer header. The client's cookie is dropped,
+    so several people can share one client."""
+    signup = await client.post(
+        "/api/v1/auth/signup",
+        json={
+            "email": email,
+            "password": SIGN_UP_PASSWORD,
+            "first_name": first,
+            "last_name": "Doe",
+        },
+    )
+    assert signup.status_code == 202, signup.text
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": email, "password": SIGN_UP_PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    client.cookies.clear()
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}

@@ -6,25 +6,13 @@ from __future__ import annotations
 
 import httpx
 
+from tests.factories import sign_up_and_in
+
 API = "/api/v1"
-PASSWORD = "a sturdy passphrase"
-
-
-async def _sign_up_and_in(client: httpx.AsyncClient, email: str, first: str) -> dict[str, str]:
-    signup = await client.post(
-        f"{API}/auth/signup",
-        json={"email": email, "password": PASSWORD, "first_name": first, "last_name": "Doe"},
-    )
-    assert signup.status_code == 202, signup.text
-    login = await client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD})
-    assert login.status_code == 200, login.text
-    # Use the bearer token only: drop the cookie so the two users stay apart in one client.
-    client.cookies.clear()
-    return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
 async def test_done_when_scenario(client: httpx.AsyncClient) -> None:
-    olivia = await _sign_up_and_in(client, "olivia@example.edu", "Olivia")
+    olivia = await sign_up_and_in(client, "olivia@example.edu", "Olivia")
     created = await client.post(
         f"{API}/organizations",
         json={"name": "Big Sibs", "description": "Big/little pairings"},
@@ -34,7 +22,7 @@ async def test_done_when_scenario(client: httpx.AsyncClient) -> None:
     org_id = created.json()["id"]
     assert created.json()["my_role"] == "owner"
 
-    sam = await _sign_up_and_in(client, "sam@example.edu", "Sam")
+    sam = await sign_up_and_in(client, "sam@example.edu", "Sam")
     joinable = (await client.get(f"{API}/organizations/joinable", headers=sam)).json()
     assert [o["id"] for o in joinable["items"]] == [org_id]
     assert (await client.get(f"{API}/organizations/{org_id}", headers=sam)).status_code == 404

@@ -21,24 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.db import utcnow
 from peerpear.models import Event
-from tests.factories import auth_headers, create_user
+from tests.factories import auth_headers, create_user, sign_up_and_in
 
 API = "/api/v1"
-PASSWORD = "a sturdy passphrase"
 HOBBIES = ["Hiking", "Gaming", "Cooking", "Film"]
 YEARS = ["First year", "Second year", "Third year", "Fourth year"]
-
-
-async def _signed_up(client: httpx.AsyncClient, email: str, first: str) -> dict[str, str]:
-    signup = await client.post(
-        f"{API}/auth/signup",
-        json={"email": email, "password": PASSWORD, "first_name": first, "last_name": "Org"},
-    )
-    assert signup.status_code == 202, signup.text
-    login = await client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD})
-    assert login.status_code == 200, login.text
-    client.cookies.clear()  # bearer tokens only: several people share this client
-    return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
 def _forms_export(questions: dict[str, str], count: int) -> bytes:
@@ -72,7 +59,7 @@ async def test_a_pairing_program_up_to_the_pairing(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     # --- the owner sets up the organization, an admin, and the event ---------------------------
-    owner = await _signed_up(client, "olivia@example.edu", "Olivia")
+    owner = await sign_up_and_in(client, "olivia@example.edu", "Olivia")
     org = await client.post(f"{API}/organizations", json={"name": "Sibs Society"}, headers=owner)
     assert org.status_code == 201, org.text
     org_url = f"{API}/organizations/{org.json()['id']}"
@@ -150,7 +137,7 @@ async def test_a_pairing_program_up_to_the_pairing(
         assert saved.json()["is_complete"] is (n < 30)
         students.append((user, headers))
     # A member of another organization does not see this members-only event.
-    outsider = await _signed_up(client, "outsider@example.edu", "Out")
+    outsider = await sign_up_and_in(client, "outsider@example.edu", "Out")
     assert (await client.get(event_url, headers=outsider)).status_code == 404
 
     # --- one withdraws -------------------------------------------------------------------------
