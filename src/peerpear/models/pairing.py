@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import JSON, ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peerpear.db import Base, TimestampMixin
@@ -32,6 +32,10 @@ class Pairing(TimestampMixin, Base):
     )
     version: Mapped[int] = mapped_column(default=1)
     published_at: Mapped[datetime | None]
+    # Registrations an admin chose to leave out: publishing does not require them placed.
+    excluded_registration_ids: Mapped[list[int]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
 
     groups: Mapped[list[PairingGroup]] = relationship(
         back_populates="pairing",

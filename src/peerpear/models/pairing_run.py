@@ -48,6 +48,9 @@ class PairingRun(Base):
     engine_version: Mapped[str] = mapped_column(String(64), default="")
     input_fingerprint: Mapped[str | None] = mapped_column(String(64))
     cancel_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Each start of the run by a worker (a retry after a worker died is a second attempt);
+    # ``worker_id`` names the attempt that owns the run, and only it may write the outcome.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     worker_id: Mapped[str | None] = mapped_column(String(200))
     heartbeat_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

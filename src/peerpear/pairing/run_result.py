@@ -1,0 +1,71 @@
+"""How a run's outcome is kept (``PairingRun.result`` and ``PairingRun.metrics``).
+
+The engine speaks of participant ids (user ids as strings, see snapshot.py); the stored result
+keeps, beside the engine's groups, explanations and validation, which registration each id was
+at the time of the run, so adopting it as the working pairing needs no guessing::
+
+    {
+      "groups": [{"members": ["12", "40"], "score": 0.71}, ...],
+      "participants": {"12": {"group": 0, "satisfaction": 0.8, "explanation": "..."}, ...},
+      "validation": {"ok": true, "violations": []},
+      "registrations": {"12": 301, "40": 317, ...}
+    }
+
+``metrics`` is the engine's ``Metrics`` as JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from peerpear.engine.result import Metrics, Result, Validation
+from peerpear.pairing.snapshot import Snapshot
+
+
+class StoredParticipant(BaseModel):
+    group: int
+    satisfaction: float
+    explanation: str
+
+
+class StoredGroup(BaseModel):
+    members: list[str]
+    score: float
+
+
+class StoredResult(BaseModel):
+    groups: list[StoredGroup]
+    participants: dict[str, StoredParticipant]
+    validation: Validation
+    registrations: dict[str, int]
+
+
+def stored_result(snapshot: Snapshot, result: Result) -> StoredResult:
+    return StoredResult(
+        groups=[StoredGroup(members=g.members, score=g.score) for g in result.groups],
+        participants={
+            p.id: StoredParticipant(
+                group=p.group, satisfaction=p.satisfaction, explanation=p.explanation
+            )
+            for p in result.participants
+        },
+        validation=result.validation,
+        registrations={pid: person.registration_id for pid, person in snapshot.people.items()},
+    )
+
+
+def to_columns(snapshot: Snapshot, result: Result) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(``result``, ``metrics``) column values for a run that produced ``result``."""
+    return stored_result(snapshot, result).model_dump(mode="json"), result.metrics.model_dump(
+        mode="json"
+    )
+
+
+def read_result(data: dict[str, Any]) -> StoredResult:
+    return StoredResult.model_validate(data)
+
+
+def read_metrics(data: dict[str, Any]) -> Metrics:
+    return Metrics.model_validate(data)

@@ -1,0 +1,209 @@
+"""An event as the engine sees it: the problem JSON of DESIGN §3, built from the database.
+
+- Participants are the event's *complete* registrations, identified by their user id (as a
+  string), so that history and rules, which are about people, line up across events.
+- Questions with a weight above 0 take part, as ``q<question id>``, with the run's overrides of
+  weight and mode; profile signals (hobbies, major, bio) join with small weights when asked.
+- Rules: the admins' must-pair and never-pair rules, and the students' avoid requests as
+  never-pair, between people who are both in the snapshot.
+- History: the groups of the organization's other published pairings, for repeat avoidance.
+
+Loading is a fixed number of statements whatever the size of the event. The fingerprint is the
+SHA-256 of the canonical problem JSON: two runs with the same fingerprint saw the same inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerpear.models import (
+    Answer,
+    Event,
+    Pairing,
+    PairingGroupMember,
+    PairRule,
+    PairRuleKind,
+    Profile,
+    Question,
+    QuestionType,
+    Registration,
+    User,
+)
+from peerpear.pairing.parameters import RunParameters, engine_settings
+
+# Profile signals: light, so that the questionnaire the organizers wrote decides.
+PROFILE_QUESTIONS: list[dict[str, Any]] = [
+    {"id": "profile_hobbies", "type": "multi_choice", "weight": 0.5, "prompt": "hobbies"},
+    {"id": "profile_major", "type": "single_choice", "weight": 0.25, "prompt": "major"},
+    {
+        "id": "profile_bio",
+        "type": "text",
+        "weight": 0.25,
+        "prompt": "what you wrote about yourself",
+    },
+]
+_ENGINE_TYPE = {
+    QuestionType.TEXT: "text",
+    QuestionType.SINGLE_CHOICE: "single_choice",
+    QuestionType.MULTI_CHOICE: "multi_choice",
+    QuestionType.SCALE: "scale",
+}
+
+
+def question_key(question_id: int) -> str:
+    return f"q{question_id}"
+
+
+@dataclass(frozen=True)
+class Person:
+    registration_id: int
+    user_id: int
+    name: str
+    role: str | None
+
+
+@dataclass
+class Snapshot:
+    """What a run (or the validation of an edited pairing) needs, as plain data."""
+
+    problem: dict[str, Any]
+    people: dict[str, Person]  # participant id -> who
+
+    @property
+    def fingerprint(self) -> str:
+        canonical = json.dumps(self.problem, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _questions(questions: list[Question], params: RunParameters) -> list[dict[str, Any]]:
+    specs = []
+    for q in sorted(questions, key=lambda q: (q.position, q.id)):
+        override = params.questions.get(str(q.id))
+        weight = override.weight if override and override.weight is not None else q.weight
+        mode = override.mode if override and override.mode is not None else q.mode
+        if weight <= 0:
+            continue
+        spec: dict[str, Any] = {
+            "id": question_key(q.id),
+            "type": _ENGINE_TYPE[q.type],
+            "weight": weight,
+            "mode": mode.value,
+            "prompt": q.prompt,
+        }
+        if q.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE):
+            spec["options"] = list(q.options or [])
+        if q.type is QuestionType.SCALE:
+            spec["min"], spec["max"] = q.scale_min, q.scale_max
+        specs.append(spec)
+    return specs
+
+
+def _profile_answers(profile: Profile | None) -> dict[str, Any]:
+    if profile is None:
+        return {}
+    answers: dict[str, Any] = {
+        "profile_hobbies": list(profile.hobbies or []) or None,
+        "profile_major": profile.major or None,
+        "profile_bio": profile.bio or None,
+    }
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+async def _history(db: AsyncSession, event: Event) -> list[list[str]]:
+    """The groups (user ids) of the organization's other published pairings."""
+    rows = await db.execute(
+        select(PairingGroupMember.group_id, Registration.user_id)
+        .join(Registration, Registration.id == PairingGroupMember.registration_id)
+        .join(Pairing, Pairing.id == PairingGroupMember.pairing_id)
+        .join(Event, Event.id == Pairing.event_id)
+        .where(
+            Event.organization_id == event.organization_id,
+            Event.id != event.id,
+            Pairing.published_at.is_not(None),
+        )
+    )
+    groups: dict[int, list[str]] = defaultdict(list)
+    for group_id, user_id in rows.tuples():
+        groups[group_id].append(str(user_id))
+    return [members for members in groups.values() if len(members) >= 2]
+
+
+async def _rules(db: AsyncSession, event_id: int, known: set[str]) -> dict[str, list[list[str]]]:
+    rows = await db.execute(
+        select(PairRule.kind, PairRule.user_a_id, PairRule.user_b_id).where(
+            PairRule.event_id == event_id
+        )
+    )
+    must: list[list[str]] = []
+    never: set[tuple[str, str]] = set()
+    for kind, a, b in rows.tuples():
+        pair = (str(a), str(b))
+        if not set(pair) <= known:
+            continue  # a rule about someone not (or no longer) taking part
+        if kind is PairRuleKind.MUST_PAIR:
+            must.append(list(pair))
+        else:  # never-pair rules and avoid requests alike keep two people apart
+            never.add((min(pair), max(pair)))
+    return {"must_pair": must, "never_pair": [list(p) for p in sorted(never)]}
+
+
+async def load_snapshot(
+    db: AsyncSession,
+    event: Event,
+    params: RunParameters,
+    *,
+    registration_ids: set[int] | None = None,
+) -> Snapshot:
+    """The problem for ``event``: its complete registrations, or exactly ``registration_ids``
+    (an edited pairing's members, complete or not)."""
+    questions = list(await db.scalars(select(Question).where(Question.event_id == event.id)))
+    stmt = (
+        select(Registration, User, Profile)
+        .join(User, User.id == Registration.user_id)
+        .outerjoin(Profile, Profile.user_id == User.id)
+        .where(Registration.event_id == event.id)
+        .order_by(Registration.id)
+    )
+    if registration_ids is None:
+        stmt = stmt.where(Registration.is_complete.is_(True))
+    else:
+        stmt = stmt.where(Registration.id.in_(registration_ids))
+    rows = list((await db.execute(stmt)).tuples())
+    answers: dict[int, dict[str, Any]] = defaultdict(dict)
+    if rows:
+        found = await db.execute(
+            select(Answer.registration_id, Answer.question_id, Answer.value)
+            .join(Registration, Registration.id == Answer.registration_id)
+            .where(Registration.event_id == event.id)
+        )
+        for registration_id, question_id, value in found.tuples():
+            answers[registration_id][question_key(question_id)] = value
+    specs = _questions(questions, params)
+    if params.use_profile:
+        specs += PROFILE_QUESTIONS
+    asked = {spec["id"] for spec in specs}
+    people: dict[str, Person] = {}
+    participants = []
+    for registration, user, profile in rows:
+        pid = str(user.id)
+        role = registration.role.value if registration.role is not None else None
+        people[pid] = Person(registration.id, user.id, user.full_name or user.email, role)
+        mine = {k: v for k, v in answers[registration.id].items() if k in asked}
+        if params.use_profile:
+            mine.update(_profile_answers(profile))
+        participant: dict[str, Any] = {"id": pid, "answers": mine}
+        if role is not None:
+            participant["role"] = role
+        participants.append(participant)
+    settings = engine_settings(event, params)
+    settings.update(await _rules(db, event.id, set(people)))
+    settings["history"] = await _history(db, event)
+    problem = {"questions": specs, "participants": participants, "settings": settings}
+    return Snapshot(problem=problem, people=people)
