@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 import peerpear.models  # noqa: F401  (registers every table on Base.metadata)
 from peerpear.config import get_settings
 from peerpear.db import Base, UTCDateTime, create_engine
+from peerpear.migrate import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -56,6 +57,7 @@ def run_migrations_offline() -> None:
         render_as_batch=url.startswith("sqlite"),
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -75,6 +77,7 @@ def do_run_migrations(connection: Connection) -> None:
         render_as_batch=sqlite,
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,
         # SQLite runs DDL inside a transaction perfectly well; see _run_on_own_sqlite_connection.
         transactional_ddl=True,
     )

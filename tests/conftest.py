@@ -53,6 +53,9 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "secret_key": "test-secret-key-not-for-production",
         "log_level": "WARNING",
         "media_dir": TEST_MEDIA_DIR,
+        # Jobs in the app under test, on either database; the procrastinate queue has its
+        # own tests, with real worker processes (tests/jobs).
+        "jobs_backend": "inprocess",
     }
     values.update(overrides)
     return Settings(**values)

@@ -51,11 +51,17 @@ async def _inspect(url: str, fn: Any) -> Any:
 
 
 def _table_names(conn: Connection) -> set[str]:
-    return set(inspect(conn).get_table_names())
+    """Our tables (procrastinate's, on PostgreSQL, are counted by _queue_tables)."""
+    return {t for t in inspect(conn).get_table_names() if migrate.include_name(t, "table", {})}
+
+
+def _queue_tables(conn: Connection) -> set[str]:
+    return {t for t in inspect(conn).get_table_names() if t.startswith("procrastinate_")}
 
 
 def _model_diff(conn: Connection) -> list[Any]:
-    context = MigrationContext.configure(conn, opts={"compare_type": True})
+    opts = {"compare_type": True, "include_name": migrate.include_name}
+    context = MigrationContext.configure(conn, opts=opts)
     return list(compare_metadata(context, Base.metadata))
 
 
@@ -69,9 +75,15 @@ async def test_tables_exist_after_upgrade(empty_database_url: str) -> None:
 
 async def test_upgrade_then_downgrade_to_base(empty_database_url: str) -> None:
     await migrate.upgrade_async(empty_database_url)
+    # The job queue's tables come with the schema on PostgreSQL (migration 0007), not SQLite.
+    queue_tables = await _inspect(empty_database_url, _queue_tables)
+    postgres = empty_database_url.startswith("postgresql")
+    assert {"procrastinate_jobs", "procrastinate_workers"} <= queue_tables if postgres else True
+    assert queue_tables == set() if not postgres else True
     await migrate.downgrade_async(empty_database_url, "base")
 
     assert await _inspect(empty_database_url, _table_names) <= {"alembic_version"}
+    assert await _inspect(empty_database_url, _queue_tables) == set()
     assert await migrate.current_async(empty_database_url) is None
     # And back up again: a downgrade must leave nothing behind that blocks the next upgrade.
     await migrate.upgrade_async(empty_database_url)

@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     # How often the server closes open events whose registration deadline has passed (they are
     # also closed whenever they are read); 0 turns the periodic check off.
     deadline_check_seconds: float = Field(default=60.0, ge=0)
+    # Background jobs (pairing runs, periodic work): "inprocess" runs them in the server (the
+    # engine in a child process), "procrastinate" queues them in PostgreSQL for `peerpear
+    # worker` processes; "auto" picks procrastinate on PostgreSQL and inprocess on SQLite.
+    jobs_backend: Literal["auto", "inprocess", "procrastinate"] = "auto"
+    # Pairing runs one server process (inprocess) or one worker (procrastinate) runs at once.
+    job_concurrency: int = Field(default=1, ge=1, le=64)
+    # How often runs whose worker died are looked for and queued again; 0 turns it off.
+    run_recovery_seconds: float = Field(default=30.0, ge=0)
     # Serve the interactive API docs (/docs, /redoc) and the schema (/openapi.json).
     api_docs: bool = True
     # Accounts and organizations
@@ -157,6 +165,13 @@ class Settings(BaseSettings):
     @property
     def should_auto_migrate(self) -> bool:
         return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+    @property
+    def uses_procrastinate(self) -> bool:
+        """Whether background jobs go through procrastinate (see ``jobs_backend``)."""
+        if self.jobs_backend == "auto":
+            return not self.is_sqlite
+        return self.jobs_backend == "procrastinate"
 
     @property
     def is_sqlite(self) -> bool:

@@ -20,12 +20,12 @@ from peerpear.error_handlers import install_error_handlers
 from peerpear.events.image_router import router as event_images_router
 from peerpear.events.router import router as events_router
 from peerpear.health import router as health_router
+from peerpear.jobs.factory import create_queue
 from peerpear.logging_setup import configure_logging
 from peerpear.me.router import router as me_router
 from peerpear.middleware import RequestContextMiddleware
 from peerpear.openapi import install_openapi
 from peerpear.organizations.router import router as organizations_router
-from peerpear.periodic import periodic_jobs
 from peerpear.questionnaires.router import router as questions_router
 from peerpear.raw_reads import create_raw_reader
 from peerpear.registrations.admin_router import router as registrations_admin_router
@@ -78,11 +78,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_lookup = SessionLookup(reader)
         # Everything built so far lives as long as the process: keep the collector from
         # scanning it again on every full collection (a pause that shows in the p99).
+        # Background jobs: run here (inprocess, with periodic work) or only enqueued here for
+        # `peerpear worker` processes (procrastinate).
+        jobs = create_queue(app.state.sessionmaker, settings)
+        await jobs.start()
+        app.state.jobs = jobs
         gc.freeze()
         try:
-            async with periodic_jobs(app.state.sessionmaker, settings):
-                yield
+            yield
         finally:
+            await jobs.stop()
             await reader.close()
             await engine.dispose()
 

@@ -24,6 +24,14 @@ from peerpear.config import get_settings
 from peerpear.db import create_engine
 
 MIGRATIONS_DIR_ENV = "PEERPEAR_MIGRATIONS_DIR"
+# procrastinate's tables (PostgreSQL only; migration 0007 creates them from its own SQL) are not
+# among our models: autogenerate must not offer to drop them.
+FOREIGN_TABLE_PREFIX = "procrastinate_"
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name`` hook: our tables only."""
+    return not (type_ == "table" and name is not None and name.startswith(FOREIGN_TABLE_PREFIX))
 
 # Alembic's command API installs module-level proxies (alembic.context, alembic.op) for the run,
 # so two runs in one process must not overlap. Between processes the database serializes them

@@ -152,7 +152,7 @@ async def test_the_periodic_job_closes_expired_events(
 async def test_the_periodic_job_stops_with_the_app(database_url: str) -> None:
     app: FastAPI = create_app(make_settings(database_url, deadline_check_seconds=0.05))
     async with app.router.lifespan_context(app):
-        running = [t for t in asyncio.all_tasks() if "close expired" in t.get_name()]
+        running = [t for t in asyncio.all_tasks() if "events.close_expired" in t.get_name()]
         assert len(running) == 1
     assert running[0].done()
 
@@ -160,4 +160,4 @@ async def test_the_periodic_job_stops_with_the_app(database_url: str) -> None:
 async def test_the_periodic_job_can_be_turned_off(database_url: str) -> None:
     app: FastAPI = create_app(make_settings(database_url, deadline_check_seconds=0))
     async with app.router.lifespan_context(app):
-        assert not [t for t in asyncio.all_tasks() if "close expired" in t.get_name()]
+        assert not [t for t in asyncio.all_tasks() if "events.close_expired" in t.get_name()]

@@ -1,9 +1,10 @@
 """An open event whose registration deadline has passed is closed, in one function.
 
 :func:`close_expired` is the one statement that does it (and audits each close, with no actor:
-the system closed it). It runs from the periodic job (:mod:`peerpear.periodic`) and from every
-read of events (:func:`settle_event`, :func:`settle_listed`), so nobody ever sees an event
-"open" past its deadline even while the periodic job has not run yet.
+the system closed it). It runs from the periodic job ``events.close_expired``
+(:mod:`peerpear.jobs.tasks`) and from every read of events (:func:`settle_event`,
+:func:`settle_listed`), so nobody ever sees an event "open" past its deadline even while the
+periodic job has not run yet.
 
 The UPDATE only matches rows that are still open, so concurrent closers (two requests, the
 periodic job of several processes) close, and audit, each event once. ``closed_at`` is the

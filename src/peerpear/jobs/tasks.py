@@ -1,0 +1,64 @@
+"""The tasks, by name, and which of them run periodically. Both job queues run exactly these."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete
+
+from peerpear.db import utcnow
+from peerpear.events.deadlines import close_expired
+from peerpear.jobs.base import JobContext, PeriodicTask, Task
+from peerpear.models import AuthSession
+from peerpear.pairing.execute import execute_run
+from peerpear.pairing.recovery import lost_runs
+
+RUN_PAIRING = "pairing.run"
+
+
+def run_key(run_id: int) -> str:
+    return f"run:{run_id}"
+
+
+async def run_pairing(ctx: JobContext, run_id: int) -> None:
+    await execute_run(ctx.sessions, run_id, ctx.worker_id)
+
+
+async def close_expired_events(ctx: JobContext) -> list[int]:
+    """Close every open event past its deadline (one transaction); the closed ids."""
+    async with ctx.sessions.begin() as db:
+        return await close_expired(db, utcnow())
+
+
+async def clean_expired_sessions(ctx: JobContext) -> None:
+    """Delete sign-in sessions that expired a day ago or more (they no longer sign anyone in;
+    the day keeps recent ones for investigating a problem)."""
+    async with ctx.sessions.begin() as db:
+        await db.execute(
+            delete(AuthSession).where(AuthSession.expires_at < utcnow() - timedelta(days=1))
+        )
+
+
+async def recover_runs(ctx: JobContext, queued_for: float | None = None) -> list[int]:
+    """Stalled jobs back in the queue, and runs that lost their worker enqueued again
+    (``queued_for``: seconds a queued run waits before it counts as lost)."""
+    await ctx.queue.recover_stalled()
+    grace = {} if queued_for is None else {"queued_for": timedelta(seconds=queued_for)}
+    lost = await lost_runs(ctx.sessions, **grace)
+    for run_id in lost:
+        await ctx.queue.enqueue(RUN_PAIRING, key=run_key(run_id), run_id=run_id)
+    return lost
+
+
+TASKS: dict[str, Task] = {
+    RUN_PAIRING: run_pairing,
+    "events.close_expired": close_expired_events,
+    "auth.clean_sessions": clean_expired_sessions,
+    "pairing.recover": recover_runs,
+}
+
+PERIODIC: list[PeriodicTask] = [
+    PeriodicTask("events.close_expired", lambda settings: settings.deadline_check_seconds),
+    PeriodicTask("auth.clean_sessions", lambda settings: 3600),
+    PeriodicTask("pairing.recover", lambda settings: settings.run_recovery_seconds),
+]

@@ -1,0 +1,184 @@
+"""Running a pairing run: the body of the ``pairing.run`` job, the same on every job queue.
+
+1. **Claim** the run in one conditional UPDATE: a queued run, or a running one whose heartbeat
+   is stale (its worker died). The claim names this attempt (``worker_id``) and counts it; every
+   later write is conditional on that name, so a run is never executed twice at once: an
+   attempt that lost its claim stops at its next heartbeat and writes nothing.
+2. **Snapshot** the event (snapshot.py) and record its fingerprint.
+3. **Solve** in a child process (solver_process.py) while this process heartbeats, records
+   progress, and kills the child when the run is cancelled.
+4. **Record** the outcome: the result and metrics, or the reason it failed in one sentence.
+
+A run whose worker died more than ``MAX_ATTEMPTS`` times is failed with that reason rather than
+retried forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from peerpear.db import utcnow
+from peerpear.engine.errors import Cancelled, EngineError, Infeasible, NoSolutionFound
+from peerpear.engine.result import Result
+from peerpear.engine.version import ENGINE_VERSION
+from peerpear.models import Event, PairingRun, RunStatus
+from peerpear.pairing.parameters import RunParameters
+from peerpear.pairing.run_result import to_columns
+from peerpear.pairing.snapshot import Snapshot, load_snapshot
+from peerpear.pairing.solver_process import SolverCrashed, solve_in_subprocess
+
+logger = logging.getLogger("peerpear.pairing")
+
+HEARTBEAT_S = 2.0  # how often a running attempt proves it is alive
+STALE_AFTER = timedelta(seconds=30)  # a heartbeat older than this: the worker is gone
+MAX_ATTEMPTS = 3
+FINISHED = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
+
+
+def _owned(run_id: int, worker_id: str) -> Any:
+    return (
+        (PairingRun.id == run_id)
+        & (PairingRun.worker_id == worker_id)
+        & (PairingRun.status == RunStatus.RUNNING)
+    )
+
+
+async def claim(
+    sessions: async_sessionmaker[AsyncSession], run_id: int, worker_id: str
+) -> int | None:
+    """This attempt's number when the run is now ours to execute, else None."""
+    now = utcnow()
+    async with sessions.begin() as db:
+        attempts = await db.scalar(
+            update(PairingRun)
+            .where(
+                PairingRun.id == run_id,
+                PairingRun.cancel_requested.is_(False),
+                (PairingRun.status == RunStatus.QUEUED)
+                | (
+                    (PairingRun.status == RunStatus.RUNNING)
+                    & (PairingRun.heartbeat_at < now - STALE_AFTER)
+                ),
+            )
+            .values(
+                status=RunStatus.RUNNING,
+                worker_id=worker_id,
+                attempts=PairingRun.attempts + 1,
+                heartbeat_at=now,
+                started_at=now,
+                progress=0.0,
+            )
+            .returning(PairingRun.attempts)
+        )
+    return attempts
+
+
+async def _finish(
+    sessions: async_sessionmaker[AsyncSession], run_id: int, worker_id: str, **values: Any
+) -> bool:
+    async with sessions.begin() as db:
+        done = await db.execute(
+            update(PairingRun)
+            .where(_owned(run_id, worker_id))
+            .values(finished_at=utcnow(), worker_id=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+    return getattr(done, "rowcount", 0) == 1
+
+
+class _Beat:
+    """Heartbeats and progress of one attempt; False once it must stop (cancelled, or its
+    claim was taken over)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], run_id: int, worker_id: str):
+        self.sessions, self.run_id, self.worker_id = sessions, run_id, worker_id
+        self.last = 0.0
+
+    async def __call__(self, progress: float) -> bool:
+        if time.monotonic() - self.last < HEARTBEAT_S:
+            return True
+        self.last = time.monotonic()
+        async with self.sessions.begin() as db:
+            cancel = await db.scalar(
+                update(PairingRun)
+                .where(_owned(self.run_id, self.worker_id))
+                .values(heartbeat_at=utcnow(), progress=min(max(progress, 0.0), 0.99))
+                .returning(PairingRun.cancel_requested)
+            )
+        return cancel is False  # None: the claim is no longer ours
+
+
+def failure_message(exc: BaseException) -> str:
+    """The reason a run failed, in one sentence for the admin."""
+    if isinstance(exc, Infeasible):
+        return f"The rules cannot all hold: {exc}"
+    if isinstance(exc, NoSolutionFound):
+        return f"No grouping that keeps every rule was found in the time allowed: {exc}"
+    if isinstance(exc, EngineError):
+        return f"The event's data cannot be paired as asked: {exc}"
+    if isinstance(exc, SolverCrashed):
+        return f"The solver stopped unexpectedly ({exc}); run it again, or with fewer people."
+    return f"The run failed unexpectedly ({type(exc).__name__}); see the server log."
+
+
+async def _snapshot(sessions: async_sessionmaker[AsyncSession], run: PairingRun) -> Snapshot:
+    async with sessions() as db:
+        event = await db.get_one(Event, run.event_id)
+        return await load_snapshot(db, event, RunParameters.model_validate(run.parameters))
+
+
+async def execute_run(
+    sessions: async_sessionmaker[AsyncSession], run_id: int, worker_id: str
+) -> None:
+    """Run ``run_id`` if it is ours to run (see the module docstring); never raises for an
+    outcome of the run itself."""
+    attempt = await claim(sessions, run_id, worker_id)
+    if attempt is None:
+        return  # finished, cancelled, or running elsewhere
+    if attempt > MAX_ATTEMPTS:
+        await _finish(
+            sessions,
+            run_id,
+            worker_id,
+            status=RunStatus.FAILED,
+            error=f"The worker running it stopped {attempt - 1} times (killed, or out of "
+            "memory); the run was given up. Try again, perhaps with a shorter time limit.",
+        )
+        return
+    async with sessions() as db:
+        run = await db.get_one(PairingRun, run_id)
+    try:
+        snapshot = await _snapshot(sessions, run)
+        async with sessions.begin() as db:
+            await db.execute(
+                update(PairingRun)
+                .where(_owned(run_id, worker_id))
+                .values(input_fingerprint=snapshot.fingerprint, engine_version=ENGINE_VERSION)
+            )
+        data = await solve_in_subprocess(snapshot.problem, _Beat(sessions, run_id, worker_id))
+    except Cancelled:
+        await _finish(sessions, run_id, worker_id, status=RunStatus.CANCELLED)
+        return
+    except Exception as exc:
+        if not isinstance(exc, EngineError | Infeasible | NoSolutionFound | SolverCrashed):
+            logger.exception("pairing run %s failed", run_id)
+        await _finish(
+            sessions, run_id, worker_id, status=RunStatus.FAILED, error=failure_message(exc)
+        )
+        return
+    result, metrics = to_columns(snapshot, Result.model_validate(data))
+    await _finish(
+        sessions,
+        run_id,
+        worker_id,
+        status=RunStatus.SUCCEEDED,
+        progress=1.0,
+        result=result,
+        metrics=metrics,
+    )

@@ -1,0 +1,131 @@
+"""The engine in a process of its own, so that a long solve never holds up the process that
+waits for it (the API server's event loop, or a worker's heartbeats).
+
+The child solves and sends its progress and then its result (or failure) through a pipe. The
+parent wakes at least every ``tick`` seconds and asks ``on_tick(progress)`` whether to go on
+(it records progress and heartbeats and checks for cancellation); on "stop" it kills the child:
+cancelling needs no cooperation from the solver. The child asks the kernel to kill it when its
+parent dies (Linux ``PR_SET_PDEATHSIG``), so a killed worker leaves no solver behind to finish a
+run that another worker has taken over.
+
+Children come from a fork server started once with the engine preloaded: each run starts in
+milliseconds, without forking the (threaded) server process itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import multiprocessing
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from peerpear.engine.errors import Cancelled, EngineError, Infeasible, NoSolutionFound
+
+PROGRESS_EVERY_S = 0.5  # the child sends at most this often
+_PR_SET_PDEATHSIG = 1
+_context: Any = None
+
+
+class SolverCrashed(Exception):
+    """The solver process ended without an answer (killed, out of memory, a bug)."""
+
+
+def _mp_context() -> Any:
+    global _context
+    if _context is None:
+        if sys.platform.startswith("linux"):
+            _context = multiprocessing.get_context("forkserver")
+            _context.set_forkserver_preload(["peerpear.engine.solve", "peerpear.engine.affinity"])
+        else:  # pragma: no cover - the project runs on Linux; spawn works everywhere else
+            _context = multiprocessing.get_context("spawn")
+    return _context
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _child(problem: dict[str, Any], conn: Connection) -> None:
+    _die_with_parent()
+    from peerpear.engine import parse_problem, solve
+
+    last = 0.0
+
+    def progress(fraction: float) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PROGRESS_EVERY_S:
+            last = now
+            conn.send(("progress", fraction))
+
+    try:
+        result = solve(parse_problem(problem), progress=progress)
+        conn.send(("result", result.model_dump(mode="json")))
+    except Infeasible as exc:
+        conn.send(("infeasible", str(exc)))
+    except NoSolutionFound as exc:
+        conn.send(("no_solution", str(exc)))
+    except EngineError as exc:
+        conn.send(("invalid", str(exc)))
+    except Exception as exc:  # reported to the parent, which fails the run with it
+        conn.send(("crash", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _raise(kind: str, message: str) -> None:
+    if kind == "infeasible":
+        raise Infeasible(message)
+    if kind == "no_solution":
+        raise NoSolutionFound(message)
+    if kind == "invalid":
+        raise EngineError(message)
+    raise SolverCrashed(message)
+
+
+async def solve_in_subprocess(
+    problem: dict[str, Any],
+    on_tick: Callable[[float], Awaitable[bool]],
+    *,
+    tick: float = 1.0,
+) -> dict[str, Any]:
+    """The engine's result (as JSON) for ``problem``. Raises the engine's errors as ``solve``
+    does, ``Cancelled`` when ``on_tick`` says stop, ``SolverCrashed`` when the child dies."""
+    ctx = _mp_context()
+    receiver, sender = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child, args=(problem, sender), daemon=True)
+    process.start()
+    sender.close()  # the child's end: EOF here once the child is gone
+    progress = 0.0
+    try:
+        while True:
+            if await asyncio.to_thread(receiver.poll, tick):
+                try:
+                    kind, payload = receiver.recv()
+                except EOFError:
+                    process.join(1)
+                    raise SolverCrashed(
+                        f"the solver process stopped (exit code {process.exitcode})"
+                    ) from None
+                if kind == "progress":
+                    progress = float(payload)
+                elif kind == "result":
+                    return dict(payload)
+                else:
+                    _raise(kind, str(payload))
+            if not await on_tick(progress):
+                raise Cancelled("the run was cancelled")
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        await asyncio.to_thread(process.join, 5)
