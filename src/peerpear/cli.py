@@ -1,4 +1,4 @@
-"""The `peerpear` command: serve, db, users, seed, pair.
+"""The `peerpear` command: serve, worker, db, users, seed, pair.
 
 Every command, `--help` included, pays for what this module imports at the top, so commands
 import their implementation inside the function (`tests/test_cli_imports.py` guards this).
@@ -59,6 +59,20 @@ def serve(
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
     )
+
+
+@app.command()
+def worker(
+    concurrency: int = typer.Option(
+        0, min=0, max=64, help="Pairing runs at a time (0: PEERPEAR_JOB_CONCURRENCY)."
+    ),
+) -> None:
+    """Run background jobs from the PostgreSQL queue (pairing runs, periodic work); start as
+    many as needed, on any hosts."""
+    from peerpear.jobs.worker import worker_command
+
+    settings = settings_or_exit()
+    worker_command(settings, concurrency or settings.job_concurrency)
 
 
 @app.command()

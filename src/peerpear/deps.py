@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import instance_state
 from starlette.types import Scope
 
 from peerpear.config import Settings
+from peerpear.jobs.base import JobQueue
 from peerpear.raw_reads import RawReader
 from peerpear.schemas_common import MAX_DB_ID, Pagination
 
@@ -107,6 +108,12 @@ def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     return sessions
 
 
+async def get_jobs(request: Request) -> JobQueue:
+    """The app's job queue (peerpear.jobs): where background work is handed over."""
+    jobs: JobQueue = request.app.state.jobs
+    return jobs
+
+
 async def get_raw_reader(request: Request) -> RawReader:
     """The app's reader for prebuilt statements on the driver (hot read routes only)."""
     reader: RawReader = request.app.state.raw_reader
@@ -117,6 +124,7 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 RawReaderDep = Annotated[RawReader, Depends(get_raw_reader)]
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+JobsDep = Annotated[JobQueue, Depends(get_jobs)]
 
 
 def id_path(description: str) -> Any:

@@ -33,6 +33,7 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Alembic's ``include_name`` hook: our tables only."""
     return not (type_ == "table" and name is not None and name.startswith(FOREIGN_TABLE_PREFIX))
 
+
 # Alembic's command API installs module-level proxies (alembic.context, alembic.op) for the run,
 # so two runs in one process must not overlap. Between processes the database serializes them
 # (see migrations/env.py).

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear.config import Settings
 from peerpear.jobs.base import JobContext
-from peerpear.jobs.tasks import PERIODIC, TASKS, recover_runs
+from peerpear.jobs.tasks import PERIODIC, RUN_PAIRING, TASKS, recover_runs, run_key
+from peerpear.pairing.recovery import stale_runs
 
 logger = logging.getLogger("peerpear.jobs")
 
@@ -67,7 +68,12 @@ class InProcessQueue:
         self._spawn(self._run(task, key, kwargs), f"{task} {key or ''}".strip())
 
     async def recover_stalled(self) -> int:
-        return 0  # jobs live in this process: none can be stalled while it runs
+        """Runs whose server process died mid-run (this one before a restart, or another
+        one sharing the database): enqueued here."""
+        stale = await stale_runs(self.context.sessions)
+        for run_id in stale:
+            await self.enqueue(RUN_PAIRING, key=run_key(run_id), run_id=run_id)
+        return len(stale)
 
     async def idle(self) -> None:
         """Wait until no job is waiting or running (tests; periodic loops are not jobs)."""

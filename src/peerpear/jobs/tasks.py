@@ -11,7 +11,7 @@ from peerpear.events.deadlines import close_expired
 from peerpear.jobs.base import JobContext, PeriodicTask, Task
 from peerpear.models import AuthSession
 from peerpear.pairing.execute import execute_run
-from peerpear.pairing.recovery import lost_runs
+from peerpear.pairing.recovery import waiting_runs
 
 RUN_PAIRING = "pairing.run"
 
@@ -40,14 +40,14 @@ async def clean_expired_sessions(ctx: JobContext) -> None:
 
 
 async def recover_runs(ctx: JobContext, queued_for: float | None = None) -> list[int]:
-    """Stalled jobs back in the queue, and runs that lost their worker enqueued again
-    (``queued_for``: seconds a queued run waits before it counts as lost)."""
+    """Runs that lost their worker get another (pairing/recovery.py); ``queued_for``: seconds
+    a queued run waits before it counts as lost. The ids of the queued ones enqueued again."""
     await ctx.queue.recover_stalled()
     grace = {} if queued_for is None else {"queued_for": timedelta(seconds=queued_for)}
-    lost = await lost_runs(ctx.sessions, **grace)
-    for run_id in lost:
+    waiting = await waiting_runs(ctx.sessions, **grace)
+    for run_id in waiting:
         await ctx.queue.enqueue(RUN_PAIRING, key=run_key(run_id), run_id=run_id)
-    return lost
+    return waiting
 
 
 TASKS: dict[str, Task] = {

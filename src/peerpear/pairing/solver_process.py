@@ -56,7 +56,8 @@ def _die_with_parent() -> None:
 
 def _child(problem: dict[str, Any], conn: Connection) -> None:
     _die_with_parent()
-    from peerpear.engine import parse_problem, solve
+    from peerpear.engine.problem import parse_problem
+    from peerpear.engine.solve import solve
 
     last = 0.0
 

@@ -1,0 +1,76 @@
+"""Response bodies for pairing runs (their parameters are pairing/parameters.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from peerpear.engine.result import Metrics, Validation
+from peerpear.models import RegistrationRole, RunStatus, RunStrategy
+
+
+class RunMember(BaseModel):
+    registration_id: int
+    user_id: int
+    name: str
+    role: RegistrationRole | None
+    satisfaction: float
+
+
+class RunGroup(BaseModel):
+    members: list[RunMember]
+    score: float
+
+
+class RunOut(BaseModel):
+    id: int
+    event_id: int
+    status: RunStatus
+    strategy: RunStrategy
+    parameters: dict[str, Any] = Field(description="The settings the run was started with.")
+    progress: float = Field(description="0 to 1 while it runs; 1 once it succeeded.")
+    error: str | None = Field(description="Why it failed, in one sentence.")
+    metrics: Metrics | None = Field(description="Once it succeeded.")
+    validation: Validation | None = Field(description="Once it succeeded.")
+    engine_version: str
+    input_fingerprint: str | None = Field(
+        description="SHA-256 of the inputs it read: equal for runs that saw the same data."
+    )
+    attempts: int = Field(description="How many times a worker started it.")
+    cancel_requested: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    groups: list[RunGroup] | None = Field(
+        default=None,
+        description="Once it succeeded, on the run's own page (not in lists): each group with "
+        "its members, as the run saw them.",
+    )
+
+
+class RunComparison(BaseModel):
+    id: int
+    status: RunStatus
+    parameters: dict[str, Any]
+    metrics: Metrics | None
+    runtime_s: float | None = Field(description="From start to finish, as the server saw it.")
+    engine_version: str
+    input_fingerprint: str | None
+    participants: int | None
+    groups: int | None
+
+
+class SharedPairs(BaseModel):
+    run_a: int
+    run_b: int
+    shared: int = Field(description="Pairs of people grouped together in both runs.")
+    pairs_a: int = Field(description="Pairs of people grouped together in run_a.")
+    pairs_b: int
+    jaccard: float = Field(description="shared / pairs in either run (1: the same grouping).")
+
+
+class CompareOut(BaseModel):
+    runs: list[RunComparison]
+    shared_pairs: list[SharedPairs] = Field(description="For every two succeeded runs.")

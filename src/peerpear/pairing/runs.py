@@ -1,0 +1,251 @@
+"""Pairing runs as admins see them: start, list, read, cancel, compare.
+
+Starting a run only records it (``queued``); the route hands it to the job queue once the
+transaction has committed, and a worker executes it (execute.py). Runs are kept: they are the
+history an admin compares and adopts from.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from peerpear import audit
+from peerpear.db import utcnow
+from peerpear.errors import InvalidState, NotFound, ValidationFailed
+from peerpear.events.access import EventAccess, event_access
+from peerpear.models import EventStatus, PairingRun, Question, Registration, RunStatus, User
+from peerpear.pagination import paginate
+from peerpear.pairing.execute import FINISHED
+from peerpear.pairing.parameters import RunParameters
+from peerpear.pairing.run_result import StoredResult, read_metrics, read_result
+from peerpear.pairing.run_schemas import (
+    CompareOut,
+    RunComparison,
+    RunGroup,
+    RunMember,
+    RunOut,
+    SharedPairs,
+)
+from peerpear.schemas_common import Page, Pagination
+
+RUN_NOT_FOUND = "pairing run not found"
+RUNNABLE = frozenset({EventStatus.OPEN, EventStatus.CLOSED})
+
+
+def to_out(run: PairingRun, groups: list[RunGroup] | None = None) -> RunOut:
+    stored = read_result(run.result) if run.result else None
+    return RunOut(
+        id=run.id,
+        event_id=run.event_id,
+        status=run.status,
+        strategy=run.strategy,
+        parameters=run.parameters,
+        progress=run.progress,
+        error=run.error,
+        metrics=read_metrics(run.metrics) if run.metrics else None,
+        validation=stored.validation if stored else None,
+        engine_version=run.engine_version,
+        input_fingerprint=run.input_fingerprint,
+        attempts=run.attempts,
+        cancel_requested=run.cancel_requested,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        groups=groups,
+    )
+
+
+async def start_run(db: AsyncSession, access: EventAccess, params: RunParameters) -> PairingRun:
+    event = access.event
+    if event.status not in RUNNABLE:
+        raise InvalidState(
+            f"runs are made while the event is open or closed; it is {event.status.value}",
+            details={"status": event.status.value},
+        )
+    asked = {int(key) for key in params.questions}
+    if asked:
+        known = set(await db.scalars(select(Question.id).where(Question.event_id == event.id)))
+        unknown = sorted(asked - known)
+        if unknown:
+            raise ValidationFailed(
+                f"questions.{unknown[0]}: no such question in this event",
+                details=[
+                    {"loc": ["body", "questions", str(q)], "msg": "no such question in this event",
+                     "type": "value_error"}
+                    for q in unknown
+                ],
+            )  # fmt: skip
+    complete = await db.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event.id, Registration.is_complete.is_(True))
+    )
+    if (complete or 0) < 2:
+        raise InvalidState(
+            f"a run needs at least 2 complete registrations; the event has {complete or 0}",
+            details={"complete_registrations": complete or 0},
+        )
+    run = PairingRun(
+        event_id=event.id,
+        status=RunStatus.QUEUED,
+        parameters=params.model_dump(mode="json", exclude_defaults=True),
+        created_by_id=access.user.id,
+        created_at=utcnow(),
+    )
+    db.add(run)
+    await db.flush()
+    audit.record(
+        db,
+        access.user,
+        "pairing_run.start",
+        organization_id=event.organization_id,
+        event_id=event.id,
+        target_type="pairing_run",
+        target_id=run.id,
+        details={"parameters": run.parameters},
+    )
+    await db.flush()
+    return run
+
+
+async def list_runs(db: AsyncSession, event_id: int, page: Pagination) -> Page[RunOut]:
+    return await paginate(
+        db,
+        select(PairingRun).where(PairingRun.event_id == event_id),
+        page,
+        order_by=(PairingRun.created_at.desc(), PairingRun.id.desc()),
+        to_item=lambda row: to_out(row[0]),
+    )
+
+
+async def run_access(
+    db: AsyncSession, sessions: async_sessionmaker[AsyncSession], user: User, run_id: int
+) -> tuple[PairingRun, EventAccess]:
+    """The run and the admin's access to its event (404 / 403 as for the event)."""
+    run = await db.get(PairingRun, run_id)
+    if run is None:
+        raise NotFound(RUN_NOT_FOUND)
+    access = await event_access(
+        db, sessions, user, run.event_id, admin=True, not_found=RUN_NOT_FOUND
+    )
+    return run, access
+
+
+async def run_groups(db: AsyncSession, stored: StoredResult) -> list[RunGroup]:
+    """The run's groups with each member's name and role as they are now (one statement)."""
+    ids = [int(pid) for pid in stored.registrations]
+    rows = await db.execute(
+        select(User.id, User.first_name, User.last_name, User.email, Registration.role)
+        .outerjoin(
+            Registration,
+            (Registration.user_id == User.id) & Registration.id.in_(stored.registrations.values()),
+        )
+        .where(User.id.in_(ids))
+    )
+    people = {
+        str(uid): (f"{first} {last}".strip() or email, role)
+        for uid, first, last, email, role in rows.tuples()
+    }
+    groups = []
+    for group in stored.groups:
+        members = []
+        for pid in group.members:
+            name, role = people.get(pid, ("(account deleted)", None))
+            members.append(
+                RunMember(
+                    registration_id=stored.registrations[pid],
+                    user_id=int(pid),
+                    name=name,
+                    role=role,
+                    satisfaction=stored.participants[pid].satisfaction,
+                )
+            )
+        groups.append(RunGroup(members=members, score=group.score))
+    return groups
+
+
+async def read_run(db: AsyncSession, run: PairingRun) -> RunOut:
+    groups = await run_groups(db, read_result(run.result)) if run.result else None
+    return to_out(run, groups)
+
+
+async def cancel_run(db: AsyncSession, run: PairingRun, access: EventAccess) -> PairingRun:
+    """A queued run is cancelled at once; a running one when its worker next checks (within
+    seconds: it kills the solver). A finished run answers 409."""
+    if run.status in FINISHED:
+        raise InvalidState(
+            f"the run has already {run.status.value}", details={"status": run.status.value}
+        )
+    run.cancel_requested = True
+    if run.status is RunStatus.QUEUED:
+        run.status, run.finished_at = RunStatus.CANCELLED, utcnow()
+    await db.flush()
+    audit.record(
+        db,
+        access.user,
+        "pairing_run.cancel",
+        organization_id=access.event.organization_id,
+        event_id=access.event.id,
+        target_type="pairing_run",
+        target_id=run.id,
+    )
+    await db.flush()
+    return run
+
+
+def _pairs(stored: StoredResult) -> set[tuple[str, str]]:
+    return {(min(a, b), max(a, b)) for g in stored.groups for a, b in combinations(g.members, 2)}
+
+
+async def compare_runs(db: AsyncSession, event_id: int, ids: list[int]) -> CompareOut:
+    found = {
+        r.id: r
+        for r in await db.scalars(
+            select(PairingRun).where(PairingRun.event_id == event_id, PairingRun.id.in_(ids))
+        )
+    }
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(
+            f"pairing run {missing[0]} not found in this event", details={"ids": missing}
+        )
+    runs = [found[i] for i in dict.fromkeys(ids)]
+    stored: dict[int, StoredResult] = {r.id: read_result(r.result) for r in runs if r.result}
+    rows = []
+    for run in runs:
+        result = stored.get(run.id)
+        runtime: Any = None
+        if run.started_at and run.finished_at:
+            runtime = (run.finished_at - run.started_at).total_seconds()
+        rows.append(
+            RunComparison(
+                id=run.id,
+                status=run.status,
+                parameters=run.parameters,
+                metrics=read_metrics(run.metrics) if run.metrics else None,
+                runtime_s=runtime,
+                engine_version=run.engine_version,
+                input_fingerprint=run.input_fingerprint,
+                participants=len(result.registrations) if result else None,
+                groups=len(result.groups) if result else None,
+            )
+        )
+    pairs = {run_id: _pairs(result) for run_id, result in stored.items()}
+    shared = []
+    for a, b in combinations([r.id for r in runs if r.id in pairs], 2):
+        both, either = pairs[a] & pairs[b], pairs[a] | pairs[b]
+        shared.append(
+            SharedPairs(
+                run_a=a,
+                run_b=b,
+                shared=len(both),
+                pairs_a=len(pairs[a]),
+                pairs_b=len(pairs[b]),
+                jaccard=len(both) / len(either) if either else 1.0,
+            )
+        )
+    return CompareOut(runs=rows, shared_pairs=shared)
