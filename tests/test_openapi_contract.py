@@ -44,7 +44,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from peerpear.main import create_app
-from peerpear.models import EventStatus, MembershipRole, QuestionType
+from peerpear.models import EventStatus, MembershipRole, PairingRun, QuestionType, RunStatus
 from peerpear.schemas_common import MAX_DB_ID
 from tests.auth.fake_cas import FakeCas, running_fake_cas
 from tests.authz.matrix import MATRIX, VARIANTS
@@ -104,6 +104,11 @@ async def contract_world(db_engine: AsyncEngine, session: AsyncSession) -> Contr
     await create_registration(session, opened, me)
     theirs_registered = await create_registration(session, opened, member)
     hidden_registration = await create_registration(session, hidden, other)
+    # Pairing runs: a queued one of my open event (cancel: 200), one of an event I cannot see.
+    queued_run = PairingRun(event_id=opened.id, status=RunStatus.QUEUED, parameters={})
+    hidden_run = PairingRun(event_id=hidden.id, status=RunStatus.QUEUED, parameters={})
+    session.add_all([queued_run, hidden_run])
+    await session.commit()
     return ContractWorld(
         headers=await auth_headers(session, me),
         ids={
@@ -114,6 +119,7 @@ async def contract_world(db_engine: AsyncEngine, session: AsyncSession) -> Contr
             "event_id": [draft.id, opened.id, hidden.id, helping.id, MISSING_ID],
             "question_id": [draft_q.id, open_q.id, MISSING_ID],
             "registration_id": [theirs_registered.id, hidden_registration.id, MISSING_ID],
+            "run_id": [queued_run.id, hidden_run.id, MISSING_ID],
         },
     )
 
@@ -173,6 +179,9 @@ ACCEPTANCE_EXCEPTIONS = [
     also_accepting("PUT", "/api/v1/events/{event_id}/registration/avoid", "422"),
     also_accepting("PATCH", "/api/v1/registrations/{registration_id}", "422"),
     also_accepting("PUT", "/api/v1/events/{event_id}/pair-rules", "422"),
+    # A run's question overrides must name questions of the event, and min_size must not
+    # exceed max_size (a rule between two fields that no schema states).
+    also_accepting("POST", "/api/v1/events/{event_id}/pairing-runs", "422"),
 ]
 
 

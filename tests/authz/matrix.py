@@ -37,6 +37,7 @@ PATH_PARAMS: dict[str, Resolver] = {
     "event_id": lambda w: w.event.id,
     "question_id": lambda w: w.question.id,
     "registration_id": lambda w: w.registration.id,
+    "run_id": lambda w: w.run.id,
 }
 
 
@@ -54,7 +55,7 @@ class Case:
     platform_admin: int
     body: Resolver | None = None
     files: Resolver | None = None  # a multipart upload instead of a JSON body
-    query: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str | Resolver] = field(default_factory=dict)
     params: dict[str, Resolver] = field(default_factory=dict)  # overrides of PATH_PARAMS
     settings: dict[str, Any] = field(default_factory=dict)  # app settings for this case
     needs_signin: bool = False  # build the World's password account (slow: argon2)
@@ -286,6 +287,19 @@ MATRIX.update(
     {
         ("POST", EVENT + "/import"): _admin_only(200, files=_responses),
         ("GET", EVENT + "/registrations/export"): _admin_only(200),
+    }
+)
+
+# --- pairing runs (the members-only event has two complete registrations and a queued run) ---
+MATRIX.update(
+    {
+        ("POST", EVENT + "/pairing-runs"): _admin_only(202, body=lambda w: {"seed": 1}),
+        ("GET", EVENT + "/pairing-runs"): _admin_only(200),
+        ("GET", EVENT + "/pairing-runs/compare"): _admin_only(
+            200, query={"ids": lambda w: f"{w.run.id},{w.run.id}"}
+        ),
+        ("GET", "/api/v1/pairing-runs/{run_id}"): _admin_only(200),
+        ("POST", "/api/v1/pairing-runs/{run_id}/cancel"): _admin_only(200),
     }
 )
 

@@ -100,7 +100,8 @@ async def test_authorization(
         url = path.format(**{n: resolvers[n](world) for n in names})
         user = world.persona(persona)
         headers = await auth_headers(session, user) if user is not None else {}
-        kwargs: dict[str, Any] = {"headers": headers, "params": case.query}
+        query = {k: v(world) if callable(v) else v for k, v in case.query.items()}
+        kwargs: dict[str, Any] = {"headers": headers, "params": query}
         if case.body is not None:
             kwargs["json"] = case.body(world)
         if case.files is not None:

@@ -7,8 +7,9 @@ power, creating organizations, and no implicit access to the ones they are not i
 has a pending admin request for org A; org A has an active invite (and its code). Org A has a
 members-only open event (with a question and an image), a public open event and a draft (with a
 question). Org A's owner, admin and member are registered for the members-only event (a
-big/little event) with a fourth registered member, the ``participant``. Later issues add their
-objects (a pairing run, ...) as fields here and path-parameter resolvers in ``matrix.py``.
+big/little event) with a fourth registered member, the ``participant``; the member's and the
+participant's registrations are complete, and the event has a queued pairing run. Later issues
+add their objects as fields here and path-parameter resolvers in ``matrix.py``.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from peerpear.models import (
     MembershipRole,
     Organization,
     OrganizationInvite,
+    PairingRun,
     Question,
     Registration,
     RoleScheme,
+    RunStatus,
     User,
 )
 from tests.conftest import TEST_MEDIA_DIR
@@ -91,6 +94,7 @@ class World:
     # A member of org A registered for ``event`` (besides the owner, admin and member).
     participant: User
     registration: Registration  # the participant's
+    run: PairingRun  # a queued pairing run of ``event``
 
     def persona(self, name: str) -> User | None:
         """The user behind a persona name (None for anonymous)."""
@@ -140,10 +144,16 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
     draft_event = await create_event(session, org_a)
     participant = await create_user(session, first_name="Participant", last_name="A")
     await add_member(session, org_a, participant, MembershipRole.MEMBER)
+    # The member's and the participant's registrations are complete: a run has two people.
     registrations = {
-        user.id: await create_registration(session, event, user)
+        user.id: await create_registration(
+            session, event, user, is_complete=user in (member, participant)
+        )
         for user in (owner, admin, member, participant)
     }
+    run = PairingRun(event_id=event.id, status=RunStatus.QUEUED, parameters={})
+    session.add(run)
+    await session.commit()
     return World(
         tag=tag,
         org_a=org_a,
@@ -168,4 +178,5 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         draft_question=await create_question(session, draft_event),
         participant=participant,
         registration=registrations[participant.id],
+        run=run,
     )
