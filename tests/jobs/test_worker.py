@@ -140,3 +140,22 @@ async def test_a_worker_killed_mid_run_loses_nothing(
         assert done.attempts == 2
         result = done.result or {}
         assert len(result["registrations"]) == 3000
+
+
+def test_the_worker_refuses_the_embedded_default(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from peerpear.cli import app as cli_app
+    from peerpear.config import get_settings
+
+    monkeypatch.setenv("PEERPEAR_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.delenv("PEERPEAR_JOBS_BACKEND", raising=False)
+    get_settings.cache_clear()
+    try:
+        refused = CliRunner().invoke(cli_app, ["worker"])
+    finally:
+        get_settings.cache_clear()
+    assert refused.exit_code == 2
+    assert "runs jobs in the server" in refused.output
