@@ -5,10 +5,9 @@ The file is written while it is sent, so the request's session is long closed wh
 runs: the rows are read through a session of their own, in batches (keyset on the order, so a
 batch costs the same wherever it is), with the answers of each batch in one statement.
 
-Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab
-or a carriage return) get a leading apostrophe, as OWASP advises against CSV injection; the
-import (``registration_import``) takes it off again, so an exported file imports back as it was.
-Scale answers are written as plain integers: a number is never a formula.
+Text cells are guarded against spreadsheet formula injection (``peerpear.csv_cells``); the
+import (``registration_import``) takes the guard off again, so an exported file imports back as
+it was. Scale answers are written as plain integers: a number is never a formula.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from typing import Any
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from peerpear.csv_cells import guard
 from peerpear.models import Question, Registration, User
 from peerpear.registrations.admin import answers_of
 
@@ -30,7 +30,6 @@ FIXED_COLUMNS = ("email", "first_name", "last_name", "role", "complete", "regist
 IMPORT_IGNORES = frozenset({"complete", "registered_at"})
 # How a multiple-choice answer's picks are joined; the import splits them on ';'.
 PICKS_SEPARATOR = "; "
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_BATCH = 500
 # Excel reads a UTF-8 CSV as UTF-8 only when it starts with a byte-order mark; other tools (and
 # the import) skip it.
@@ -39,16 +38,6 @@ BOM = "\ufeff"
 
 def filename(event_id: int) -> str:
     return f"event-{event_id}-registrations.csv"
-
-
-def guard(cell: str) -> str:
-    """The cell as text no spreadsheet runs as a formula."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
-
-
-def unguard(cell: str) -> str:
-    """The cell as it was before :func:`guard`."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def _cell(value: Any) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from peerpear.csv_cells import unguard
 from peerpear.engine.csv_columns import (
     EMAIL,
     FIRST_NAME,
@@ -30,7 +31,7 @@ from peerpear.errors import ValidationFailed
 from peerpear.models import Event, Question, QuestionMode, QuestionType, RoleScheme
 from peerpear.organizations.member_import import EMAIL_HEADERS
 from peerpear.questionnaires.schemas import MAX_OPTIONS, MAX_QUESTIONS
-from peerpear.registrations.export import IMPORT_IGNORES, unguard
+from peerpear.registrations.export import IMPORT_IGNORES
 from peerpear.registrations.schemas import ImportColumn
 
 # What a question body may hold (questionnaires/schemas.py: Prompt, OptionText, ScaleBound);
