@@ -62,6 +62,7 @@ from tests.factories import (
     create_registration,
     create_user,
 )
+from tests.pairing.helpers import place_directly, stored_run
 
 MAX_EXAMPLES = 25
 SEED = 20260701
@@ -104,6 +105,14 @@ async def contract_world(db_engine: AsyncEngine, session: AsyncSession) -> Contr
     await create_registration(session, opened, me)
     theirs_registered = await create_registration(session, opened, member)
     hidden_registration = await create_registration(session, hidden, other)
+    # My closed event with a succeeded run adopted as its working pairing (two pairs): reading
+    # the pairing answers 200 there, and my-group 409 (not published), until an operation run
+    # earlier (archive) has changed the event.
+    paired = await create_event(session, mine, status=EventStatus.CLOSED)
+    people = [me, member, await create_user(session), await create_user(session)]
+    registered = [await create_registration(session, paired, u, is_complete=True) for u in people]
+    pairs = [registered[:2], registered[2:]]
+    await place_directly(session, paired, pairs, run=await stored_run(session, paired, pairs))
     return ContractWorld(
         headers=await auth_headers(session, me),
         ids={
@@ -111,7 +120,7 @@ async def contract_world(db_engine: AsyncEngine, session: AsyncSession) -> Contr
             "user_id": [me.id, member.id, other.id, MISSING_ID],
             "request_id": [pending.id, elsewhere.id, MISSING_ID],
             "invite_id": [invite.id, their_invite.id, MISSING_ID],
-            "event_id": [draft.id, opened.id, hidden.id, helping.id, MISSING_ID],
+            "event_id": [draft.id, opened.id, hidden.id, helping.id, paired.id, MISSING_ID],
             "question_id": [draft_q.id, open_q.id, MISSING_ID],
             "registration_id": [theirs_registered.id, hidden_registration.id, MISSING_ID],
         },
@@ -173,6 +182,11 @@ ACCEPTANCE_EXCEPTIONS = [
     also_accepting("PUT", "/api/v1/events/{event_id}/registration/avoid", "422"),
     also_accepting("PATCH", "/api/v1/registrations/{registration_id}", "422"),
     also_accepting("PUT", "/api/v1/events/{event_id}/pair-rules", "422"),
+    # The run to adopt must be a run of the event, and an edit must name registrations of the
+    # event (placed ones, to unplace or swap) and groups of its pairing; tests/pairing shows
+    # each refusal.
+    also_accepting("PUT", "/api/v1/events/{event_id}/pairing", "422"),
+    also_accepting("POST", "/api/v1/events/{event_id}/pairing/edits", "422"),
 ]
 
 

@@ -7,8 +7,12 @@ power, creating organizations, and no implicit access to the ones they are not i
 has a pending admin request for org A; org A has an active invite (and its code). Org A has a
 members-only open event (with a question and an image), a public open event and a draft (with a
 question). Org A's owner, admin and member are registered for the members-only event (a
-big/little event) with a fourth registered member, the ``participant``. Later issues add their
-objects (a pairing run, ...) as fields here and path-parameter resolvers in ``matrix.py``.
+big/little event) with a fourth registered member, the ``participant``. Org A also has a closed
+event all four registered for (complete), with a succeeded run that paired them (member with
+participant, admin with owner) and that run adopted as its working pairing, and a published
+event whose published pairing places the member with the participant (the admin and the owner
+are not registered there). Later issues add their objects as fields here and path-parameter
+resolvers in ``matrix.py``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from peerpear.models import (
     MembershipRole,
     Organization,
     OrganizationInvite,
+    Pairing,
+    PairingGroup,
+    PairingRun,
     Question,
     Registration,
     RoleScheme,
@@ -43,6 +50,7 @@ from tests.factories import (
     create_registration,
     create_user,
 )
+from tests.pairing.helpers import place_directly, stored_run
 
 PERSONAS = (
     "anonymous",
@@ -91,6 +99,14 @@ class World:
     # A member of org A registered for ``event`` (besides the owner, admin and member).
     participant: User
     registration: Registration  # the participant's
+    # Org A's closed, members-only event: its succeeded run, adopted (version 1), and the
+    # pairing's first group (the member and the participant).
+    closed_event: Event
+    run: PairingRun
+    pairing: Pairing
+    pairing_group: PairingGroup
+    # Org A's published, members-only event: the member and the participant in one group.
+    published_event: Event
 
     def persona(self, name: str) -> User | None:
         """The user behind a persona name (None for anonymous)."""
@@ -144,6 +160,17 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         user.id: await create_registration(session, event, user)
         for user in (owner, admin, member, participant)
     }
+    closed_event = await create_event(session, org_a, status=EventStatus.CLOSED)
+    paired = [
+        [await create_registration(session, closed_event, user, is_complete=True) for user in two]
+        for two in ((member, participant), (admin, owner))
+    ]
+    run = await stored_run(session, closed_event, paired)
+    pairing, groups = await place_directly(session, closed_event, paired, run=run)
+    published_event = await create_event(session, org_a, status=EventStatus.PUBLISHED)
+    placed = [await create_registration(session, published_event, user, is_complete=True)
+              for user in (member, participant)]  # fmt: skip
+    await place_directly(session, published_event, [placed], published=True)
     return World(
         tag=tag,
         org_a=org_a,
@@ -168,4 +195,9 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         draft_question=await create_question(session, draft_event),
         participant=participant,
         registration=registrations[participant.id],
+        closed_event=closed_event,
+        run=run,
+        pairing=pairing,
+        pairing_group=groups[0],
+        published_event=published_event,
     )
