@@ -62,6 +62,7 @@ from tests.factories import (
     create_registration,
     create_user,
 )
+from tests.pairing.helpers import place_directly, stored_run
 
 MAX_EXAMPLES = 25
 SEED = 20260701
@@ -109,6 +110,15 @@ async def contract_world(db_engine: AsyncEngine, session: AsyncSession) -> Contr
     hidden_run = PairingRun(event_id=hidden.id, status=RunStatus.QUEUED, parameters={})
     session.add_all([queued_run, hidden_run])
     await session.commit()
+    # My closed event with a succeeded run adopted as its working pairing (two pairs): reading
+    # the pairing answers 200 there, and my-group 409 (not published), until an operation run
+    # earlier (archive) has changed the event.
+    paired = await create_event(session, mine, status=EventStatus.CLOSED)
+    people = [me, member, await create_user(session), await create_user(session)]
+    registered = [await create_registration(session, paired, u, is_complete=True) for u in people]
+    pairs = [registered[:2], registered[2:]]
+    succeeded_run = await stored_run(session, paired, pairs)
+    await place_directly(session, paired, pairs, run=succeeded_run)
     return ContractWorld(
         headers=await auth_headers(session, me),
         ids={
@@ -116,10 +126,10 @@ async def contract_world(db_engine: AsyncEngine, session: AsyncSession) -> Contr
             "user_id": [me.id, member.id, other.id, MISSING_ID],
             "request_id": [pending.id, elsewhere.id, MISSING_ID],
             "invite_id": [invite.id, their_invite.id, MISSING_ID],
-            "event_id": [draft.id, opened.id, hidden.id, helping.id, MISSING_ID],
+            "event_id": [draft.id, opened.id, hidden.id, helping.id, paired.id, MISSING_ID],
             "question_id": [draft_q.id, open_q.id, MISSING_ID],
             "registration_id": [theirs_registered.id, hidden_registration.id, MISSING_ID],
-            "run_id": [queued_run.id, hidden_run.id, MISSING_ID],
+            "run_id": [queued_run.id, hidden_run.id, succeeded_run.id, MISSING_ID],
         },
     )
 
@@ -182,6 +192,11 @@ ACCEPTANCE_EXCEPTIONS = [
     # A run's question overrides must name questions of the event, and min_size must not
     # exceed max_size (a rule between two fields that no schema states).
     also_accepting("POST", "/api/v1/events/{event_id}/pairing-runs", "422"),
+    # The run to adopt must be a run of the event, and an edit must name registrations of the
+    # event (placed ones, to unplace or swap) and groups of its pairing; tests/pairing shows
+    # each refusal.
+    also_accepting("PUT", "/api/v1/events/{event_id}/pairing", "422"),
+    also_accepting("POST", "/api/v1/events/{event_id}/pairing/edits", "422"),
 ]
 
 

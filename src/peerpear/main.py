@@ -26,6 +26,7 @@ from peerpear.me.router import router as me_router
 from peerpear.middleware import RequestContextMiddleware
 from peerpear.openapi import install_openapi
 from peerpear.organizations.router import router as organizations_router
+from peerpear.pairing.router import router as pairing_router
 from peerpear.pairing.runs_router import router as runs_router
 from peerpear.questionnaires.router import router as questions_router
 from peerpear.raw_reads import create_raw_reader
@@ -49,6 +50,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     registration_router,
     registrations_admin_router,
     runs_router,
+    pairing_router,
 )
 # The order FastAPI tries them in: it tests a request against one route after another, a few
 # µs each, so the routers of the hottest reads (GET /me, GET /organizations) come first. Their
@@ -62,6 +64,7 @@ MATCH_ORDER: tuple[APIRouter, ...] = (
     registration_router,
     registrations_admin_router,
     runs_router,
+    pairing_router,
     auth_router,
 )
 

@@ -296,15 +296,39 @@ MATRIX.update(
         ("POST", EVENT + "/pairing-runs"): _admin_only(202, body=lambda w: {"seed": 1}),
         ("GET", EVENT + "/pairing-runs"): _admin_only(200),
         ("GET", EVENT + "/pairing-runs/compare"): _admin_only(
-            200, query={"ids": lambda w: f"{w.run.id},{w.run.id}"}
+            200, query={"ids": lambda w: f"{w.queued_run.id},{w.queued_run.id}"}
         ),
-        ("GET", "/api/v1/pairing-runs/{run_id}"): _admin_only(200),
-        ("POST", "/api/v1/pairing-runs/{run_id}/cancel"): _admin_only(200),
+        ("GET", "/api/v1/pairing-runs/{run_id}"): _admin_only(200, note="the succeeded run"),
+        ("POST", "/api/v1/pairing-runs/{run_id}/cancel"): _admin_only(
+            200, params={"run_id": lambda w: w.queued_run.id}
+        ),
     }
 )
 
 _PUBLIC = {"event_id": lambda w: w.public_event.id}
 _DRAFT = {"event_id": lambda w: w.draft_event.id}
+_CLOSED = {"event_id": lambda w: w.closed_event.id}
+_PUBLISHED = {"event_id": lambda w: w.published_event.id}
+
+# --- the working pairing (org A's closed event, its run adopted) and students' results ---
+MATRIX.update(
+    {
+        ("GET", EVENT + "/pairing"): _admin_only(200, params=_CLOSED),
+        ("PUT", EVENT + "/pairing"): _admin_only(
+            200, params=_CLOSED, body=lambda w: {"run_id": w.run.id}
+        ),
+        ("POST", EVENT + "/pairing/edits"): _admin_only(
+            200,
+            params=_CLOSED,
+            body=lambda w: {
+                "version": w.pairing.version,
+                "op": "lock",
+                "group_id": w.pairing_group.id,
+            },
+        ),
+        ("GET", EVENT + "/my-group"): _visible(409, params=_CLOSED, note="409: not published"),
+    }
+)
 
 
 def _draft(ok: int, params: dict[str, Resolver] = _DRAFT, **kwargs: Any) -> Case:
@@ -395,6 +419,18 @@ EVENT_VARIANTS: list[tuple[str, str, Case]] = [
     ),
 ]
 
+# The pairing's lifecycle and the students' results once published.
+PAIRING_VARIANTS: list[tuple[str, str, Case]] = [
+    ("POST", EVENT + "/publish", _admin_only(200, params=_CLOSED, label="closed, paired")),
+    ("POST", EVENT + "/unpublish", _admin_only(200, params=_PUBLISHED, label="published")),
+    (
+        "GET",
+        EVENT + "/my-group",
+        # the member is placed; the admin and the owner did not register for it
+        Case(401, 404, 404, 404, 200, 404, 404, 404, params=_PUBLISHED, label="published"),
+    ),
+]
+
 # Routes whose statuses depend on a setting (under the non-default value) or on the target
 # (other ``params``): (method, path, case).
 VARIANTS: list[tuple[str, str, Case]] = [
@@ -424,4 +460,4 @@ VARIANTS: list[tuple[str, str, Case]] = [
     ),
 ]
 
-VARIANTS += EVENT_VARIANTS
+VARIANTS += EVENT_VARIANTS + PAIRING_VARIANTS

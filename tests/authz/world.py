@@ -8,8 +8,13 @@ has a pending admin request for org A; org A has an active invite (and its code)
 members-only open event (with a question and an image), a public open event and a draft (with a
 question). Org A's owner, admin and member are registered for the members-only event (a
 big/little event) with a fourth registered member, the ``participant``; the member's and the
-participant's registrations are complete, and the event has a queued pairing run. Later issues
-add their objects as fields here and path-parameter resolvers in ``matrix.py``.
+participant's registrations are complete, and the event has a queued pairing run. Org A also
+has a closed
+event all four registered for (complete), with a succeeded run that paired them (member with
+participant, admin with owner) and that run adopted as its working pairing, and a published
+event whose published pairing places the member with the participant (the admin and the owner
+are not registered there). Later issues add their objects as fields here and path-parameter
+resolvers in ``matrix.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from peerpear.models import (
     MembershipRole,
     Organization,
     OrganizationInvite,
+    Pairing,
+    PairingGroup,
     PairingRun,
     Question,
     Registration,
@@ -46,6 +53,7 @@ from tests.factories import (
     create_registration,
     create_user,
 )
+from tests.pairing.helpers import place_directly, stored_run
 
 PERSONAS = (
     "anonymous",
@@ -94,7 +102,15 @@ class World:
     # A member of org A registered for ``event`` (besides the owner, admin and member).
     participant: User
     registration: Registration  # the participant's
-    run: PairingRun  # a queued pairing run of ``event``
+    queued_run: PairingRun  # of ``event``
+    # Org A's closed, members-only event: its succeeded run, adopted (version 1), and the
+    # pairing's first group (the member and the participant).
+    closed_event: Event
+    run: PairingRun
+    pairing: Pairing
+    pairing_group: PairingGroup
+    # Org A's published, members-only event: the member and the participant in one group.
+    published_event: Event
 
     def persona(self, name: str) -> User | None:
         """The user behind a persona name (None for anonymous)."""
@@ -151,9 +167,20 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         )
         for user in (owner, admin, member, participant)
     }
-    run = PairingRun(event_id=event.id, status=RunStatus.QUEUED, parameters={})
-    session.add(run)
+    queued_run = PairingRun(event_id=event.id, status=RunStatus.QUEUED, parameters={})
+    session.add(queued_run)
     await session.commit()
+    closed_event = await create_event(session, org_a, status=EventStatus.CLOSED)
+    paired = [
+        [await create_registration(session, closed_event, user, is_complete=True) for user in two]
+        for two in ((member, participant), (admin, owner))
+    ]
+    run = await stored_run(session, closed_event, paired)
+    pairing, groups = await place_directly(session, closed_event, paired, run=run)
+    published_event = await create_event(session, org_a, status=EventStatus.PUBLISHED)
+    placed = [await create_registration(session, published_event, user, is_complete=True)
+              for user in (member, participant)]  # fmt: skip
+    await place_directly(session, published_event, [placed], published=True)
     return World(
         tag=tag,
         org_a=org_a,
@@ -178,5 +205,10 @@ async def build_world(session: AsyncSession, tag: str, *, with_signin: bool = Fa
         draft_question=await create_question(session, draft_event),
         participant=participant,
         registration=registrations[participant.id],
+        queued_run=queued_run,
+        closed_event=closed_event,
         run=run,
+        pairing=pairing,
+        pairing_group=groups[0],
+        published_event=published_event,
     )

@@ -97,3 +97,25 @@ async def test_participants_rules_overrides_and_history(session: AsyncSession) -
     assert questions[question_key(program.scale.id)]["mode"] == "different"
     assert not any(q.startswith("profile_") for q in questions)
     parse_problem(snapshot.problem)  # the engine accepts it
+
+
+async def test_avoid_requests_kept_apart_for_checking_a_pairing(session: AsyncSession) -> None:
+    program = await make_program(session, students=3)
+    a, b, c = (s.user for s in program.students)
+    for user in (a, b, c):
+        await create_registration(session, program.event, user, is_complete=True)
+    session.add_all(
+        [
+            PairRule(event_id=program.event.id, kind=PairRuleKind.AVOID,
+                     user_a_id=c.id, user_b_id=a.id),
+            PairRule(event_id=program.event.id, kind=PairRuleKind.NEVER_PAIR,
+                     user_a_id=min(a.id, b.id), user_b_id=max(a.id, b.id)),
+        ]
+    )  # fmt: skip
+    await session.commit()
+    params = RunParameters(use_profile=False)
+    default = await load_snapshot(session, program.event, params)
+    assert len(default.problem["settings"]["never_pair"]) == 2 and default.avoid == []
+    apart = await load_snapshot(session, program.event, params, avoid_apart=True)
+    assert apart.problem["settings"]["never_pair"] == [sorted([str(a.id), str(b.id)])]
+    assert apart.avoid == [(str(c.id), str(a.id))]  # directional: who asked first

@@ -1,6 +1,7 @@
 """PeerPear's pure pairing engine: problem in, result out (DESIGN §3).
 
-No web or database imports here; the API, the worker and the CLI all call ``solve``.
+No web or database imports here; the API, the worker and the CLI all call ``solve``; the API
+measures edited groupings with ``evaluate``.
 
 The solvers pull in scipy, networkx and scikit-learn (seconds of import time), so those names
 load on first use: every `peerpear` command and the API server start without paying for them.
@@ -32,6 +33,7 @@ from peerpear.engine.version import ENGINE_VERSION
 if TYPE_CHECKING:
     from peerpear.engine.affinity import compute_affinity
     from peerpear.engine.embedding import Embedder, TfidfEmbedder
+    from peerpear.engine.evaluate import evaluate
     from peerpear.engine.solve import solve
     from peerpear.engine.validator import validate
 
@@ -39,6 +41,7 @@ _LAZY = {
     "compute_affinity": "peerpear.engine.affinity",
     "Embedder": "peerpear.engine.embedding",
     "TfidfEmbedder": "peerpear.engine.embedding",
+    "evaluate": "peerpear.engine.evaluate",
     "solve": "peerpear.engine.solve",
     "validate": "peerpear.engine.validator",
 }
@@ -74,6 +77,7 @@ __all__ = [
     "TfidfEmbedder",
     "Validation",
     "compute_affinity",
+    "evaluate",
     "parse_problem",
     "solve",
     "validate",

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 # reported as ``metrics.solver``; "exact" is the CP-SAT feasibility model (``exact.py``), and
-# "exact+local_search" its valid grouping improved by the local search
+# "exact+local_search" its valid grouping improved by the local search; "given" a grouping made
+# outside the engine and measured by ``evaluate``
 SolverName = Literal[
     "matching",
     "exact_matching",
@@ -14,6 +15,7 @@ SolverName = Literal[
     "local_search",
     "exact",
     "exact+local_search",
+    "given",
 ]
 
 

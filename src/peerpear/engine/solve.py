@@ -30,19 +30,16 @@ from peerpear.engine.counting import count_grouping
 from peerpear.engine.embedding import Embedder
 from peerpear.engine.errors import Cancelled, NoSolutionFound
 from peerpear.engine.exact import ExactGrouping, exact_grouping, load_cp_sat, too_large
-from peerpear.engine.explain import explain
 from peerpear.engine.matching import solve_pairs
-from peerpear.engine.metrics import best_possible, satisfaction, summary
 from peerpear.engine.neighbours import BEST_MATCHES, top_neighbours
-from peerpear.engine.objective import utility
 from peerpear.engine.plan import Plan, build_plan
 from peerpear.engine.problem import Problem
 from peerpear.engine.repair import repair
-from peerpear.engine.result import GroupResult, Metrics, ParticipantResult, Result, Validation
+from peerpear.engine.report import build_result
+from peerpear.engine.result import Result, Validation
 from peerpear.engine.search import initial_grouping, search_groups
 from peerpear.engine.solution import Solution
 from peerpear.engine.validator import validate
-from peerpear.engine.version import ENGINE_VERSION
 
 I64 = NDArray[np.int64]
 REPORT_SHARE = 0.75  # the fast solvers stop at this share of the budget
@@ -252,45 +249,13 @@ def _result(
     groups, validation = checked
     if not validation.ok:  # the exact model and the validator disagree: never return it
         raise NoSolutionFound(f"no valid grouping found: {validation.violations[0]}")
-    ids = plan.ids
-    named = [[ids[i] for i in g] for g in groups]
-    sat = satisfaction(affinity, groups, plan.n)
-    group_of = np.empty(plan.n, dtype=np.int64)
-    size_of = np.empty(plan.n, dtype=np.int64)
-    for g, members in enumerate(groups):
-        group_of[members] = g
-        size_of[members] = len(members)
-    bound = float(best_possible(top_values, size_of).mean())
-    mean, low, p10 = summary(sat)
-    texts = explain(problem, affinity, groups)
-    costs = sum(float(plan.cost[np.ix_(g, g)].sum()) / 2 for g in groups) if plan.has_costs else 0.0
-    metrics = Metrics(
-        mean_satisfaction=mean,
-        min_satisfaction=low,
-        p10_satisfaction=p10,
-        upper_bound=bound,
-        gap=bound - mean,
-        runtime_s=time.perf_counter() - started,
-        objective=float(utility(sat, problem.settings.objective).sum()) - costs,
-        objective_name=problem.settings.objective,
-        solver=solution.solver,
-        proven_optimal=solution.proven_optimal,
-        objective_upper_bound=solution.objective_upper_bound,
-    )
-    return Result(
-        groups=[
-            GroupResult(members=names, score=float(sat[g].mean()))
-            for names, g in zip(named, groups, strict=True)
-        ],
-        participants=[
-            ParticipantResult(
-                id=ids[i], group=int(group_of[i]), satisfaction=float(sat[i]), explanation=texts[i]
-            )
-            for i in range(plan.n)
-        ],
-        metrics=metrics,
-        validation=validation,
-        mode=plan.mode,
-        seed=problem.settings.seed,
-        engine_version=ENGINE_VERSION,
+    return build_result(
+        problem,
+        affinity,
+        top_values,
+        groups,
+        validation,
+        cost=plan.cost,
+        solution=solution,
+        started=started,
     )

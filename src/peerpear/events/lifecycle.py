@@ -7,8 +7,10 @@
 
 (and closed by itself at its deadline: deadlines.py). Each action is one row of
 ``TRANSITIONS``; a refused action raises InvalidState (409, code ``invalid_state``) with the
-reason. The status is changed by a conditional UPDATE (``WHERE status = <the status read>``), so
-two admins acting at once cannot both succeed from the same state: the second gets a 409.
+reason, and every reason in ``details.reasons`` (publishing lists everything wrong with the
+pairing at once: broken rules, people neither placed nor excluded). The status is changed by a
+conditional UPDATE (``WHERE status = <the status read>``), so two admins acting at once cannot
+both succeed from the same state: the second gets a 409.
 """
 
 from __future__ import annotations
@@ -26,28 +28,32 @@ from peerpear.errors import InvalidState
 from peerpear.events.access import EventAccess
 from peerpear.events.service import audit_event
 from peerpear.models import Event, EventStatus, Pairing
+from peerpear.pairing import working
 
-Guard = Callable[[AsyncSession, Event, datetime], Awaitable[str | None]]
+# A guard's reasons to refuse the action (none: allowed).
+Guard = Callable[[AsyncSession, Event, datetime], Awaitable[list[str]]]
+REASONS_IN_MESSAGE = 3
 
 
-async def _deadline_ahead(db: AsyncSession, event: Event, now: datetime) -> str | None:
+async def _deadline_ahead(db: AsyncSession, event: Event, now: datetime) -> list[str]:
     deadline = event.registration_deadline
     if deadline is not None and deadline <= now:
-        return "its registration deadline has passed; set a later deadline first"
-    return None
+        return ["its registration deadline has passed; set a later deadline first"]
+    return []
 
 
-async def _has_pairing(db: AsyncSession, event: Event, now: datetime) -> str | None:
-    if await db.scalar(select(Pairing.id).where(Pairing.event_id == event.id)) is None:
-        return "it has no pairing yet; run the pairing and adopt a result first"
-    return None
+async def _pairing_ready(db: AsyncSession, event: Event, now: datetime) -> list[str]:
+    blockers = await working.publish_blockers(db, event)
+    if blockers is None:
+        return ["it has no pairing yet; run the pairing and adopt a result first"]
+    return blockers
 
 
-async def _nothing_published(db: AsyncSession, event: Event, now: datetime) -> str | None:
+async def _nothing_published(db: AsyncSession, event: Event, now: datetime) -> list[str]:
     published = await db.scalar(
         select(Pairing.id).where(Pairing.event_id == event.id, Pairing.published_at.is_not(None))
     )
-    return None if published is None else "its pairing is published; unpublish it first"
+    return [] if published is None else ["its pairing is published; unpublish it first"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ TRANSITIONS: dict[str, Transition] = {
         guards=(_nothing_published, _deadline_ahead),
     ),
     "publish": Transition(
-        frozenset({S.CLOSED}), S.PUBLISHED, "published_at", guards=(_has_pairing,)
+        frozenset({S.CLOSED}), S.PUBLISHED, "published_at", guards=(_pairing_ready,)
     ),
     "unpublish": Transition(frozenset({S.PUBLISHED}), S.CLOSED, clears=("published_at",)),
     "archive": Transition(frozenset({S.DRAFT, S.CLOSED, S.PUBLISHED}), S.ARCHIVED),
@@ -79,11 +85,19 @@ TRANSITIONS: dict[str, Transition] = {
 ACTIONS = tuple(TRANSITIONS)
 
 
-def _refuse(action: str, event: Event, reason: str) -> InvalidState:
+def _refuse(action: str, event: Event, reasons: list[str]) -> InvalidState:
     allowed = sorted(s.value for s in TRANSITIONS[action].sources)
+    said = "; ".join(reasons[:REASONS_IN_MESSAGE])
+    if len(reasons) > REASONS_IN_MESSAGE:
+        said += f" (and {len(reasons) - REASONS_IN_MESSAGE} more: see details.reasons)"
     return InvalidState(
-        f"cannot {action} this event: {reason}",
-        details={"action": action, "status": event.status.value, "allowed_from": allowed},
+        f"cannot {action} this event: {said}",
+        details={
+            "action": action,
+            "status": event.status.value,
+            "allowed_from": allowed,
+            "reasons": reasons,
+        },
     )
 
 
@@ -93,12 +107,12 @@ async def apply(db: AsyncSession, access: EventAccess, action: str) -> Event:
     transition = TRANSITIONS[action]
     if event.status not in transition.sources:
         allowed = " or ".join(sorted(s.value for s in transition.sources))
-        raise _refuse(action, event, f"it is {event.status.value} (allowed from {allowed})")
+        raise _refuse(action, event, [f"it is {event.status.value} (allowed from {allowed})"])
     now = utcnow()
     for guard in transition.guards:
-        reason = await guard(db, event, now)
-        if reason is not None:
-            raise _refuse(action, event, reason)
+        reasons = await guard(db, event, now)
+        if reasons:
+            raise _refuse(action, event, reasons)
     values: dict[str, Any] = {"status": transition.target, "updated_at": now}
     if transition.stamp is not None:
         values[transition.stamp] = now
@@ -112,7 +126,7 @@ async def apply(db: AsyncSession, access: EventAccess, action: str) -> Event:
     )
     await db.refresh(event)
     if getattr(result, "rowcount", 1) != 1:
-        raise _refuse(action, event, "its status changed meanwhile; reload it")
+        raise _refuse(action, event, ["its status changed meanwhile; reload it"])
     await _sync_pairing(db, event, action, now)
     audit_event(
         db,
@@ -127,7 +141,10 @@ async def apply(db: AsyncSession, access: EventAccess, action: str) -> Event:
 
 
 async def _sync_pairing(db: AsyncSession, event: Event, action: str, now: datetime) -> None:
-    """Publishing freezes the event's pairing (its ``published_at``); unpublishing thaws it."""
+    """Publishing freezes the event's pairing (its ``published_at``), measured as published;
+    unpublishing thaws it."""
+    if action == "publish":
+        await working.measure_for_publication(db, event)
     if action in ("publish", "unpublish"):
         await db.execute(
             update(Pairing)

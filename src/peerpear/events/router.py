@@ -88,7 +88,9 @@ _ACTION_DOCS = {
     "close": "Close registration (from open).",
     "reopen": "Reopen registration (from closed, while nothing is published; the deadline, if "
     "set, must be in the future).",
-    "publish": "Publish the pairing to the participants (from closed; needs a pairing).",
+    "publish": "Publish the pairing to the participants (from closed; needs a pairing that "
+    "keeps every rule and places or excludes every complete registration: `details.reasons` "
+    "lists what does not).",
     "unpublish": "Take the pairing back (from published, back to closed).",
     "archive": "Archive the event (from draft, closed or published); it becomes read-only.",
 }

@@ -5,7 +5,9 @@
 - Questions with a weight above 0 take part, as ``q<question id>``, with the run's overrides of
   weight and mode; profile signals (hobbies, major, bio) join with small weights when asked.
 - Rules: the admins' must-pair and never-pair rules, and the students' avoid requests as
-  never-pair, between people who are both in the snapshot.
+  never-pair, between people who are both in the snapshot. Checking an edited pairing keeps the
+  avoid requests apart instead (``avoid_apart``): they are private, so they must not show up
+  in a never-pair violation that names both people.
 - History: the groups of the organization's other published pairings, for repeat avoidance.
 
 Loading is a fixed number of statements whatever the size of the event. The fingerprint is the
@@ -17,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -75,6 +77,8 @@ class Snapshot:
 
     problem: dict[str, Any]
     people: dict[str, Person]  # participant id -> who
+    # (who asked, whom they avoid) among the participants; only with ``avoid_apart``
+    avoid: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def fingerprint(self) -> str:
@@ -135,7 +139,10 @@ async def _history(db: AsyncSession, event: Event) -> list[list[str]]:
     return [members for members in groups.values() if len(members) >= 2]
 
 
-async def _rules(db: AsyncSession, event_id: int, known: set[str]) -> dict[str, list[list[str]]]:
+async def _rules(
+    db: AsyncSession, event_id: int, known: set[str], avoid_apart: bool
+) -> tuple[dict[str, list[list[str]]], list[tuple[str, str]]]:
+    """(the settings' must_pair and never_pair, the avoid requests kept apart)."""
     rows = await db.execute(
         select(PairRule.kind, PairRule.user_a_id, PairRule.user_b_id).where(
             PairRule.event_id == event_id
@@ -143,15 +150,19 @@ async def _rules(db: AsyncSession, event_id: int, known: set[str]) -> dict[str, 
     )
     must: list[list[str]] = []
     never: set[tuple[str, str]] = set()
+    avoid: list[tuple[str, str]] = []
     for kind, a, b in rows.tuples():
         pair = (str(a), str(b))
         if not set(pair) <= known:
             continue  # a rule about someone not (or no longer) taking part
         if kind is PairRuleKind.MUST_PAIR:
             must.append(list(pair))
+        elif kind is PairRuleKind.AVOID and avoid_apart:
+            avoid.append(pair)
         else:  # never-pair rules and avoid requests alike keep two people apart
             never.add((min(pair), max(pair)))
-    return {"must_pair": must, "never_pair": [list(p) for p in sorted(never)]}
+    rules = {"must_pair": must, "never_pair": [list(p) for p in sorted(never)]}
+    return rules, sorted(avoid)
 
 
 async def load_snapshot(
@@ -160,9 +171,11 @@ async def load_snapshot(
     params: RunParameters,
     *,
     registration_ids: set[int] | None = None,
+    avoid_apart: bool = False,
 ) -> Snapshot:
     """The problem for ``event``: its complete registrations, or exactly ``registration_ids``
-    (an edited pairing's members, complete or not)."""
+    (an edited pairing's members, complete or not). With ``avoid_apart`` the avoid requests are
+    left out of ``never_pair`` and listed in ``Snapshot.avoid``."""
     questions = list(await db.scalars(select(Question).where(Question.event_id == event.id)))
     stmt = (
         select(Registration, User, Profile)
@@ -203,7 +216,8 @@ async def load_snapshot(
             participant["role"] = role
         participants.append(participant)
     settings = engine_settings(event, params)
-    settings.update(await _rules(db, event.id, set(people)))
+    rules, avoid = await _rules(db, event.id, set(people), avoid_apart)
+    settings.update(rules)
     settings["history"] = await _history(db, event)
     problem = {"questions": specs, "participants": participants, "settings": settings}
-    return Snapshot(problem=problem, people=people)
+    return Snapshot(problem=problem, people=people, avoid=avoid)
