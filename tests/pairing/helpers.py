@@ -27,7 +27,7 @@ from peerpear.models import (
     RunStatus,
 )
 from peerpear.pairing.parameters import RunParameters
-from peerpear.pairing.run_result import StoredGroup, StoredResult, to_columns
+from peerpear.pairing.run_result import StoredGroup, StoredParticipant, StoredResult, to_columns
 from peerpear.pairing.snapshot import load_snapshot
 from tests.factories import create_registration
 from tests.registrations.helpers import Program, Student, add_students, make_program
@@ -126,7 +126,11 @@ async def stored_run(
     authorization matrix's worlds)."""
     result = StoredResult(
         groups=[StoredGroup(members=[str(r.user_id) for r in g], score=0.5) for g in groups],
-        participants={},
+        participants={
+            str(r.user_id): StoredParticipant(group=n, satisfaction=0.5, explanation="")
+            for n, g in enumerate(groups)
+            for r in g
+        },
         validation=Validation(ok=True),
         registrations={str(r.user_id): r.id for g in groups for r in g},
     )
