@@ -197,6 +197,7 @@ ACCEPTANCE_EXCEPTIONS = [
     # each refusal.
     also_accepting("PUT", "/api/v1/events/{event_id}/pairing", "422"),
     also_accepting("POST", "/api/v1/events/{event_id}/pairing/edits", "422"),
+    also_accepting("POST", "/api/v1/events/{event_id}/pairing/rerun", "422"),
 ]
 
 

@@ -327,6 +327,12 @@ MATRIX.update(
             },
         ),
         ("GET", EVENT + "/my-group"): _visible(409, params=_CLOSED, note="409: not published"),
+        ("POST", EVENT + "/pairing/rerun"): _admin_only(
+            202, params=_CLOSED, body=lambda w: {"version": w.pairing.version}
+        ),
+        ("GET", EVENT + "/pairing/export"): _admin_only(
+            200, params=_CLOSED, query={"format": "txt"}
+        ),
     }
 )
 

@@ -7,7 +7,8 @@
 2. **Snapshot** the event (snapshot.py) and record its fingerprint.
 3. **Solve** in a child process (solver_process.py) while this process heartbeats, records
    progress, and kills the child when the run is cancelled.
-4. **Record** the outcome: the result and metrics, or the reason it failed in one sentence.
+4. **Record** the outcome: the result and metrics, or the reason it failed in one sentence; a
+   re-run of the working pairing (rerun.py) also puts its groups in place, in that transaction.
 
 A run whose worker died more than ``MAX_ATTEMPTS`` times is failed with that reason rather than
 retried forever.
@@ -20,7 +21,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear.db import utcnow
@@ -28,10 +29,10 @@ from peerpear.engine.errors import Cancelled, EngineError, Infeasible, NoSolutio
 from peerpear.engine.result import Result
 from peerpear.engine.version import ENGINE_VERSION
 from peerpear.models import Event, PairingRun, RunStatus
-from peerpear.pairing.parameters import RunParameters
-from peerpear.pairing.run_result import to_columns
+from peerpear.pairing.rerun import apply_rerun, split_parameters
+from peerpear.pairing.run_result import stored_result
 from peerpear.pairing.snapshot import Snapshot, load_snapshot
-from peerpear.pairing.solver_process import SolverCrashed, solve_in_subprocess
+from peerpear.pairing.solver_process import Kept, SolverCrashed, solve_in_subprocess
 
 logger = logging.getLogger("peerpear.pairing")
 
@@ -127,10 +128,25 @@ def failure_message(exc: BaseException) -> str:
     return f"The run failed unexpectedly ({type(exc).__name__}); see the server log."
 
 
-async def _snapshot(sessions: async_sessionmaker[AsyncSession], run: PairingRun) -> Snapshot:
+async def _snapshots(
+    sessions: async_sessionmaker[AsyncSession], run: PairingRun
+) -> tuple[Snapshot, Snapshot, Kept | None]:
+    """The problem to solve and the snapshot the result is recorded against (the same but for
+    a re-run, which solves the unlocked people and records everyone), and what to keep."""
+    params, spec = split_parameters(run.parameters)
     async with sessions() as db:
         event = await db.get_one(Event, run.event_id)
-        return await load_snapshot(db, event, RunParameters.model_validate(run.parameters))
+        if spec is None:
+            snapshot = await load_snapshot(db, event, params)
+            return snapshot, snapshot, None
+        locked = {rid for group in spec.locked for rid in group}
+        subset = await load_snapshot(db, event, params, registration_ids=set(spec.participants))
+        full = await load_snapshot(
+            db, event, params, registration_ids=set(spec.participants) | locked
+        )
+    pid_of = {person.registration_id: pid for pid, person in full.people.items()}
+    kept = [[pid_of[rid] for rid in group if rid in pid_of] for group in spec.locked]
+    return subset, full, Kept(groups=[g for g in kept if g], problem=full.problem)
 
 
 async def execute_run(
@@ -154,14 +170,16 @@ async def execute_run(
     async with sessions() as db:
         run = await db.get_one(PairingRun, run_id)
     try:
-        snapshot = await _snapshot(sessions, run)
+        snapshot, recorded, keep = await _snapshots(sessions, run)
         async with sessions.begin() as db:
             await db.execute(
                 update(PairingRun)
                 .where(_owned(run_id, worker_id))
-                .values(input_fingerprint=snapshot.fingerprint, engine_version=ENGINE_VERSION)
+                .values(input_fingerprint=recorded.fingerprint, engine_version=ENGINE_VERSION)
             )
-        data = await solve_in_subprocess(snapshot.problem, _Beat(sessions, run_id, worker_id))
+        data = await solve_in_subprocess(
+            snapshot.problem, _Beat(sessions, run_id, worker_id), keep=keep
+        )
     except Cancelled:
         await _finish(sessions, run_id, worker_id, status=RunStatus.CANCELLED)
         return
@@ -172,13 +190,23 @@ async def execute_run(
             sessions, run_id, worker_id, status=RunStatus.FAILED, error=failure_message(exc)
         )
         return
-    result, metrics = to_columns(snapshot, Result.model_validate(data))
-    await _finish(
-        sessions,
-        run_id,
-        worker_id,
-        status=RunStatus.SUCCEEDED,
-        progress=1.0,
-        result=result,
-        metrics=metrics,
-    )
+    stored = stored_result(recorded, Result.model_validate(data))
+    async with sessions.begin() as db:
+        if keep is not None:
+            # The new groups replace the unlocked ones in the same transaction that records
+            # the run's success (and only if this attempt still owns the run).
+            owned = await db.scalar(select(PairingRun.id).where(_owned(run_id, worker_id)))
+            stored.applied_to_pairing = owned is not None and await apply_rerun(db, run, stored)
+        await db.execute(
+            update(PairingRun)
+            .where(_owned(run_id, worker_id))
+            .values(
+                status=RunStatus.SUCCEEDED,
+                progress=1.0,
+                result=stored.model_dump(mode="json"),
+                metrics=Result.model_validate(data).metrics.model_dump(mode="json"),
+                finished_at=utcnow(),
+                worker_id=None,
+            )
+            .execution_options(synchronize_session=False)
+        )

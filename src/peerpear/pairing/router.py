@@ -1,19 +1,20 @@
 """Routes for the working pairing (admins) and a student's own group (thin: authorize, call a
 service, return).
 
-The pairing runs, re-running the unlocked groups and the exports have routes of their own.
+The pairing runs and re-running the unlocked groups have routes of their own (runs_router.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 
 from peerpear.deps import SessionDep
 from peerpear.events.deps import AdminEvent, VisibleEvent
 from peerpear.openapi import errors
-from peerpear.pairing import my_group, working
+from peerpear.pairing import export_service, my_group, working
+from peerpear.pairing.export_service import ExportFormat
 from peerpear.pairing.working_schemas import AdoptIn, Edit, MyGroupOut, PairingOut
 
 router = APIRouter(tags=["pairing"])
@@ -60,6 +61,54 @@ async def edit_pairing(body: Edit, access: AdminEvent, db: SessionDep) -> Pairin
     empty disappear. The answer is the whole pairing, measured anew. A registration or group
     the pairing does not have answers 422."""
     return await working.edit(db, access, body)
+
+
+@router.get(
+    PAIRING + "/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The file, as an attachment.",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+            "headers": {
+                "Content-Disposition": {
+                    "description": "attachment; filename=...",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        **NO_PAIRING_404,
+        **errors(403),
+    },
+)
+async def export_pairing(
+    access: AdminEvent,
+    db: SessionDep,
+    format: Annotated[
+        ExportFormat,
+        Query(description="csv (a row per person), txt (the original layout) or pdf (to print)."),
+    ] = "csv",
+    explanations: Annotated[
+        bool, Query(description="Add each member's explanation (why this group).")
+    ] = False,
+) -> Response:
+    """The working pairing as a file (admins): CSV (group, name, email, role), plain text (a
+    header, then "Group i:" with one member per line, roles first when the event has them) or
+    a printable PDF (title, organization, date, one block per group); optionally with each
+    member's explanation."""
+    exported = await export_service.export_pairing(
+        db, access.event, format, explanations=explanations
+    )
+    return Response(
+        exported.content,
+        media_type=exported.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
+    )
 
 
 @router.get(

@@ -40,6 +40,9 @@ class StoredResult(BaseModel):
     participants: dict[str, StoredParticipant]
     validation: Validation
     registrations: dict[str, int]
+    # A re-run of the working pairing (rerun.py): whether its groups replaced the unlocked
+    # ones; None for other runs.
+    applied_to_pairing: bool | None = None
 
 
 def stored_result(snapshot: Snapshot, result: Result) -> StoredResult:

@@ -9,6 +9,16 @@ from pydantic import BaseModel, Field
 
 from peerpear.engine.result import Metrics, Validation
 from peerpear.models import RegistrationRole, RunStatus, RunStrategy
+from peerpear.pairing.parameters import RunParameters
+from peerpear.pairing.working_schemas import Version
+from peerpear.schemas_common import InputModel
+
+
+class RerunIn(InputModel):
+    version: Version
+    parameters: RunParameters | None = Field(
+        default=None, description="Default: those of the run adopted last."
+    )
 
 
 class RunMember(BaseModel):
@@ -43,6 +53,11 @@ class RunOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    applied_to_pairing: bool | None = Field(
+        default=None,
+        description="For a re-run of the working pairing: whether its groups replaced the "
+        "unlocked ones (false when the pairing changed meanwhile). Null for other runs.",
+    )
     groups: list[RunGroup] | None = Field(
         default=None,
         description="Once it succeeded, on the run's own page (not in lists): each group with "

@@ -55,6 +55,7 @@ def to_out(run: PairingRun, groups: list[RunGroup] | None = None) -> RunOut:
         created_at=run.created_at,
         started_at=run.started_at,
         finished_at=run.finished_at,
+        applied_to_pairing=stored.applied_to_pairing if stored else None,
         groups=groups,
     )
 

@@ -11,9 +11,9 @@ from peerpear.deps import JobsDep, PageDep, SessionDep, SessionmakerDep, id_path
 from peerpear.events.deps import AdminEvent
 from peerpear.jobs.tasks import RUN_PAIRING, run_key
 from peerpear.openapi import errors
-from peerpear.pairing import runs
+from peerpear.pairing import rerun, runs
 from peerpear.pairing.parameters import RunParameters
-from peerpear.pairing.run_schemas import CompareOut, RunOut
+from peerpear.pairing.run_schemas import CompareOut, RerunIn, RunOut
 from peerpear.schemas_common import Page
 
 router = APIRouter(tags=["pairing runs"])
@@ -58,6 +58,41 @@ async def start_run(
     run = await runs.start_run(db, access, body)
     response.headers["Location"] = RUN_URL.format(run_id=run.id)
     # After the response, hence after the commit: the worker must find the run.
+    background.add_task(jobs.enqueue, RUN_PAIRING, key=run_key(run.id), run_id=run.id)
+    return runs.to_out(run)
+
+
+@router.post(
+    "/events/{event_id:int}/pairing/rerun",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        202: {"description": "Queued; follow `Location`.", "headers": _LOCATION},
+        404: {"description": "Not found: the event, or a pairing for it."},
+        **errors(
+            403,
+            409,
+            why={
+                409: "The version sent is not the current one, the event is not closed, or "
+                "fewer than 2 people are outside the locked groups."
+            },
+        ),
+    },
+)
+async def rerun_pairing(
+    body: RerunIn,
+    access: AdminEvent,
+    db: SessionDep,
+    jobs: JobsDep,
+    response: Response,
+    background: BackgroundTasks,
+) -> RunOut:
+    """Re-optimize everyone outside the locked groups of the working pairing (admins; while
+    the event is closed), keeping the locked groups exactly; people not placed yet (complete
+    registrations) join in, excluded ones stay out. A pairing run like any other: 202 with its
+    `Location`. When it succeeds its groups replace the unlocked ones, provided the pairing is
+    still at `version` (an edit made meanwhile wins: the run says `applied_to_pairing` false)."""
+    run = await rerun.start_rerun(db, access, body.version, body.parameters)
+    response.headers["Location"] = RUN_URL.format(run_id=run.id)
     background.add_task(jobs.enqueue, RUN_PAIRING, key=run_key(run.id), run_id=run.id)
     return runs.to_out(run)
 

@@ -22,6 +22,7 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -34,6 +35,15 @@ _context: Any = None
 
 class SolverCrashed(Exception):
     """The solver process ended without an answer (killed, out of memory, a bug)."""
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Groups to keep exactly as they are (a re-run of the unlocked rest): the solver groups
+    the others, then everything is measured together on ``problem``, which has everyone."""
+
+    groups: list[list[str]]
+    problem: dict[str, Any]
 
 
 def _mp_context() -> Any:
@@ -54,8 +64,9 @@ def _die_with_parent() -> None:
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _child(problem: dict[str, Any], conn: Connection) -> None:
+def _child(problem: dict[str, Any], conn: Connection, keep: Kept | None) -> None:
     _die_with_parent()
+    from peerpear.engine.evaluate import evaluate
     from peerpear.engine.problem import parse_problem
     from peerpear.engine.solve import solve
 
@@ -70,6 +81,10 @@ def _child(problem: dict[str, Any], conn: Connection) -> None:
 
     try:
         result = solve(parse_problem(problem), progress=progress)
+        if keep is not None:
+            # The kept groups beside the new ones, measured as one grouping of everyone.
+            groups = keep.groups + [group.members for group in result.groups]
+            result = evaluate(parse_problem(keep.problem), groups)
         conn.send(("result", result.model_dump(mode="json")))
     except Infeasible as exc:
         conn.send(("infeasible", str(exc)))
@@ -97,13 +112,15 @@ async def solve_in_subprocess(
     problem: dict[str, Any],
     on_tick: Callable[[float], Awaitable[bool]],
     *,
+    keep: Kept | None = None,
     tick: float = 1.0,
 ) -> dict[str, Any]:
-    """The engine's result (as JSON) for ``problem``. Raises the engine's errors as ``solve``
-    does, ``Cancelled`` when ``on_tick`` says stop, ``SolverCrashed`` when the child dies."""
+    """The engine's result (as JSON) for ``problem`` (with ``keep``: for the kept groups and
+    the solved rest together). Raises the engine's errors as ``solve`` does, ``Cancelled`` when
+    ``on_tick`` says stop, ``SolverCrashed`` when the child dies."""
     ctx = _mp_context()
     receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(problem, sender), daemon=True)
+    process = ctx.Process(target=_child, args=(problem, sender, keep), daemon=True)
     process.start()
     sender.close()  # the child's end: EOF here once the child is gone
     progress = 0.0

@@ -105,7 +105,7 @@ def to_out(event: Event, state: PairingState, assessment: Assessment) -> Pairing
     )
 
 
-async def _settled(db: AsyncSession, event: Event, state: PairingState) -> PairingOut:
+async def settled(db: AsyncSession, event: Event, state: PairingState) -> PairingOut:
     """After a write: measure, keep the measurements on the rows, answer the whole pairing."""
     assessment = await assess(db, event, state, measure=True)
     store(state, assessment)
@@ -196,7 +196,7 @@ async def adopt(db: AsyncSession, access: EventAccess, body: AdoptIn) -> Pairing
         details={"run_id": run.id, "groups": len(groups), "placed": len(members),
                  "dropped": dropped, "version": pairing.version},
     )  # fmt: skip
-    return await _settled(db, event, state)
+    return await settled(db, event, state)
 
 
 async def edit(db: AsyncSession, access: EventAccess, body: Edit) -> PairingOut:
@@ -217,7 +217,7 @@ async def edit(db: AsyncSession, access: EventAccess, body: Edit) -> PairingOut:
         target_id=pairing.id,
         details={**done, "version": pairing.version},
     )
-    return await _settled(db, event, state)
+    return await settled(db, event, state)
 
 
 async def publish_blockers(db: AsyncSession, event: Event) -> list[str] | None:
@@ -236,4 +236,4 @@ async def measure_for_publication(db: AsyncSession, event: Event) -> None:
     since the last edit, and what students read is what is stored now."""
     pairing = await find_pairing(db, event.id)
     if pairing is not None:
-        await _settled(db, event, await load_state(db, event.id, pairing))
+        await settled(db, event, await load_state(db, event.id, pairing))
