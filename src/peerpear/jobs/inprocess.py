@@ -49,7 +49,8 @@ class InProcessQueue:
             if seconds > 0:
                 self._spawn(self._every(periodic.name, seconds), f"periodic {periodic.name}")
         # Runs queued or running when the server last stopped: their jobs were in its memory.
-        self._spawn(self._recover_at_start(), "recover runs at start-up")
+        # Before the first request: a few milliseconds, and nothing then competes with it.
+        await self._recover_at_start()
 
     async def stop(self) -> None:
         for task in list(self._tasks):

@@ -16,6 +16,7 @@ retried forever.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import timedelta
@@ -30,7 +31,7 @@ from peerpear.engine.result import Result
 from peerpear.engine.version import ENGINE_VERSION
 from peerpear.models import Event, PairingRun, RunStatus
 from peerpear.pairing.rerun import apply_rerun, split_parameters
-from peerpear.pairing.run_result import stored_result
+from peerpear.pairing.run_result import StoredResult, stored_result
 from peerpear.pairing.snapshot import Snapshot, load_snapshot
 from peerpear.pairing.solver_process import Kept, SolverCrashed, solve_in_subprocess
 
@@ -149,6 +150,13 @@ async def _snapshots(
     return subset, full, Kept(groups=[g for g in kept if g], problem=full.problem)
 
 
+def _recorded_result(
+    snapshot: Snapshot, data: dict[str, Any]
+) -> tuple[StoredResult, dict[str, Any]]:
+    result = Result.model_validate(data)
+    return stored_result(snapshot, result), result.metrics.model_dump(mode="json")
+
+
 async def execute_run(
     sessions: async_sessionmaker[AsyncSession], run_id: int, worker_id: str
 ) -> None:
@@ -171,11 +179,12 @@ async def execute_run(
         run = await db.get_one(PairingRun, run_id)
     try:
         snapshot, recorded, keep = await _snapshots(sessions, run)
+        fingerprint = await asyncio.to_thread(lambda: recorded.fingerprint)
         async with sessions.begin() as db:
             await db.execute(
                 update(PairingRun)
                 .where(_owned(run_id, worker_id))
-                .values(input_fingerprint=recorded.fingerprint, engine_version=ENGINE_VERSION)
+                .values(input_fingerprint=fingerprint, engine_version=ENGINE_VERSION)
             )
         data = await solve_in_subprocess(
             snapshot.problem, _Beat(sessions, run_id, worker_id), keep=keep
@@ -190,7 +199,8 @@ async def execute_run(
             sessions, run_id, worker_id, status=RunStatus.FAILED, error=failure_message(exc)
         )
         return
-    stored = stored_result(recorded, Result.model_validate(data))
+    # Validating and reshaping a large result is pure Python: in a thread, off the event loop.
+    stored, metrics = await asyncio.to_thread(_recorded_result, recorded, data)
     async with sessions.begin() as db:
         if keep is not None:
             # The new groups replace the unlocked ones in the same transaction that records
@@ -204,7 +214,7 @@ async def execute_run(
                 status=RunStatus.SUCCEEDED,
                 progress=1.0,
                 result=stored.model_dump(mode="json"),
-                metrics=Result.model_validate(data).metrics.model_dump(mode="json"),
+                metrics=metrics,
                 finished_at=utcnow(),
                 worker_id=None,
             )

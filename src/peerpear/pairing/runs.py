@@ -137,34 +137,33 @@ async def run_access(
 
 
 async def run_groups(db: AsyncSession, stored: StoredResult) -> list[RunGroup]:
-    """The run's groups with each member's name and role as they are now (one statement)."""
-    ids = [int(pid) for pid in stored.registrations]
-    rows = await db.execute(
-        select(User.id, User.first_name, User.last_name, User.email, Registration.role)
-        .outerjoin(
-            Registration,
-            (Registration.user_id == User.id) & Registration.id.in_(stored.registrations.values()),
-        )
-        .where(User.id.in_(ids))
+    """The run's groups with each member's name and role as they are now (two statements,
+    each a plain lookup by primary key)."""
+    user_ids = [int(pid) for pid in stored.registrations]
+    users = await db.execute(
+        select(User.id, User.first_name, User.last_name, User.email).where(User.id.in_(user_ids))
     )
-    people = {
-        str(uid): (f"{first} {last}".strip() or email, role)
-        for uid, first, last, email, role in rows.tuples()
+    names = {
+        str(uid): f"{first} {last}".strip() or email for uid, first, last, email in users.tuples()
     }
+    found = await db.execute(
+        select(Registration.id, Registration.role).where(
+            Registration.id.in_(list(stored.registrations.values()))
+        )
+    )
+    roles = {rid: role for rid, role in found.tuples()}
     groups = []
     for group in stored.groups:
-        members = []
-        for pid in group.members:
-            name, role = people.get(pid, ("(account deleted)", None))
-            members.append(
-                RunMember(
-                    registration_id=stored.registrations[pid],
-                    user_id=int(pid),
-                    name=name,
-                    role=role,
-                    satisfaction=stored.participants[pid].satisfaction,
-                )
+        members = [
+            RunMember(
+                registration_id=stored.registrations[pid],
+                user_id=int(pid),
+                name=names.get(pid, "(account deleted)"),
+                role=roles.get(stored.registrations[pid]),
+                satisfaction=stored.participants[pid].satisfaction,
             )
+            for pid in group.members
+        ]
         groups.append(RunGroup(members=members, score=group.score))
     return groups
 

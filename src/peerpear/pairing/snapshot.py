@@ -16,6 +16,7 @@ SHA-256 of the canonical problem JSON: two runs with the same fingerprint saw th
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections import defaultdict
@@ -61,6 +62,19 @@ _ENGINE_TYPE = {
 
 def question_key(question_id: int) -> str:
     return f"q{question_id}"
+
+
+_PERSON_COLUMNS = (
+    Registration.id,
+    Registration.role,
+    User.id,
+    User.first_name,
+    User.last_name,
+    User.email,
+    Profile.hobbies,
+    Profile.major,
+    Profile.bio,
+)
 
 
 @dataclass(frozen=True)
@@ -109,13 +123,13 @@ def _questions(questions: list[Question], params: RunParameters) -> list[dict[st
     return specs
 
 
-def _profile_answers(profile: Profile | None) -> dict[str, Any]:
-    if profile is None:
-        return {}
+def _profile_answers(
+    hobbies: list[str] | None, major: str | None, bio: str | None
+) -> dict[str, Any]:
     answers: dict[str, Any] = {
-        "profile_hobbies": list(profile.hobbies or []) or None,
-        "profile_major": profile.major or None,
-        "profile_bio": profile.bio or None,
+        "profile_hobbies": list(hobbies or []) or None,
+        "profile_major": major or None,
+        "profile_bio": bio or None,
     }
     return {k: v for k, v in answers.items() if v is not None}
 
@@ -165,6 +179,33 @@ async def _rules(
     return rules, sorted(avoid)
 
 
+def _participants(
+    rows: list[tuple[Any, ...]],
+    answer_rows: list[tuple[int, int, Any]],
+    asked: set[str],
+    use_profile: bool,
+) -> tuple[dict[str, Person], list[dict[str, Any]]]:
+    answers: dict[int, dict[str, Any]] = defaultdict(dict)
+    for registration_id, question_id, value in answer_rows:
+        key = question_key(question_id)
+        if key in asked:
+            answers[registration_id][key] = value
+    people: dict[str, Person] = {}
+    participants = []
+    for rid, role_enum, uid, first, last, email, hobbies, major, bio in rows:
+        pid = str(uid)
+        role = role_enum.value if role_enum is not None else None
+        people[pid] = Person(rid, uid, f"{first} {last}".strip() or email, role)
+        mine = answers[rid]
+        if use_profile:
+            mine.update(_profile_answers(hobbies, major, bio))
+        participant: dict[str, Any] = {"id": pid, "answers": mine}
+        if role is not None:
+            participant["role"] = role
+        participants.append(participant)
+    return people, participants
+
+
 async def load_snapshot(
     db: AsyncSession,
     event: Event,
@@ -177,8 +218,9 @@ async def load_snapshot(
     (an edited pairing's members, complete or not). With ``avoid_apart`` the avoid requests are
     left out of ``never_pair`` and listed in ``Snapshot.avoid``."""
     questions = list(await db.scalars(select(Question).where(Question.event_id == event.id)))
+    # Plain rows, not ORM objects: tens of thousands of them for a large event.
     stmt = (
-        select(Registration, User, Profile)
+        select(*_PERSON_COLUMNS)
         .join(User, User.id == Registration.user_id)
         .outerjoin(Profile, Profile.user_id == User.id)
         .where(Registration.event_id == event.id)
@@ -189,32 +231,22 @@ async def load_snapshot(
     else:
         stmt = stmt.where(Registration.id.in_(registration_ids))
     rows = list((await db.execute(stmt)).tuples())
-    answers: dict[int, dict[str, Any]] = defaultdict(dict)
+    answer_rows: list[tuple[int, int, Any]] = []
     if rows:
         found = await db.execute(
             select(Answer.registration_id, Answer.question_id, Answer.value)
             .join(Registration, Registration.id == Answer.registration_id)
             .where(Registration.event_id == event.id)
         )
-        for registration_id, question_id, value in found.tuples():
-            answers[registration_id][question_key(question_id)] = value
+        answer_rows = list(found.tuples())
     specs = _questions(questions, params)
     if params.use_profile:
         specs += PROFILE_QUESTIONS
-    asked = {spec["id"] for spec in specs}
-    people: dict[str, Person] = {}
-    participants = []
-    for registration, user, profile in rows:
-        pid = str(user.id)
-        role = registration.role.value if registration.role is not None else None
-        people[pid] = Person(registration.id, user.id, user.full_name or user.email, role)
-        mine = {k: v for k, v in answers[registration.id].items() if k in asked}
-        if params.use_profile:
-            mine.update(_profile_answers(profile))
-        participant: dict[str, Any] = {"id": pid, "answers": mine}
-        if role is not None:
-            participant["role"] = role
-        participants.append(participant)
+    # Turning the rows into the problem is pure Python over every answer: in a thread, so the
+    # event loop (the API's, or a worker's heartbeats) keeps its turns meanwhile.
+    people, participants = await asyncio.to_thread(
+        _participants, rows, answer_rows, {spec["id"] for spec in specs}, params.use_profile
+    )
     settings = engine_settings(event, params)
     rules, avoid = await _rules(db, event.id, set(people), avoid_apart)
     settings.update(rules)

@@ -29,6 +29,13 @@ from typing import Any
 from peerpear.engine.errors import Cancelled, EngineError, Infeasible, NoSolutionFound
 
 PROGRESS_EVERY_S = 0.5  # the child sends at most this often
+PRELOAD = [
+    "peerpear.engine.solve",
+    "peerpear.engine.evaluate",
+    "peerpear.engine.affinity",
+    "sklearn.feature_extraction.text",
+    "sklearn.decomposition",
+]
 _PR_SET_PDEATHSIG = 1
 _context: Any = None
 
@@ -51,7 +58,9 @@ def _mp_context() -> Any:
     if _context is None:
         if sys.platform.startswith("linux"):
             _context = multiprocessing.get_context("forkserver")
-            _context.set_forkserver_preload(["peerpear.engine.solve", "peerpear.engine.affinity"])
+            # Everything a solve imports, loaded once in the fork server rather than in each
+            # run's child (scikit-learn's text and SVD modules alone take half a second).
+            _context.set_forkserver_preload(PRELOAD)
         else:  # pragma: no cover - the project runs on Linux; spawn works everywhere else
             _context = multiprocessing.get_context("spawn")
     return _context
