@@ -65,7 +65,13 @@ def parse(report: str) -> WrkResult:
 
 
 def _command(
-    url: str, *, seconds: float, connections: int, threads: int, headers: dict[str, str]
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int,
+    headers: dict[str, str],
+    script: str | None = None,
 ) -> list[str]:
     return [
         require_wrk(),
@@ -74,15 +80,27 @@ def _command(
         f"-d{max(1, round(seconds))}s",
         "--latency",
         *[arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")],
+        *(["-s", script] if script else []),
         url,
     ]
 
 
 def run(
-    url: str, *, seconds: float, connections: int, threads: int, headers: dict[str, str]
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int,
+    headers: dict[str, str],
+    script: str | None = None,
 ) -> WrkResult:
     command = _command(
-        url, seconds=seconds, connections=connections, threads=threads, headers=headers
+        url,
+        seconds=seconds,
+        connections=connections,
+        threads=threads,
+        headers=headers,
+        script=script,
     )
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return parse(done.stdout)
@@ -90,13 +108,26 @@ def run(
 
 class Running:
     """wrk started for up to ``seconds``, to be stopped earlier with :meth:`stop` (wrk reports
-    what it measured until SIGINT)."""
+    what it measured until SIGINT). ``script``: a wrk Lua script (e.g. one that paces requests
+    with ``delay()``)."""
 
     def __init__(
-        self, url: str, *, seconds: float, connections: int, threads: int, headers: dict[str, str]
+        self,
+        url: str,
+        *,
+        seconds: float,
+        connections: int,
+        threads: int,
+        headers: dict[str, str],
+        script: str | None = None,
     ) -> None:
         command = _command(
-            url, seconds=seconds, connections=connections, threads=threads, headers=headers
+            url,
+            seconds=seconds,
+            connections=connections,
+            threads=threads,
+            headers=headers,
+            script=script,
         )
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -223,12 +223,19 @@ def services(*started: Service) -> Iterator[None]:
             service.stop()
 
 
-def serve(url: str, jobs: str, workdir: Path, name: str = "serve") -> tuple[Service, str]:
-    """`peerpear serve` (one process, default settings); its base URL, once it answers."""
+def serve(
+    url: str, jobs: str, workdir: Path, name: str = "serve", *, lag_file: Path | None = None
+) -> tuple[Service, str]:
+    """`peerpear serve` (one process, default settings); its base URL, once it answers. With
+    ``lag_file``, the same server with an event-loop lag monitor (lag_serve.py)."""
     port = free_port()
+    command = [PYTHON, "-m", "peerpear.cli", "serve", "--port", str(port)]
+    if lag_file is not None:
+        command = [PYTHON, "-m", "benchmarks.pairing.lag_serve", "--port", str(port)]
+        command += ["--lag-file", str(lag_file)]
     service = Service(
         name,
-        [PYTHON, "-m", "peerpear.cli", "serve", "--port", str(port)],
+        command,
         peerpear_env(url, jobs, workdir),
         workdir / f"{name}.log",
     )

@@ -53,6 +53,8 @@ from benchmarks.pairing.harness import Seeded
 
 POLL_S = 0.05  # how often the database is read for the run's status during a window
 TARGET_P99_MS = 100.0
+STALL_MS = 50.0  # a loop lag above this counts as a stall (--lag-monitor)
+PACE_SCRIPT = "function delay()\n  return {ms}\nend\n"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,12 @@ class Window:
     wrk_cores: float
     load: float
     run_runtime_s: float | None = None  # the run's metrics.runtime_s, once it succeeded
+    # with --lag-monitor: event-loop stalls of the server (> STALL_MS) within the window
+    stalls: int | None = None
+    longest_stall_ms: float | None = None
+    stalled_s: float | None = None
+    # during a run: the stalls' (seconds after the run's start, ms), to place them in its phases
+    stall_times: list[tuple[float, float]] = field(default_factory=list)
 
 
 class CpuWatch:
@@ -132,13 +140,27 @@ class Bench:
     bare_pid: int = 0
     windows: list[Window] = field(default_factory=list)
     uptimes: list[str] = field(default_factory=list)
+    lag_file: Path | None = None
+    script: str | None = None
 
     def options(self, token: str | None) -> dict[str, Any]:
         return {
             "connections": self.args.connections,
             "threads": self.args.threads,
             "headers": harness.auth(token) if token else {},
+            "script": self.script,
         }
+
+    def stalls(self, start: float, end: float) -> list[tuple[float, float]]:
+        """(unix time, ms) of the server loop's stalls between ``start`` and ``end``."""
+        if self.lag_file is None or not self.lag_file.exists():
+            return []
+        found = []
+        for line in self.lag_file.read_text().splitlines():
+            at, ms = (float(x) for x in line.split())
+            if start <= at <= end and ms > STALL_MS:
+                found.append((at, ms))
+        return found
 
     def endpoints(self) -> dict[str, str]:
         return {
@@ -162,8 +184,13 @@ class Bench:
         ended_by: str,
         load: float,
         runtime_s: float | None = None,
+        *,
+        span: tuple[float, float] = (0.0, 0.0),
+        run_started: float | None = None,
     ) -> None:
         seconds = max(result.seconds, 1e-9)
+        found = self.stalls(*span)
+        watched = self.lag_file is not None and endpoint != "/bare"  # the bare app has none
         self.windows.append(
             Window(
                 round=n,
@@ -182,6 +209,12 @@ class Bench:
                 wrk_cores=wrk_cpu / seconds,
                 load=load,
                 run_runtime_s=runtime_s,
+                stalls=len(found) if watched else None,
+                longest_stall_ms=max((ms for _, ms in found), default=0.0) if watched else None,
+                stalled_s=sum(ms for _, ms in found) / 1000 if watched else None,
+                stall_times=[(at - run_started, ms) for at, ms in found if ms >= 100]
+                if run_started is not None
+                else [],
             )
         )
         w = self.windows[-1]
@@ -190,7 +223,14 @@ class Bench:
             f"max {w.max_ms:7.1f} ms {w.requests_per_s:7.0f}/s {w.seconds:5.1f} s ({ended_by}) "
             f"cores: server {w.server_cores:.2f} solver {w.solver_cores:.2f} wrk "
             f"{w.wrk_cores:.2f}"
+            + (
+                ""
+                if w.stalls is None
+                else f" stalls>{STALL_MS:.0f}ms: {w.stalls}, longest {w.longest_stall_ms:.0f} ms"
+            )
         )
+        for offset, ms in w.stall_times:
+            _say(f"    stall {ms:6.0f} ms at {offset:+6.2f} s from the run's start")
 
     def window(
         self,
@@ -200,15 +240,15 @@ class Bench:
         *,
         solver: subprocess.Popen[str] | None = None,
         run_id: int | None = None,
-    ) -> tuple[wrk.WrkResult, tuple[float, float], float, str]:
+    ) -> tuple[wrk.WrkResult, tuple[float, float], float, str, tuple[float, float]]:
         """wrk on ``url`` for ``--seconds``, or until the solve (``solver``) or the run
         (``run_id``) has finished; (result, (server CPU s, solver CPU s), wrk CPU s, what ended
-        the window)."""
+        the window, (its start, its end) in unix time)."""
         server = CpuWatch(server_pid, descendants=solver is None)
         alone = CpuWatch(solver.pid) if solver is not None else None
         running = wrk.Running(url, seconds=600, **self.options(token))
         load_gen = CpuWatch(running.process.pid)
-        started = time.monotonic()
+        started, wall_start = time.monotonic(), time.time()
         ended_by = "time"
         solver_cpu = 0.0
         while time.monotonic() - started < self.args.seconds:
@@ -224,13 +264,10 @@ class Bench:
             time.sleep(POLL_S)
         wrk_cpu = load_gen.totals()[0]
         result = running.stop()
+        span = (wall_start, time.time())
         server_cpu, children_cpu = server.totals()
-        return (
-            result,
-            (server_cpu, solver_cpu if solver is not None else children_cpu),
-            wrk_cpu,
-            ended_by,
-        )
+        cpu = (server_cpu, solver_cpu if solver is not None else children_cpu)
+        return result, cpu, wrk_cpu, ended_by, span
 
     def idle(self, n: int) -> None:
         targets = [("/bare", self.bare + "/bare", None, self.bare_pid)] + [
@@ -238,8 +275,8 @@ class Bench:
         ]
         for name, url, token, pid in targets:
             load = harness.load_average()
-            result, cpu, wrk_cpu, ended_by = self.window(url, token, pid)
-            self.record(n, "idle", name, result, cpu, wrk_cpu, ended_by, load)
+            result, cpu, wrk_cpu, ended_by, span = self.window(url, token, pid)
+            self.record(n, "idle", name, result, cpu, wrk_cpu, ended_by, load, span=span)
 
     def bare_with_engine(self, n: int, problem: Path) -> None:
         load = harness.load_average()
@@ -253,7 +290,7 @@ class Bench:
         assert solver.stdout is not None
         if solver.stdout.readline().strip() != "solving":
             sys.exit("engine_alone did not start solving")
-        result, cpu, wrk_cpu, ended_by = self.window(
+        result, cpu, wrk_cpu, ended_by, _ = self.window(
             self.bare + "/bare", None, self.bare_pid, solver=solver
         )
         line = solver.stdout.readline()
@@ -274,7 +311,7 @@ class Bench:
                 time.sleep(0.02)
             if status != "running":
                 sys.exit(f"run {run_id} is {status} before the load started")
-            result, cpu, wrk_cpu, ended_by = self.window(
+            result, cpu, wrk_cpu, ended_by, span = self.window(
                 url, self.big.token, self.server_pid, run_id=run_id
             )
             run, _ = harness.wait_for(
@@ -283,7 +320,28 @@ class Bench:
             if run["status"] != "succeeded":
                 sys.exit(f"run {run_id} {run['status']}: {run.get('error')}")
             runtime = (run.get("metrics") or {}).get("runtime_s")
-            self.record(n, "during run", name, result, cpu, wrk_cpu, ended_by, load, runtime)
+            started_at = harness.timestamp(run["started_at"])
+            self.record(
+                n,
+                "during run",
+                name,
+                result,
+                cpu,
+                wrk_cpu,
+                ended_by,
+                load,
+                runtime,
+                span=span,
+                run_started=started_at.timestamp() if started_at else None,
+            )
+
+
+def _setup(args: argparse.Namespace) -> str:
+    pace = f", paced {args.pace_ms:g} ms" if args.pace_ms > 0 else ""
+    return (
+        f"wrk -t{args.threads} -c{args.connections}{pace}; {args.people:,} people, "
+        f"time_limit_s {args.time_limit:g}"
+    )
 
 
 def _say(message: str) -> None:
@@ -295,6 +353,13 @@ def table(windows: list[Window]) -> str:
         "| condition | endpoint | rounds | p50 ms | p99 ms | p99 min-max | max ms "
         "| req/s | window s | server cores | solver cores | wrk cores | failed |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    stalls = [
+        "",
+        f"Event-loop stalls of the server (lag > {STALL_MS:.0f} ms), medians over the rounds:",
+        "",
+        "| condition | endpoint | stalls | longest ms | stalled s |",
+        "|---|---|---:|---:|---:|",
     ]
     keys = dict.fromkeys((w.condition, w.endpoint) for w in windows)
     for condition, endpoint in keys:
@@ -311,6 +376,15 @@ def table(windows: list[Window]) -> str:
             f"| {med('solver_cores'):.2f} | {med('wrk_cores'):.2f} "
             f"| {sum(w.failed for w in rows)} |"
         )
+        if rows[0].stalls is not None:
+            count = statistics.median(w.stalls or 0 for w in rows)
+            stalls.append(
+                f"| {condition} | `{endpoint}` | {count:g} "
+                f"| {statistics.median(w.longest_stall_ms or 0 for w in rows):.0f} "
+                f"| {statistics.median(w.stalled_s or 0 for w in rows):.2f} |"
+            )
+    if len(stalls) > 5:
+        lines += stalls
     during = [w for w in windows if w.condition == "during run"]
     if during:
         worst = max(statistics.median(w.p99_ms for w in during if w.endpoint == e) for e in {
@@ -332,6 +406,18 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--time-limit", type=float, default=60, help="the run's time_limit_s")
+    parser.add_argument(
+        "--pace-ms",
+        type=float,
+        default=0,
+        help="each connection waits this long after every answer (a wrk delay() script); "
+        "0: as fast as the server answers",
+    )
+    parser.add_argument(
+        "--lag-monitor",
+        action="store_true",
+        help="serve with benchmarks/pairing/lag_serve.py and report the loop's stalls",
+    )
     parser.add_argument("--json", type=Path, help="write every window here")
     args = parser.parse_args()
     wrk.require_wrk()
@@ -344,7 +430,13 @@ def main() -> None:
                 big, workdir / "problem.json", time_limit_s=args.time_limit
             )
             bench = Bench(args, workdir, workdir / "bench.db", big, small)
-            server, bench.base = harness.serve(url, "inprocess", workdir)
+            if args.pace_ms > 0:
+                script = workdir / "pace.lua"
+                script.write_text(PACE_SCRIPT.format(ms=round(args.pace_ms)))
+                bench.script = str(script)
+            if args.lag_monitor:
+                bench.lag_file = workdir / "lag.txt"
+            server, bench.base = harness.serve(url, "inprocess", workdir, lag_file=bench.lag_file)
             bare, bench.bare = harness.bare_app(workdir)
             bench.server_pid, bench.bare_pid = server.pid, bare.pid
             with harness.services(server, bare), httpx.Client(timeout=300) as client:
@@ -354,10 +446,7 @@ def main() -> None:
                 for url_ in [bench.bare + "/bare", *bench.endpoints().values()]:
                     token = None if url_.endswith("/bare") else big.token
                     wrk.run(url_, seconds=1, **bench.options(token))
-                _say(
-                    f"wrk -t{args.threads} -c{args.connections}, windows of {args.seconds:g} s, "
-                    f"{args.people:,} people, time_limit_s {args.time_limit:g}"
-                )
+                _say(f"{_setup(args)}, windows of {args.seconds:g} s")
                 for n in range(1, args.rounds + 1):
                     bench.uptimes.append(harness.uptime())
                     _say(f"round {n}/{args.rounds}: {bench.uptimes[-1]}")
@@ -366,10 +455,7 @@ def main() -> None:
                     bench.during_run(n, client)
                     server.check()
             bench.uptimes.append(harness.uptime())
-    print(
-        f"\nwrk -t{args.threads} -c{args.connections}; {args.rounds} rounds; "
-        f"{args.people:,} people; uptime before each round and at the end:\n"
-    )
+    print(f"\n{_setup(args)}; {args.rounds} rounds; uptime before each round and at the end:\n")
     for line in bench.uptimes:
         print(f"    {line}")
     print()
