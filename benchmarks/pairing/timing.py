@@ -171,10 +171,11 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 def table(timed: list[Timed], warm: list[Timed], refs: list[Reference]) -> str:
     lines = [
         "| backend | people | runs | wall s (POST -> succeeded) | min-max | queue wait s "
-        "| created -> finished s | engine in run (`runtime_s`) | wall - `runtime_s` "
+        "| created -> finished s | engine in run (`runtime_s`) | server - `runtime_s` "
+        "| wall - `runtime_s` "
         "| engine alone, warm s | wall / engine alone | engine alone, first solve s "
         "| last GET s | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for backend in dict.fromkeys(t.backend for t in timed):
         for people in dict.fromkeys(t.people for t in timed):
@@ -182,6 +183,13 @@ def table(timed: list[Timed], warm: list[Timed], refs: list[Reference]) -> str:
             ref = [r for r in refs if r.people == people]
             wall = statistics.median(t.wall_s for t in rows)
             runtime = _median([t.runtime_s for t in rows])
+            server = _median(
+                [
+                    t.server_s - t.runtime_s
+                    for t in rows
+                    if t.server_s is not None and t.runtime_s is not None
+                ]
+            )
             alone = _median([r.wall_s for r in ref if not r.cold])
             cold = _median([r.wall_s for r in ref if r.cold])
             lines.append(
@@ -189,6 +197,7 @@ def table(timed: list[Timed], warm: list[Timed], refs: list[Reference]) -> str:
                 f"| {min(t.wall_s for t in rows):.2f}-{max(t.wall_s for t in rows):.2f} "
                 f"| {_fmt(_median([t.queue_s for t in rows]))} "
                 f"| {_fmt(_median([t.server_s for t in rows]))} | {_fmt(runtime)} "
+                f"| {_fmt(server)} "
                 f"| {_fmt(None if runtime is None else wall - runtime)} | {_fmt(alone)} "
                 f"| {_fmt(None if alone is None else wall / alone, 1)}x | {_fmt(cold)} "
                 f"| {_fmt(_median([t.last_get_s for t in rows]), 3)} "
@@ -208,6 +217,19 @@ def table(timed: list[Timed], warm: list[Timed], refs: list[Reference]) -> str:
     return "\n".join(lines)
 
 
+def render(saved: dict[str, Any]) -> None:
+    for name, data in saved["backends"].items():
+        print(f"\n{BACKENDS[name].label}\n")
+        print(
+            table(
+                [Timed(**row) for row in data["runs"]],
+                [Timed(**row) for row in data["warm_up"]],
+                [Reference(**row) for row in data["engine_alone"]],
+            )
+        )
+    print(f"\n{saved['uptime_start']}\n{saved['uptime_end']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -222,7 +244,11 @@ def main() -> None:
     parser.add_argument("--poll", type=float, default=0.1, help="seconds between GETs")
     parser.add_argument("--pg-url", default=harness.DEFAULT_PG)
     parser.add_argument("--json", type=Path, help="write every measurement here")
+    parser.add_argument("--render", type=Path, help="print the tables of an earlier --json")
     args = parser.parse_args()
+    if args.render:
+        render(json.loads(args.render.read_text()))
+        return
     args.sizes = [int(s) for s in args.sizes.split(",")]
     names = args.backend or ["sqlite", "pg-procrastinate", "pg-inprocess"]
     _say(f"{harness.uptime()}")
