@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ class WrkResult:
     p99_ms: float
     non_2xx: int
     errors: int
+    p50_ms: float = 0.0
+    max_ms: float = 0.0
+    seconds: float = 0.0  # how long it ran
 
 
 def require_wrk() -> str:
@@ -40,6 +44,9 @@ def parse(report: str) -> WrkResult:
     total = re.search(r"(\d+) requests in", report)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", report)
     p99 = re.search(r"^\s+99%\s+(\S+)", report, re.MULTILINE)
+    p50 = re.search(r"^\s+50%\s+(\S+)", report, re.MULTILINE)
+    latency_max = re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", report, re.MULTILINE)
+    duration = re.search(r"requests in ([\d.]+\w+),", report)
     if total is None or rate is None or p99 is None:
         raise ValueError(f"unreadable wrk report:\n{report}")
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", report)
@@ -51,20 +58,91 @@ def parse(report: str) -> WrkResult:
         p99_ms=_ms(p99[1]),
         non_2xx=int(non_2xx[1]) if non_2xx else 0,
         errors=socket_errors,
+        p50_ms=_ms(p50[1]) if p50 else 0.0,
+        max_ms=_ms(latency_max[1]) if latency_max else 0.0,
+        seconds=_ms(duration[1]) / 1000 if duration else 0.0,
     )
 
 
-def run(
-    url: str, *, seconds: float, connections: int, threads: int, headers: dict[str, str]
-) -> WrkResult:
-    command = [
+def _command(
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int,
+    headers: dict[str, str],
+    script: str | None = None,
+) -> list[str]:
+    return [
         require_wrk(),
         f"-t{threads}",
         f"-c{connections}",
         f"-d{max(1, round(seconds))}s",
         "--latency",
         *[arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")],
+        *(["-s", script] if script else []),
         url,
     ]
+
+
+def run(
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int,
+    headers: dict[str, str],
+    script: str | None = None,
+) -> WrkResult:
+    command = _command(
+        url,
+        seconds=seconds,
+        connections=connections,
+        threads=threads,
+        headers=headers,
+        script=script,
+    )
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return parse(done.stdout)
+
+
+class Running:
+    """wrk started for up to ``seconds``, to be stopped earlier with :meth:`stop` (wrk reports
+    what it measured until SIGINT). ``script``: a wrk Lua script (e.g. one that paces requests
+    with ``delay()``)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        seconds: float,
+        connections: int,
+        threads: int,
+        headers: dict[str, str],
+        script: str | None = None,
+    ) -> None:
+        command = _command(
+            url,
+            seconds=seconds,
+            connections=connections,
+            threads=threads,
+            headers=headers,
+            script=script,
+        )
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+    def stop(self) -> WrkResult:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        out, err = self.process.communicate(timeout=60)
+        if self.process.returncode != 0:
+            raise RuntimeError(f"wrk failed ({self.process.returncode}): {err}")
+        return parse(out)
+
+    def wait(self) -> WrkResult:
+        out, err = self.process.communicate()
+        if self.process.returncode != 0:
+            raise RuntimeError(f"wrk failed ({self.process.returncode}): {err}")
+        return parse(out)
