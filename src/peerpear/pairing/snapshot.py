@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.models import (
@@ -64,6 +64,7 @@ def question_key(question_id: int) -> str:
     return f"q{question_id}"
 
 
+FETCH_BATCH = 2000
 _PERSON_COLUMNS = (
     Registration.id,
     Registration.role,
@@ -179,17 +180,28 @@ async def _rules(
     return rules, sorted(avoid)
 
 
+async def _fetch(db: AsyncSession, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+    """All rows, turned into tuples in batches: between two, the event loop serves other
+    requests. (The driver has them all already; a server-side cursor would need a transaction,
+    which read sessions do not open.)"""
+    rows: list[tuple[Any, ...]] = []
+    for batch in (await db.execute(stmt)).partitions(FETCH_BATCH):
+        rows.extend(tuple(row) for row in batch)
+        await asyncio.sleep(0)
+    return rows
+
+
 def _participants(
     rows: list[tuple[Any, ...]],
-    answer_rows: list[tuple[int, int, Any]],
+    answer_rows: list[tuple[Any, ...]],
     asked: set[str],
     use_profile: bool,
 ) -> tuple[dict[str, Person], list[dict[str, Any]]]:
     answers: dict[int, dict[str, Any]] = defaultdict(dict)
-    for registration_id, question_id, value in answer_rows:
+    for registration_id, question_id, text in answer_rows:
         key = question_key(question_id)
-        if key in asked:
-            answers[registration_id][key] = value
+        if key in asked and text is not None:
+            answers[registration_id][key] = json.loads(text)
     people: dict[str, Person] = {}
     participants = []
     for rid, role_enum, uid, first, last, email, hobbies, major, bio in rows:
@@ -230,15 +242,17 @@ async def load_snapshot(
         stmt = stmt.where(Registration.is_complete.is_(True))
     else:
         stmt = stmt.where(Registration.id.in_(registration_ids))
-    rows = list((await db.execute(stmt)).tuples())
-    answer_rows: list[tuple[int, int, Any]] = []
+    rows = await _fetch(db, stmt)
+    answer_rows: list[tuple[Any, ...]] = []
     if rows:
-        found = await db.execute(
-            select(Answer.registration_id, Answer.question_id, Answer.value)
+        # The values as their JSON text, decoded in the thread below rather than row by row
+        # here, on the event loop.
+        answer_rows = await _fetch(
+            db,
+            select(Answer.registration_id, Answer.question_id, cast(Answer.value, Text))
             .join(Registration, Registration.id == Answer.registration_id)
-            .where(Registration.event_id == event.id)
+            .where(Registration.event_id == event.id),
         )
-        answer_rows = list(found.tuples())
     specs = _questions(questions, params)
     if params.use_profile:
         specs += PROFILE_QUESTIONS

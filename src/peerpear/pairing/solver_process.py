@@ -9,7 +9,8 @@ parent dies (Linux ``PR_SET_PDEATHSIG``), so a killed worker leaves no solver be
 run that another worker has taken over.
 
 Children come from a fork server started once with the engine preloaded: each run starts in
-milliseconds, without forking the (threaded) server process itself.
+milliseconds, without forking the (threaded) server process itself. They run at a lower
+priority (niceness 10): on a machine shared with the API, requests get the CPU first.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import asyncio
 import contextlib
 import ctypes
 import multiprocessing
+import os
 import signal
 import sys
 import time
@@ -29,6 +31,7 @@ from typing import Any
 from peerpear.engine.errors import Cancelled, EngineError, Infeasible, NoSolutionFound
 
 PROGRESS_EVERY_S = 0.5  # the child sends at most this often
+SOLVER_NICENESS = 10
 PRELOAD = [
     "peerpear.engine.solve",
     "peerpear.engine.evaluate",
@@ -75,6 +78,9 @@ def _die_with_parent() -> None:
 
 def _child(problem: dict[str, Any], conn: Connection, keep: Kept | None) -> None:
     _die_with_parent()
+    # Background work: where it shares cores with the server, requests go first.
+    with contextlib.suppress(OSError):
+        os.nice(SOLVER_NICENESS)
     from peerpear.engine.evaluate import evaluate
     from peerpear.engine.problem import parse_problem
     from peerpear.engine.solve import solve
@@ -130,7 +136,9 @@ async def solve_in_subprocess(
     ctx = _mp_context()
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, args=(problem, sender, keep), daemon=True)
-    process.start()
+    # Starting pickles the problem (megabytes for thousands of people): in a thread, so the
+    # event loop keeps its turns.
+    await asyncio.to_thread(process.start)
     sender.close()  # the child's end: EOF here once the child is gone
     progress = 0.0
     try:
