@@ -153,3 +153,22 @@ async def test_a_deactivated_user_is_refused_on_the_next_request(
     assert (await client.get(ME, headers=headers)).status_code == 401
     active_sessions = await session.scalar(select(func.count()).select_from(AuthSession))
     assert active_sessions == 1  # refused by the lookup itself, not by deleting anything
+
+
+async def test_reading_an_event_is_two_statements_and_no_commit(
+    client: httpx.AsyncClient, session: AsyncSession, statements: Statements
+) -> None:
+    """The session lookup, then the event with the caller's role (events/fast_read.py)."""
+    from peerpear.models import EventStatus
+    from tests.events.helpers import make_club
+    from tests.factories import create_event
+
+    club = await make_club(session)
+    event_ = await create_event(session, club.org, status=EventStatus.OPEN)
+    resp = await client.get(f"/api/v1/events/{event_.id}", headers=club.member_headers)
+    assert resp.status_code == 200 and resp.json()["id"] == event_.id
+    assert len(statements.sql) == 2 and statements.commits == 0
+    assert "events" in statements.sql[1] and "memberships" in statements.sql[1]
+    # Members-only: an outsider gets 404 from the same statement.
+    hidden = await client.get(f"/api/v1/events/{event_.id}", headers=club.outsider_headers)
+    assert hidden.status_code == 404

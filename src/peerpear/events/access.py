@@ -36,12 +36,20 @@ class EventAccess:
         return role_allows(self.membership.role if self.membership else None, MembershipRole.ADMIN)
 
 
-def can_see(event: Event, membership: Membership | None) -> bool:
-    if role_allows(membership.role if membership else None, MembershipRole.ADMIN):
+def visible_to(
+    status: EventStatus, visibility: EventVisibility, role: MembershipRole | None
+) -> bool:
+    """Whether someone with ``role`` in the event's organization (None: not a member) sees an
+    event in ``status`` with ``visibility``."""
+    if role_allows(role, MembershipRole.ADMIN):
         return True
-    if event.status is EventStatus.DRAFT:
+    if status is EventStatus.DRAFT:
         return False
-    return event.visibility is EventVisibility.PUBLIC or membership is not None
+    return visibility is EventVisibility.PUBLIC or role is not None
+
+
+def can_see(event: Event, membership: Membership | None) -> bool:
+    return visible_to(event.status, event.visibility, membership.role if membership else None)
 
 
 async def event_access(

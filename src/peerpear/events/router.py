@@ -12,13 +12,14 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
 from peerpear.auth.deps import CurrentUser
-from peerpear.deps import PageDep, SessionDep, SessionmakerDep
-from peerpear.events import lifecycle, service
-from peerpear.events.deps import AdminEvent, MediaDep, VisibleEvent
+from peerpear.deps import PageDep, RawReaderDep, SessionDep, SessionmakerDep
+from peerpear.events import fast_read, lifecycle, service
+from peerpear.events.deps import AdminEvent, EventIdPath, MediaDep
 from peerpear.events.schemas import AuditEntryOut, EventCreate, EventOut, EventUpdate
 from peerpear.models import EventStatus
 from peerpear.openapi import errors
 from peerpear.organizations.deps import OrgAdmin
+from peerpear.responses import json_response
 from peerpear.schemas_common import Page
 
 router = APIRouter(tags=["events"])
@@ -57,10 +58,12 @@ async def list_open_events(
     return await service.list_open_to(db, sessions, user, page)
 
 
-@router.get("/events/{event_id:int}")
-async def get_event(access: VisibleEvent) -> EventOut:
+@router.get("/events/{event_id:int}", response_model=EventOut)
+async def get_event(
+    event_id: EventIdPath, user: CurrentUser, reader: RawReaderDep, sessions: SessionmakerDep
+) -> Response:
     """An event the caller can see (404 otherwise)."""
-    return service.to_out(access.event)
+    return json_response(await fast_read.read_event(reader, sessions, user, event_id))
 
 
 @router.patch("/events/{event_id:int}", responses=errors(403, 409, why=STATE_409))

@@ -28,28 +28,26 @@ def image_version(key: str) -> str:
     return key.rsplit("/", 1)[-1].split(".", 1)[0]
 
 
-def to_out(event: Event) -> EventOut:
+_OUT_FIELDS = (
+    "id", "organization_id", "title", "description", "status", "registration_deadline",
+    "visibility", "role_scheme", "default_group_size", "opened_at", "closed_at", "published_at",
+    "created_at", "updated_at",
+)  # fmt: skip
+
+
+def event_out(values: dict[str, Any]) -> EventOut:
+    """The answer for an event given as its column values (a row of the events table)."""
+    key = values["image_key"]
     url = None
-    if event.image_key is not None:
-        url = IMAGE_PATH.format(event_id=event.id) + f"?v={image_version(event.image_key)}"
+    if key is not None:
+        url = IMAGE_PATH.format(event_id=values["id"]) + f"?v={image_version(key)}"
     return EventOut(
-        id=event.id,
-        organization_id=event.organization_id,
-        title=event.title,
-        description=event.description,
-        status=event.status,
-        registration_deadline=event.registration_deadline,
-        visibility=event.visibility,
-        role_scheme=event.role_scheme,
-        default_group_size=event.default_group_size,
-        opened_at=event.opened_at,
-        closed_at=event.closed_at,
-        published_at=event.published_at,
-        created_at=event.created_at,
-        updated_at=event.updated_at,
-        has_image=event.image_key is not None,
-        image_url=url,
+        **{name: values[name] for name in _OUT_FIELDS}, has_image=key is not None, image_url=url
     )
+
+
+def to_out(event: Event) -> EventOut:
+    return event_out({name: getattr(event, name) for name in (*_OUT_FIELDS, "image_key")})
 
 
 def audit_event(
