@@ -112,6 +112,10 @@ class RunStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# A run in one of these has ended: it will not change again.
+FINISHED_RUN_STATUSES = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
+
+
 class RunStrategy(StrEnum):
     OPTIMIZER = "optimizer"
     LLM = "llm"

@@ -40,7 +40,6 @@ logger = logging.getLogger("peerpear.pairing")
 HEARTBEAT_S = 2.0  # how often a running attempt proves it is alive
 STALE_AFTER = timedelta(seconds=30)  # a heartbeat older than this: the worker is gone
 MAX_ATTEMPTS = 3
-FINISHED = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
 
 
 def _owned(run_id: int, worker_id: str) -> Any:

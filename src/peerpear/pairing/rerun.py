@@ -18,7 +18,6 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear import audit
-from peerpear.db import utcnow
 from peerpear.errors import Conflict, InvalidState
 from peerpear.events.access import EventAccess
 from peerpear.models import (
@@ -27,12 +26,12 @@ from peerpear.models import (
     PairingGroup,
     PairingGroupMember,
     PairingRun,
-    RunStatus,
     User,
 )
 from peerpear.pairing.assessment import run_parameters
 from peerpear.pairing.parameters import RunParameters
 from peerpear.pairing.run_result import StoredResult
+from peerpear.pairing.runs import queue_run
 from peerpear.pairing.state import claim, ensure_closed, load_state, require_pairing, tidy
 from peerpear.pairing.working import settled
 
@@ -77,30 +76,12 @@ async def start_rerun(
     if params is None:
         params = await run_parameters(db, pairing.source_run_id)
     spec = RerunSpec(pairing_version=version, locked=locked, participants=sorted(rest))
-    run = PairingRun(
-        event_id=event.id,
-        status=RunStatus.QUEUED,
-        parameters={
-            **params.model_dump(mode="json", exclude_defaults=True),
-            RERUN_KEY: spec.model_dump(),
-        },
-        created_by_id=access.user.id,
-        created_at=utcnow(),
-    )
-    db.add(run)
-    await db.flush()
-    audit.record(
-        db,
-        access.user,
-        "pairing.rerun",
-        organization_id=event.organization_id,
-        event_id=event.id,
-        target_type="pairing_run",
-        target_id=run.id,
-        details={"version": version, "locked_groups": len(locked), "people": len(rest)},
-    )
-    await db.flush()
-    return run
+    parameters = {
+        **params.model_dump(mode="json", exclude_defaults=True),
+        RERUN_KEY: spec.model_dump(),
+    }
+    details = {"version": version, "locked_groups": len(locked), "people": len(rest)}
+    return await queue_run(db, access, parameters, "pairing.rerun", details)
 
 
 async def apply_rerun(db: AsyncSession, run: PairingRun, stored: StoredResult) -> bool:

@@ -18,8 +18,8 @@ from peerpear.db import utcnow
 from peerpear.errors import InvalidState, NotFound, ValidationFailed
 from peerpear.events.access import EventAccess, event_access
 from peerpear.models import EventStatus, PairingRun, Question, Registration, RunStatus, User
+from peerpear.models.enums import FINISHED_RUN_STATUSES
 from peerpear.pagination import paginate
-from peerpear.pairing.execute import FINISHED
 from peerpear.pairing.parameters import RunParameters
 from peerpear.pairing.run_result import StoredResult, read_metrics, read_result
 from peerpear.pairing.run_schemas import (
@@ -90,10 +90,23 @@ async def start_run(db: AsyncSession, access: EventAccess, params: RunParameters
             f"a run needs at least 2 complete registrations; the event has {complete or 0}",
             details={"complete_registrations": complete or 0},
         )
+    stored = params.model_dump(mode="json", exclude_defaults=True)
+    return await queue_run(db, access, stored, "pairing_run.start", {"parameters": stored})
+
+
+async def queue_run(
+    db: AsyncSession,
+    access: EventAccess,
+    parameters: dict[str, Any],
+    action: str,
+    details: dict[str, Any],
+) -> PairingRun:
+    """A queued run of the access's event with ``parameters``, audited as ``action`` (the route
+    enqueues it once the transaction has committed)."""
     run = PairingRun(
-        event_id=event.id,
+        event_id=access.event.id,
         status=RunStatus.QUEUED,
-        parameters=params.model_dump(mode="json", exclude_defaults=True),
+        parameters=parameters,
         created_by_id=access.user.id,
         created_at=utcnow(),
     )
@@ -102,12 +115,12 @@ async def start_run(db: AsyncSession, access: EventAccess, params: RunParameters
     audit.record(
         db,
         access.user,
-        "pairing_run.start",
-        organization_id=event.organization_id,
-        event_id=event.id,
+        action,
+        organization_id=access.event.organization_id,
+        event_id=access.event.id,
         target_type="pairing_run",
         target_id=run.id,
-        details={"parameters": run.parameters},
+        details=details,
     )
     await db.flush()
     return run
@@ -176,7 +189,7 @@ async def read_run(db: AsyncSession, run: PairingRun) -> RunOut:
 async def cancel_run(db: AsyncSession, run: PairingRun, access: EventAccess) -> PairingRun:
     """A queued run is cancelled at once; a running one when its worker next checks (within
     seconds: it kills the solver). A finished run answers 409."""
-    if run.status in FINISHED:
+    if run.status in FINISHED_RUN_STATUSES:
         raise InvalidState(
             f"the run has already {run.status.value}", details={"status": run.status.value}
         )
