@@ -86,3 +86,21 @@ async def test_a_cancelled_queued_run_is_never_claimed(
     run.cancel_requested = True
     await session.commit()
     assert await claim(session_maker, run.id, "w") is None
+
+
+async def test_a_running_attempt_sees_a_cancel_and_a_lost_claim(
+    session: AsyncSession, session_maker: async_sessionmaker[AsyncSession]
+) -> None:
+    run = await _run(session)
+    assert await claim(session_maker, run.id, "w1") == 1
+    beat = execute._Beat(session_maker, run.id, "w1")
+    assert await beat(0.4) is True
+    await session.refresh(run)
+    assert run.progress == 0.4 and run.heartbeat_at is not None
+    run.cancel_requested = True
+    await session.commit()
+    beat.last = 0.0  # the next tick writes (and reads) again
+    assert await beat(0.5) is False
+    # An attempt whose claim was taken over stops too.
+    stranger = execute._Beat(session_maker, run.id, "someone-else")
+    assert await stranger(0.5) is False

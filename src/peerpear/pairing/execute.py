@@ -37,7 +37,7 @@ from peerpear.pairing.solver_process import Kept, SolverCrashed, solve_in_subpro
 
 logger = logging.getLogger("peerpear.pairing")
 
-HEARTBEAT_S = 2.0  # how often a running attempt proves it is alive
+HEARTBEAT_S = 1.0  # how often a running attempt proves it is alive (and sees a cancel)
 STALE_AFTER = timedelta(seconds=30)  # a heartbeat older than this: the worker is gone
 MAX_ATTEMPTS = 3
 
