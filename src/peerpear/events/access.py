@@ -13,6 +13,7 @@ returns an event returns it closed once its registration deadline has passed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -74,3 +75,31 @@ async def event_access(
         raise Forbidden("this action requires the admin role in the event's organization")
     await settle_event(db, sessions, event, utcnow())
     return access
+
+
+class EventPart(Protocol):
+    """A row that belongs to one event (a question, a registration, a pairing run)."""
+
+    @property
+    def event_id(self) -> int: ...
+
+
+Part = TypeVar("Part", bound=EventPart)
+
+
+async def admin_part_access(
+    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    user: User,
+    model: type[Part],
+    row_id: int,
+    not_found: str,
+) -> tuple[Part, EventAccess]:
+    """The row ``row_id`` of ``model`` and the caller's admin access to its event: 404 (with
+    ``not_found``) when the row is missing or its event invisible to the caller, 403 when they
+    see the event but do not administer it."""
+    row = await db.get(model, row_id)
+    if row is None:
+        raise NotFound(not_found)
+    access = await event_access(db, sessions, user, row.event_id, admin=True, not_found=not_found)
+    return row, access

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peerpear import audit
 from peerpear.db import utcnow
 from peerpear.errors import InvalidState, NotFound, ValidationFailed
-from peerpear.events.access import EventAccess, event_access
+from peerpear.events.access import EventAccess, admin_part_access
 from peerpear.models import EventStatus, PairingRun, Question, Registration, RunStatus, User
 from peerpear.models.enums import FINISHED_RUN_STATUSES
 from peerpear.pagination import paginate
@@ -140,13 +140,7 @@ async def run_access(
     db: AsyncSession, sessions: async_sessionmaker[AsyncSession], user: User, run_id: int
 ) -> tuple[PairingRun, EventAccess]:
     """The run and the admin's access to its event (404 / 403 as for the event)."""
-    run = await db.get(PairingRun, run_id)
-    if run is None:
-        raise NotFound(RUN_NOT_FOUND)
-    access = await event_access(
-        db, sessions, user, run.event_id, admin=True, not_found=RUN_NOT_FOUND
-    )
-    return run, access
+    return await admin_part_access(db, sessions, user, PairingRun, run_id, RUN_NOT_FOUND)
 
 
 async def run_groups(db: AsyncSession, stored: StoredResult) -> list[RunGroup]:

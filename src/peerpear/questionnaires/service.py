@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear import audit
-from peerpear.errors import InvalidState, NotFound, ValidationFailed
-from peerpear.events.access import EventAccess, event_access
+from peerpear.errors import InvalidState, ValidationFailed
+from peerpear.events.access import EventAccess, admin_part_access
 from peerpear.models import Event, Question, QuestionType, User
 from peerpear.pagination import paginate
 from peerpear.questionnaires.rules import ensure_changes_allowed, ensure_questionnaire_editable
@@ -122,13 +122,7 @@ async def question_access(
     db: AsyncSession, sessions: async_sessionmaker[AsyncSession], user: User, question_id: int
 ) -> tuple[Question, EventAccess]:
     """The question and the admin's access to its event (404 / 403 as for the event)."""
-    question = await db.get(Question, question_id)
-    if question is None:
-        raise NotFound(QUESTION_NOT_FOUND)
-    access = await event_access(
-        db, sessions, user, question.event_id, admin=True, not_found=QUESTION_NOT_FOUND
-    )
-    return question, access
+    return await admin_part_access(db, sessions, user, Question, question_id, QUESTION_NOT_FOUND)
 
 
 def _merged(question: Question, changes: dict[str, Any]) -> Any:

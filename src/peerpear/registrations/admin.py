@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear import audit
-from peerpear.errors import InvalidState, NotFound
-from peerpear.events.access import EventAccess, event_access
+from peerpear.errors import InvalidState
+from peerpear.events.access import EventAccess, admin_part_access
 from peerpear.models import Answer, Event, EventStatus, Registration, RegistrationRole, User
 from peerpear.organizations.members import user_search
 from peerpear.pagination import paginate
@@ -112,13 +112,9 @@ async def registration_access(
     registration_id: int,
 ) -> tuple[Registration, EventAccess]:
     """The registration and the admin's access to its event (404 / 403 as for the event)."""
-    registration = await db.get(Registration, registration_id)
-    if registration is None:
-        raise NotFound(REGISTRATION_NOT_FOUND)
-    access = await event_access(
-        db, sessions, user, registration.event_id, admin=True, not_found=REGISTRATION_NOT_FOUND
+    return await admin_part_access(
+        db, sessions, user, Registration, registration_id, REGISTRATION_NOT_FOUND
     )
-    return registration, access
 
 
 async def set_role(
