@@ -75,6 +75,18 @@ class Settings(BaseSettings):
     job_concurrency: int = Field(default=1, ge=1, le=64)
     # How often runs whose worker died are looked for and queued again; 0 turns it off.
     run_recovery_seconds: float = Field(default=30.0, ge=0)
+    # The LLM (llm/): "offline" (no model: deterministic fallbacks, the local embedder),
+    # "gemini" (google-genai) or "openai" (any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM;
+    # llm_base_url names it). The model for structured output, the one for embeddings (empty:
+    # the local embedder), the key, a timeout per attempt, and how many calls run at once.
+    llm_provider: Literal["offline", "gemini", "openai"] = "offline"
+    llm_model: str = ""
+    llm_embedding_model: str = ""
+    llm_api_key: str = ""
+    llm_base_url: str = ""
+    llm_timeout_seconds: float = Field(default=30.0, gt=0)
+    llm_max_concurrency: int = Field(default=4, ge=1, le=256)
+    llm_max_attempts: int = Field(default=4, ge=1, le=10)
     # Serve the interactive API docs (/docs, /redoc) and the schema (/openapi.json).
     api_docs: bool = True
     # Accounts and organizations

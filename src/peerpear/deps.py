@@ -13,6 +13,7 @@ from starlette.types import Scope
 
 from peerpear.config import Settings
 from peerpear.jobs.base import JobQueue
+from peerpear.llm.base import LLMClient
 from peerpear.raw_reads import RawReader
 from peerpear.schemas_common import MAX_DB_ID, Pagination
 
@@ -112,6 +113,12 @@ async def get_jobs(request: Request) -> JobQueue:
     """The app's job queue (peerpear.jobs): where background work is handed over."""
     jobs: JobQueue = request.app.state.jobs
     return jobs
+
+
+async def get_llm(request: Request) -> LLMClient:
+    """The process's LLM client, built at start-up (main.py)."""
+    llm: LLMClient = request.app.state.llm
+    return llm
 
 
 async def get_raw_reader(request: Request) -> RawReader:

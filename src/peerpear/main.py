@@ -21,6 +21,7 @@ from peerpear.events.image_router import router as event_images_router
 from peerpear.events.router import router as events_router
 from peerpear.health import router as health_router
 from peerpear.jobs.factory import create_queue
+from peerpear.llm.factory import create_llm
 from peerpear.logging_setup import configure_logging
 from peerpear.me.router import router as me_router
 from peerpear.middleware import RequestContextMiddleware
@@ -86,7 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # scanning it again on every full collection (a pause that shows in the p99).
         # Background jobs: run here (inprocess, with periodic work) or only enqueued here for
         # `peerpear worker` processes (procrastinate).
-        jobs = create_queue(app.state.sessionmaker, settings)
+        # One LLM client per process (its concurrency limit counts every call of the process).
+        llm = create_llm(settings, app.state.sessionmaker)
+        app.state.llm = llm
+        jobs = create_queue(app.state.sessionmaker, settings, llm)
         await jobs.start()
         app.state.jobs = jobs
         gc.freeze()
@@ -94,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await jobs.stop()
+            await llm.aclose()
             await reader.close()
             await engine.dispose()
 

@@ -92,3 +92,8 @@ class TfidfEmbedder(Embedder):
             return l2_normalize(matrix.toarray())
         svd = TruncatedSVD(n_components=self.max_dim, random_state=self.seed)
         return l2_normalize(svd.fit_transform(matrix))
+
+
+def default_embedder(seed: int = 0) -> Embedder:
+    """The embedder for text questions when the caller names none."""
+    return TfidfEmbedder(seed=seed)

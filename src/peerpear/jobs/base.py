@@ -16,17 +16,19 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear.config import Settings
+from peerpear.llm.base import LLMClient
 
 
 @dataclass(frozen=True)
 class JobContext:
-    """What every task gets: the database, the settings and the queue of the process running
-    it, and a name for that process in the rows it claims."""
+    """What every task gets: the database, the settings, the queue and the LLM client of the
+    process running it, and a name for that process in the rows it claims."""
 
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
     queue: JobQueue
     worker_id: str  # host:pid
+    llm: LLMClient
 
 
 Task = Callable[..., Awaitable[Any]]

@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peerpear.config import Settings
 from peerpear.jobs.base import JobContext
 from peerpear.jobs.tasks import PERIODIC, RUN_PAIRING, TASKS, recover_runs, run_key
+from peerpear.llm.base import LLMClient
+from peerpear.llm.factory import create_llm
 from peerpear.pairing.recovery import stale_runs
 
 logger = logging.getLogger("peerpear.jobs")
@@ -33,8 +35,14 @@ def process_name() -> str:
 
 
 class InProcessQueue:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-        self.context = JobContext(sessions, settings, self, process_name())
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        llm: LLMClient | None = None,
+    ) -> None:
+        llm = llm or create_llm(settings, sessions)
+        self.context = JobContext(sessions, settings, self, process_name(), llm)
         self._slots = asyncio.Semaphore(settings.job_concurrency)
         self._waiting: set[str] = set()  # keys of jobs not started yet
         self._key_locks: dict[str, asyncio.Lock] = {}  # a few bytes per run: kept

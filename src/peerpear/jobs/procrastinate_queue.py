@@ -31,6 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peerpear.config import Settings
 from peerpear.jobs.base import JobContext, Task
 from peerpear.jobs.tasks import PERIODIC, RUN_PAIRING, TASKS
+from peerpear.llm.base import LLMClient
+from peerpear.llm.factory import create_llm
 
 logger = logging.getLogger("peerpear.jobs")
 PERIODIC_SUFFIX = ".periodic"
@@ -63,14 +65,17 @@ class ProcrastinateQueue:
         self,
         sessions: async_sessionmaker[AsyncSession],
         settings: Settings,
+        llm: LLMClient | None = None,
         *,
         pool_size: int = 2,
     ) -> None:
+        llm = llm or create_llm(settings, sessions)
         connector = procrastinate.PsycopgConnector(
             conninfo=libpq_url(settings.database_url), min_size=1, max_size=pool_size
         )
         self.app = procrastinate.App(connector=connector)
-        self.context = JobContext(sessions, settings, self, f"{socket.gethostname()}:{os.getpid()}")
+        worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        self.context = JobContext(sessions, settings, self, worker_id, llm)
         for name, task in TASKS.items():
             self._register(name, task)
         for periodic in PERIODIC:
