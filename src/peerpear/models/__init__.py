@@ -21,6 +21,8 @@ from peerpear.models.enums import (
 )
 from peerpear.models.event import Event
 from peerpear.models.identity import Identity
+from peerpear.models.llm_cache_entry import LLMCacheEntry, LLMEmbedding
+from peerpear.models.llm_call import LLMCall, LLMCallOutcome
 from peerpear.models.login_attempt import LoginAttempt
 from peerpear.models.membership import Membership
 from peerpear.models.organization import Organization
@@ -46,6 +48,10 @@ __all__ = [
     "EventVisibility",
     "Identity",
     "IdentityProvider",
+    "LLMCacheEntry",
+    "LLMCall",
+    "LLMCallOutcome",
+    "LLMEmbedding",
     "LoginAttempt",
     "Membership",
     "MembershipRole",
