@@ -137,6 +137,24 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _llm_provider_complete(self) -> Settings:
+        # Refuse to start rather than fail every call later with a less telling reason.
+        if self.llm_provider == "offline":
+            return self
+        if not self.llm_model.strip():
+            raise ValueError(
+                f"PEERPEAR_LLM_MODEL must name a model when PEERPEAR_LLM_PROVIDER is "
+                f"{self.llm_provider} (e.g. gemini-2.5-flash, gpt-4o-mini, llama3.1)"
+            )
+        if not self.llm_api_key and (self.llm_provider == "gemini" or not self.llm_base_url):
+            raise ValueError(
+                f"PEERPEAR_LLM_API_KEY must be set for the {self.llm_provider} provider "
+                "(only a local OpenAI-compatible server named by PEERPEAR_LLM_BASE_URL "
+                "may go without one)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _no_wildcard_origin_with_cookies(self) -> Settings:
         # Sign-in uses a cookie, so CORS runs with credentials; a wildcard would let any site make
         # signed-in requests and read the answers.

@@ -21,6 +21,7 @@ from peerpear.events.image_router import router as event_images_router
 from peerpear.events.router import router as events_router
 from peerpear.health import router as health_router
 from peerpear.jobs.factory import create_queue
+from peerpear.llm.calls_router import router as llm_calls_router
 from peerpear.llm.factory import create_llm
 from peerpear.logging_setup import configure_logging
 from peerpear.me.router import router as me_router
@@ -52,6 +53,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     registrations_admin_router,
     runs_router,
     pairing_router,
+    llm_calls_router,
 )
 # The order FastAPI tries them in: it tests a request against one route after another, a few
 # µs each, so the routers of the hottest reads (GET /me, GET /organizations) come first. Their
@@ -66,6 +68,7 @@ MATCH_ORDER: tuple[APIRouter, ...] = (
     registrations_admin_router,
     runs_router,
     pairing_router,
+    llm_calls_router,
     auth_router,
 )
 

@@ -305,6 +305,13 @@ MATRIX.update(
     }
 )
 
+# --- the record of the event's LLM calls (admins) ---
+MATRIX.update(
+    {
+        ("GET", EVENT + "/llm-calls"): _admin_only(200),
+    }
+)
+
 _PUBLIC = {"event_id": lambda w: w.public_event.id}
 _DRAFT = {"event_id": lambda w: w.draft_event.id}
 _CLOSED = {"event_id": lambda w: w.closed_event.id}
