@@ -109,7 +109,12 @@ class OpenAIProvider:
 
 def _status_error(exc: openai.APIStatusError, model: str) -> ProviderError:
     wait = retry_after_seconds(exc.response.headers)
-    return status_error(exc.status_code, exc.message, model, wait)
+    # The server's own words, without the SDK's "Error code: 400 - {...}" wrapping.
+    body: Any = exc.body
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]
+    message = body.get("message") if isinstance(body, dict) else None
+    return status_error(exc.status_code, str(message or exc.message), model, wait)
 
 
 def _unanswered(exc: openai.APIConnectionError) -> ProviderError:
