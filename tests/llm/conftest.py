@@ -17,7 +17,7 @@ from tests.conftest import make_settings
 from tests.llm.fake_servers import FakeLLMServer
 
 PROVIDERS = ["gemini", "openai"]
-MODEL = "fake-model"
+MODEL = "fake-model"  # what FakeLLMServer.settings names
 EMBEDDING_MODEL = "fake-embedder"
 
 
@@ -30,22 +30,10 @@ def fake() -> Iterator[FakeLLMServer]:
         server.stop()
 
 
-def llm_settings(provider: str, fake: FakeLLMServer, **overrides: Any) -> dict[str, Any]:
-    return {
-        "llm_provider": provider,
-        "llm_model": MODEL,
-        "llm_embedding_model": EMBEDDING_MODEL,
-        "llm_api_key": "test-key",
-        "llm_base_url": fake.base_url if provider == "gemini" else fake.openai_base_url,
-        "llm_timeout_seconds": 5.0,
-        **overrides,
-    }
-
-
-def fast_retries(llm: RobustLLM, max_attempts: int | None = None) -> None:
+def fast_retries(llm: RobustLLM) -> None:
     """Keep the backoff short in tests (waits asked for with Retry-After are still honoured)."""
     llm.retry = RetryPolicy(
-        max_attempts=max_attempts or llm.retry.max_attempts,
+        max_attempts=llm.retry.max_attempts,
         initial_wait_s=0.01,
         max_wait_s=0.05,
     )
@@ -61,7 +49,8 @@ async def make_llm(
     made: list[RobustLLM] = []
 
     def build(provider: str, **overrides: Any) -> RobustLLM:
-        settings = make_settings(database_url, **llm_settings(provider, fake, **overrides))
+        values = fake.settings(provider, **{"llm_timeout_seconds": 5.0, **overrides})
+        settings = make_settings(database_url, **values)
         llm = create_llm(settings, session_maker)
         assert isinstance(llm, RobustLLM)
         fast_retries(llm)

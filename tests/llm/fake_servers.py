@@ -7,7 +7,9 @@ One server answers both protocols:
   ``/v1beta`` as well (google-genai 3 sends ``v1``, earlier versions ``v1beta``);
 - OpenAI: ``POST /v1/chat/completions`` and ``POST /v1/embeddings``.
 Point a provider at it with ``PEERPEAR_LLM_BASE_URL``: ``server.base_url`` for gemini,
-``server.openai_base_url`` (``.../v1``) for openai.
+``server.openai_base_url`` (``.../v1``) for openai; ``server.settings(provider)`` gives every
+``llm_*`` setting. ``with FakeLLMServer() as server:`` starts it (on 127.0.0.1, a free port, in
+a thread of its own) and stops it.
 
 Scripting: each request takes the next step queued with ``server.script(...)``; when the queue is
 empty, ``server.default`` answers (a completion step, ``answer({})`` until set). Steps:
@@ -194,6 +196,25 @@ class FakeLLMServer:
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)
+
+    def __enter__(self) -> FakeLLMServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def settings(self, provider: str, **overrides: Any) -> dict[str, Any]:
+        """``PEERPEAR_LLM_*`` settings (as ``Settings`` fields) pointing ``provider`` here, e.g.
+        ``make_settings(url, **server.settings("openai"))`` then ``create_llm(settings, ...)``,
+        or ``install_llm(app, create_llm(...))`` (tests/llm_double.py) for a started app."""
+        return {
+            "llm_provider": provider,
+            "llm_model": "fake-model",
+            "llm_embedding_model": "fake-embedder",
+            "llm_api_key": "test-key",
+            "llm_base_url": self.base_url if provider == "gemini" else self.openai_base_url,
+            **overrides,
+        }
 
 
 def _error(protocol: str, step: Step) -> dict[str, Any]:
