@@ -221,11 +221,24 @@ class _Stacked:
         self.den_left = self.den_right * np.asarray(terms.den_weights, dtype=np.float32)
         narrow = [term for term in terms.jaccard if term[2].shape[1] <= MAX_CODED_OPTIONS]
         self.jaccard = _jaccard_codes(narrow)
+        self.cosine = [_cosine_factors(*term) for term in terms.cosine]
         self.wide_jaccard = [
             (w, sign, hot, hot.sum(axis=1))
             for w, sign, hot in terms.jaccard
             if hot.shape[1] > MAX_CODED_OPTIONS
         ]
+
+
+def _cosine_factors(
+    w: float, sign: float, emb: F32, baseline: float
+) -> tuple[F32, F32, float, float]:
+    """(left, right, w, sign) with left @ right.T = w * (cos - baseline) / (1 - baseline): the
+    weight, the scale and the shift folded into one product (one more column), so that a block
+    needs only the clip at 0 and the sum after it."""
+    scale = np.float32(w / (1 - baseline))
+    ones = np.ones((len(emb), 1), dtype=np.float32)
+    left = np.hstack([scale * emb, np.float32(-baseline) * scale * ones])
+    return left, np.hstack([emb, ones]), w, sign
 
 
 def _jaccard_codes(
@@ -304,14 +317,13 @@ def _block(stacked: _Stacked, rows: slice, cols: slice) -> F32:
         np.divide(inter, union, out=inter)
         inter *= np.float32(sign * w)
         num += inter
-    for w, sign, emb, baseline in terms.cosine:
-        cos = emb[rows] @ emb[cols].T
-        if baseline:
-            cos -= np.float32(baseline)
-            cos *= np.float32(1 / (1 - baseline))
-        np.clip(cos, 0.0, 1.0, out=cos)
-        cos *= np.float32(sign * w)
-        num += cos
+    for left, right, w, sign in stacked.cosine:
+        cos = left[rows] @ right[cols].T  # w * clip((cos - b) / (1 - b), 0, 1):
+        np.clip(cos, 0.0, w, out=cos)
+        if sign > 0:
+            num += cos
+        else:
+            num -= cos
     for w, sign, texts in terms.sparse_cosine:
         num += np.float32(sign * w) * (texts[rows] @ texts[cols].T).toarray()
     for w, sign, x, span, answered in terms.abs_diff:

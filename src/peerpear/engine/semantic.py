@@ -98,7 +98,8 @@ def load_model() -> Any:
                 raise SemanticUnavailable(
                     "the semantic text embedder needs the optional package wordllama: install "
                     "PeerPear with the 'semantic' extra (uv sync --extra semantic, or pip "
-                    "install 'peerpear[semantic]'), or choose the TF-IDF embedder"
+                    "install 'peerpear[semantic]'), or choose the TF-IDF embedder "
+                    "(PEERPEAR_TEXT_EMBEDDER=tfidf, peerpear pair --embedder tfidf)"
                 )
             with _quiet_offline_import():
                 import wordllama
