@@ -138,7 +138,7 @@ def default_embedder(
     from peerpear.engine.embedding_cache import EmbeddingCache
 
     if not semantic.installed():
-        semantic.load_model()  # raises SemanticUnavailable, naming the extra
+        raise semantic.SemanticUnavailable(semantic.NOT_INSTALLED)
     return semantic.SemanticEmbedder(None if cache_dir is None else EmbeddingCache(cache_dir))
 
 

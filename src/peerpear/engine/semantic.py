@@ -49,6 +49,13 @@ _lock = threading.Lock()
 _model: Any = None
 
 
+NOT_INSTALLED = (
+    "the semantic text embedder needs the optional package wordllama: install PeerPear with the "
+    "'semantic' extra (uv sync --extra semantic, or pip install 'peerpear[semantic]'), or choose "
+    "the TF-IDF embedder (PEERPEAR_TEXT_EMBEDDER=tfidf, peerpear pair --embedder tfidf)"
+)
+
+
 class SemanticUnavailable(RuntimeError):
     """The semantic model was asked for but cannot be loaded (the extra is not installed)."""
 
@@ -95,12 +102,7 @@ def load_model() -> Any:
     with _lock:
         if _model is None:
             if not installed():
-                raise SemanticUnavailable(
-                    "the semantic text embedder needs the optional package wordllama: install "
-                    "PeerPear with the 'semantic' extra (uv sync --extra semantic, or pip "
-                    "install 'peerpear[semantic]'), or choose the TF-IDF embedder "
-                    "(PEERPEAR_TEXT_EMBEDDER=tfidf, peerpear pair --embedder tfidf)"
-                )
+                raise SemanticUnavailable(NOT_INSTALLED)
             with _quiet_offline_import():
                 import wordllama
 
