@@ -7,6 +7,7 @@ Skipped where the ``semantic`` extra is not installed; CI installs it.
 from __future__ import annotations
 
 import json
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ pytest.importorskip("wordllama")
 from peerpear.engine.embedding_cache import EmbeddingCache
 from peerpear.engine.semantic import model_id
 from peerpear.pair_cli import pair_command
+from peerpear.pairing import solver_process
 from peerpear.pairing.solver_process import solve_in_subprocess
 from peerpear.text_embedding import TextEmbedding
 
@@ -58,6 +60,28 @@ async def test_a_run_embeds_with_the_chosen_embedder_and_fills_the_cache(tmp_pat
     assert len(EmbeddingCache(tmp_path).get(model_id(), texts)) == len(texts)  # the child's
     tfidf = await solve_in_subprocess(problem, _keep_going, text=TextEmbedding("tfidf", None))
     assert partners([g["members"] for g in tfidf["groups"]]) <= 4
+
+
+def _report_loaded(conn: Connection) -> None:
+    from peerpear.engine import semantic
+
+    conn.send(semantic.loaded())  # before anything here could have loaded it
+    conn.close()
+
+
+def test_the_solver_fork_server_has_loaded_the_model() -> None:
+    """Each run's child starts with the model in memory: the fork server loaded it once."""
+    ctx = solver_process._mp_context(TextEmbedding("semantic"))
+    if ctx.get_start_method() != "forkserver":
+        pytest.skip("no fork server on this platform")
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_report_loaded, args=(sender,))
+    child.start()
+    sender.close()
+    try:
+        assert receiver.poll(60) and receiver.recv() is True
+    finally:
+        child.join(10)
 
 
 def test_pair_uses_the_semantic_embedder_when_installed(

@@ -21,6 +21,7 @@ second (docs/benchmarks.md, "Text embedders").
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.metadata
 import importlib.util
 import logging
@@ -65,6 +66,7 @@ def installed() -> bool:
     return importlib.util.find_spec(PACKAGE) is not None
 
 
+@functools.cache
 def model_id() -> str:
     """Names the vectors: the package version and model (the cache key's first part)."""
     return f"{PACKAGE}-{importlib.metadata.version(PACKAGE)}-{CONFIG}-{DIM}"
@@ -130,13 +132,12 @@ class SemanticEmbedder(Embedder):
 
     def __init__(self, cache: EmbeddingCache | None = None) -> None:
         self.cache = cache
-        self.name = model_id()
 
     def embed(self, texts: list[str]) -> NDArray[np.float32]:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         if not texts:
             return out
-        found = self.cache.get(self.name, texts) if self.cache is not None else {}
+        found = self.cache.get(model_id(), texts) if self.cache is not None else {}
         for i, text in enumerate(texts):
             row = found.get(text)
             if row is not None:
@@ -149,7 +150,7 @@ class SemanticEmbedder(Embedder):
                 if text not in found:
                     out[i] = row_of[text]
             if self.cache is not None:
-                self.cache.put(self.name, row_of)
+                self.cache.put(model_id(), row_of)
         return out
 
     def _compute(self, texts: list[str]) -> NDArray[np.float32]:
