@@ -145,9 +145,12 @@ def test_a_cache_hit_computes_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
     SemanticEmbedder(EmbeddingCache(tmp_path)).embed(texts)
     calls: list[list[str]] = []
     original = SemanticEmbedder._compute
-    monkeypatch.setattr(
-        SemanticEmbedder, "_compute", lambda self, t: calls.append(t) or original(self, t)
-    )
+
+    def counted(self: SemanticEmbedder, texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return original(self, texts)
+
+    monkeypatch.setattr(SemanticEmbedder, "_compute", counted)
     SemanticEmbedder(EmbeddingCache(tmp_path)).embed([*texts, "board games", "chess club"])
     assert calls == [["board games"]]  # only the new text, once
 

@@ -60,7 +60,7 @@ def test_the_setting_refuses_semantic_without_the_extra(without_semantic: None) 
         Settings(text_embedder="semantic")
     assert Settings(text_embedder="auto").text_embedder == "auto"
     with pytest.raises(ValidationError):
-        Settings(text_embedder="bert")  # type: ignore[arg-type]
+        Settings(text_embedder="bert")
 
 
 def test_the_cache_folder_from_the_settings(
