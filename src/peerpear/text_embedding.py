@@ -27,9 +27,15 @@ if TYPE_CHECKING:
     from peerpear.engine.embedding import Embedder
 
 
-def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/peerpear``, else ``~/.cache/peerpear``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+def default_cache_dir() -> Path | None:
+    """``$XDG_CACHE_HOME/peerpear``, else ``~/.cache/peerpear``; None (no cache) for a process
+    with no home folder (a service account without one)."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no HOME and no password entry
+            return None
     return Path(base) / "peerpear"
 
 

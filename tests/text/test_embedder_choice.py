@@ -131,3 +131,14 @@ def test_pair_refuses_an_unknown_embedder(tmp_path: Path) -> None:
     result = CliRunner().invoke(pair_app, ["--embedder", "bert", str(write_problem(tmp_path))])
     assert result.exit_code == BAD_INPUT_EXIT
     assert "unknown text embedder 'bert'" in result.output
+
+
+def test_no_home_folder_means_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert default_cache_dir() is None
+    monkeypatch.delenv("PEERPEAR_EMBEDDING_CACHE_DIR", raising=False)
+    assert TextEmbedding.from_env("tfidf").cache_dir is None
