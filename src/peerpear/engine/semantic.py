@@ -2,7 +2,7 @@
 
 A static model: each token has one vector, and an answer's vector is the mean of its tokens'
 (``wordllama`` ships the weights and the tokenizer in its wheel, so nothing is downloaded). It
-knows that "trail running" is close to "hiking" and "playing in a band" to "guitar", which
+knows that "trail running" is close to "hiking" and "lead singer of a band" to "guitar", which
 TF-IDF, counting shared words, cannot; and it embeds 10,000 short answers in about half a
 second (docs/benchmarks.md, "Text embedders").
 
@@ -41,10 +41,10 @@ PACKAGE = "wordllama"
 CONFIG = "l2_supercat"  # the model whose weights the wheel ships
 DIM = 256
 # Cosines below this count as no similarity: about the 85th percentile of the cosines between
-# unrelated answers of tests/data/paraphrases.json (their mean is 0.03; paraphrases with no
+# unrelated answers of tests/data/paraphrases.json (their mean is 0.02; paraphrases with no
 # word in common average 0.32). benchmarks/text/embedders.py measures both.
 BASELINE = 0.10
-BATCH = 512  # texts per tokenizer call (wordllama's default of 64 is slower for short answers)
+BATCH = 64  # texts per tokenizer call: wordllama's default; 512 was slower (more padding)
 
 _lock = threading.Lock()
 _model: Any = None
