@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,16 @@ from tests.db_backends import pg_server_url, sqlite_url, temporary_pg_database
 BACKENDS = ["sqlite", "postgresql"]
 # Media files (event images) the apps under test store: never ./media of the repository.
 TEST_MEDIA_DIR = Path(tempfile.gettempdir()) / f"peerpear-test-media-{os.getpid()}"
+# The text vector cache of the runs and commands under test (subprocesses inherit it): never
+# the user's own cache folder.
+TEST_EMBEDDING_CACHE_DIR = Path(tempfile.gettempdir()) / f"peerpear-test-embeddings-{os.getpid()}"
+os.environ["PEERPEAR_EMBEDDING_CACHE_DIR"] = str(TEST_EMBEDDING_CACHE_DIR)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_embedding_cache() -> Iterator[None]:
+    yield
+    shutil.rmtree(TEST_EMBEDDING_CACHE_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

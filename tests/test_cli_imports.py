@@ -27,7 +27,7 @@ WEB_AND_DATABASE = {
     "pydantic_settings",
     "argon2",
 }
-SOLVER_EXTRAS = {"networkx", "sklearn", "ortools"}
+SOLVER_EXTRAS = {"networkx", "sklearn", "ortools", "wordllama", "tokenizers"}
 ENGINE = {"numpy", "scipy", "peerpear.engine", "pydantic"}
 
 PROBE = """

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -137,6 +138,18 @@ def engine_version() -> str:
     )
 
 
+def text_embedder_label() -> str:
+    """The embedder the workers will use (auto resolved) and its model."""
+    from peerpear.text_embedding import TextEmbedding
+
+    text = TextEmbedding.from_env()
+    if not text.semantic:
+        return "tfidf"
+    from peerpear.engine.semantic import installed, model_id
+
+    return f"semantic ({model_id()})" if installed() else "semantic (not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--case", action="append", default=[], help="run only these target cases")
@@ -155,6 +168,12 @@ def main(argv: list[str] | None = None) -> int:
         "--reuse-networkx", action="store_true", help="reuse cached networkx runs of same case"
     )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
+    parser.add_argument(
+        "--embedder",
+        choices=("auto", "semantic", "tfidf"),
+        help="text embedder of the runs (default: PEERPEAR_TEXT_EMBEDDER, else auto: the "
+        "semantic one when installed)",
+    )
     parser.add_argument("--json", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--markdown", type=Path, help="also write the tables as markdown here")
     parser.add_argument("--list", action="store_true", help="list the target cases and exit")
@@ -209,8 +228,10 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"{case.name:24} {case.target}")
         return 0
 
+    if args.embedder:  # the workers inherit it
+        os.environ["PEERPEAR_TEXT_EMBEDDER"] = args.embedder
     results = []
-    version = engine_version()
+    version = engine_version() + f", text: {text_embedder_label()}"
     for case in cases:
         console.print(f"[bold]{case.name}[/]: {case.target}")
         results.append({**run_case(case, options, console), "engine": version})

@@ -2,6 +2,9 @@
 
 Invoked by compare.py as `python -m benchmarks.engine.worker CASE_JSON METHOD`; prints one JSON
 line. Peak memory is read right after the method returns, before scoring allocates anything.
+Text answers are embedded as a pairing run embeds them: PEERPEAR_TEXT_EMBEDDER (compare.py's
+``--embedder``; default auto, the semantic model when installed), with no vector cache, so
+every run embeds every answer.
 """
 
 from __future__ import annotations
@@ -31,14 +34,23 @@ from benchmarks.engine.baselines import (
     score,
 )
 from benchmarks.engine.cases import RESULTS, Case, instance_digest
-from peerpear.engine import Problem, compute_affinity, solve
+from peerpear.engine import Embedder, Problem, compute_affinity, solve
+from peerpear.engine.embedding import embedder_name
+from peerpear.text_embedding import TextEmbedding
 
 REFERENCES = ("networkx", "scipy-lsa", "greedy", "random", "planted", "assignment-bound")
 
 
+def text_embedder(problem: Problem) -> Embedder:
+    """The embedder a pairing run would use here, without the vector cache."""
+    choice = TextEmbedding.from_env().choice
+    return TextEmbedding(choice, cache_dir=None).embedder(problem.settings.seed)
+
+
 def run_peerpear(problem: Problem, objective: str) -> tuple[Groups, dict[str, Any]]:
     settings = problem.settings.model_copy(update={"objective": objective})
-    result = solve(problem.model_copy(update={"settings": settings}))
+    embedder = text_embedder(problem)
+    result = solve(problem.model_copy(update={"settings": settings}), embedder=embedder)
     index = {p.id: i for i, p in enumerate(problem.participants)}
     groups = [[index[m] for m in group.members] for group in result.groups]
     info = {
@@ -46,6 +58,7 @@ def run_peerpear(problem: Problem, objective: str) -> tuple[Groups, dict[str, An
         "solver": result.metrics.solver,
         "engine_runtime_s": result.metrics.runtime_s,
         "proven_optimal": result.metrics.proven_optimal,
+        "text_embedder": embedder_name(embedder),
     }
     return groups, info
 
@@ -110,11 +123,13 @@ def assignment_bound(affinity: F32) -> float:
 
 def load_affinity(case: Case, problem: Problem) -> F32:
     """The case's affinity matrix, computed once and kept on disk for the other runs."""
-    path = RESULTS / "cache" / f"affinity-{case.name}-{instance_digest(case)}.npy"
+    embedder = text_embedder(problem)
+    name = embedder_name(embedder)
+    path = RESULTS / "cache" / f"affinity-{case.name}-{instance_digest(case)}-{name}.npy"
     if path.exists():
         cached: F32 = np.load(path)
         return cached
-    affinity = compute_affinity(problem)
+    affinity = compute_affinity(problem, embedder)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, affinity)
     return affinity
@@ -125,7 +140,8 @@ def warm_up(case: Case) -> None:
     process (a server or worker), so one-time imports and caches are not part of it."""
     small = 12
     leaders = None if case.leaders is None else max(1, case.leaders * small // case.n)
-    solve(replace(case, n=small, leaders=leaders).build().problem)
+    problem = replace(case, n=small, leaders=leaders).build().problem
+    solve(problem, embedder=text_embedder(problem))  # loads the semantic model, as a server has
 
 
 def cpu_seconds() -> float:

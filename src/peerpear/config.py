@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 from functools import lru_cache
@@ -87,6 +88,14 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=30.0, gt=0)
     llm_max_concurrency: int = Field(default=4, ge=1, le=256)
     llm_max_attempts: int = Field(default=4, ge=1, le=10)
+    # Free-text answers in the pairing (text_embedding.py): "auto" embeds them with the semantic
+    # model when the `semantic` extra is installed, else with TF-IDF (shared words only);
+    # "semantic" refuses to start without the extra; "tfidf" never uses it. The semantic vectors
+    # are cached between runs in a SQLite file in embedding_cache_dir (unset: the user's cache
+    # folder, $XDG_CACHE_HOME/peerpear or ~/.cache/peerpear), unless embedding_cache is false.
+    text_embedder: Literal["auto", "semantic", "tfidf"] = "auto"
+    embedding_cache: bool = True
+    embedding_cache_dir: Path | None = None
     # Serve the interactive API docs (/docs, /redoc) and the schema (/openapi.json).
     api_docs: bool = True
     # Accounts and organizations
@@ -160,6 +169,17 @@ class Settings(BaseSettings):
         # signed-in requests and read the answers.
         if "*" in self.cors_origins:
             raise ValueError("PEERPEAR_CORS_ORIGINS cannot contain '*'; list the allowed origins")
+        return self
+
+    @model_validator(mode="after")
+    def _semantic_embedder_installed(self) -> Settings:
+        if self.text_embedder == "semantic" and importlib.util.find_spec("wordllama") is None:
+            raise ValueError(
+                "PEERPEAR_TEXT_EMBEDDER=semantic needs the optional package wordllama, which is "
+                "not installed: install PeerPear with the 'semantic' extra (uv sync --extra "
+                "semantic, or pip install 'peerpear[semantic]'), or set PEERPEAR_TEXT_EMBEDDER "
+                "to auto or tfidf"
+            )
         return self
 
     @model_validator(mode="after")

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from peerpear import __version__
+from peerpear import __version__, text_embedding
 from peerpear.api_docs import OPENAPI_URL, install_api_docs
 from peerpear.auth.router import router as auth_router
 from peerpear.auth.sessions import SessionLookup
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await engine.dispose()
 
     configure_logging(settings.log_level, settings.log_format)
+    text_embedding.configure(settings)  # the embedder of this process's runs and measurements
     app = FastAPI(
         title="PeerPear",
         version=__version__,

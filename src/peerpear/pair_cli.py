@@ -80,6 +80,16 @@ def pair_command(
         show_default="2 + n/1000, at most 10",
         rich_help_panel=SETTINGS,
     ),
+    embedder: str | None = typer.Option(
+        None,
+        metavar="NAME",
+        help="Free text compared by meaning (semantic: needs the 'semantic' extra), by shared "
+        "words (tfidf), or auto: semantic when installed.",
+        show_default="auto",
+        envvar="PEERPEAR_TEXT_EMBEDDER",
+        show_envvar=False,
+        rich_help_panel=SETTINGS,
+    ),
     no_isolation: list[str] = typer.Option(
         [],
         metavar="ATTR=VALUE",
@@ -203,5 +213,6 @@ def pair_command(
             no_isolation=no_isolation,
             output=output,
             show=show,
+            embedder=embedder,
         )
     )

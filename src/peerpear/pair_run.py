@@ -33,6 +33,8 @@ from peerpear.pair_cli import BAD_INPUT_EXIT, INTERRUPTED_EXIT, NOT_FOUND_EXIT
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from peerpear.engine import Embedder
+
 CSV_SUFFIXES = (".csv", ".tsv")
 # Runs shorter than this finish before a bar would be readable, so none is drawn.
 PROGRESS_DELAY_S = 0.5
@@ -56,10 +58,12 @@ class PairArgs:
     no_isolation: list[str]
     output: Path | None
     show: int
+    embedder: str | None = None  # auto | semantic | tfidf (None: PEERPEAR_TEXT_EMBEDDER, auto)
 
 
 def run_pair(args: PairArgs) -> None:
     from peerpear.engine import solve  # looked up at call time: the solvers load here
+    from peerpear.engine.semantic import SemanticUnavailable
 
     console = Console()
     errors = Console(stderr=True)
@@ -73,14 +77,18 @@ def run_pair(args: PairArgs) -> None:
             raise InputError(f"--output must end in .json or .csv, got {output.name!r}")
         problem = _load_problem(args.problem_file, settings, csv_flags, args.config, console)
         _check_roles(problem, args.problem_file)
+        embedder = _text_embedder(args.embedder, problem)
+        _say_embedder(console, problem, embedder)
         with LazyProgress(errors) as progress:
-            result = solve(problem, progress=progress.update)
+            result = solve(problem, embedder=embedder, progress=progress.update)
     except (Cancelled, KeyboardInterrupt):
         errors.print("[yellow]cancelled[/]")
         raise typer.Exit(INTERRUPTED_EXIT) from None
     except NoSolutionFound as exc:  # nothing proven: the run failed, the input may be fine
         _fail(errors, str(exc), NOT_FOUND_EXIT)
     except (InputError, CsvReadError, CsvConfigError, EngineError) as exc:  # Infeasible too
+        _fail(errors, str(exc))
+    except SemanticUnavailable as exc:  # --embedder semantic without the extra
         _fail(errors, str(exc))
 
     print_result(console, problem, result, args.show)
@@ -90,6 +98,32 @@ def run_pair(args: PairArgs) -> None:
         except OSError as exc:
             _fail(errors, f"cannot write {output}: {exc.strerror or exc}")
         console.print(f"wrote {output}")
+
+
+def _text_embedder(choice: str | None, problem: Problem) -> Embedder:
+    """The embedder ``--embedder`` (or PEERPEAR_TEXT_EMBEDDER) names, with the vector cache of
+    PEERPEAR_EMBEDDING_CACHE_DIR; semantic without the extra raises ``SemanticUnavailable``."""
+    from peerpear.text_embedding import TextEmbedding
+
+    try:
+        text = TextEmbedding.from_env(choice)
+    except ValueError as exc:
+        raise InputError(f"--embedder: {exc}") from exc
+    return text.embedder(problem.settings.seed)
+
+
+def _say_embedder(console: Console, problem: Problem, embedder: Embedder) -> None:
+    """One line on how free text is compared, when there is any."""
+    from peerpear.engine.embedding import embedder_name
+
+    texts = sum(1 for q in problem.questions if q.type == "text" and q.weight > 0)
+    if not texts:
+        return
+    if embedder_name(embedder) == "semantic":
+        how = "by meaning (semantic embedder)"
+    else:
+        how = "by shared words (TF-IDF; --embedder semantic, with the 'semantic' extra, by meaning)"
+    console.print(f"free text ({texts} question{'s' * (texts > 1)}) compared {how}")
 
 
 def _load_problem(

@@ -18,7 +18,7 @@ from tests.engine.conftest import random_problem
 
 
 def reference_affinity(
-    problem: Problem, emb: dict[str, NDArray[np.float32]]
+    problem: Problem, emb: dict[str, NDArray[np.float32]], baseline: float = 0.0
 ) -> NDArray[np.float64]:
     """Pair by pair, question by question: the definition, with no vectorization tricks."""
     people = problem.participants
@@ -42,7 +42,8 @@ def reference_affinity(
                     assert q.max is not None and q.min is not None
                     sim = 1 - abs(float(a) - float(b)) / (q.max - q.min)  # type: ignore[arg-type]
                 else:
-                    sim = float(np.clip(emb[q.id][i] @ emb[q.id][j], 0, 1))
+                    cos = float(emb[q.id][i] @ emb[q.id][j])
+                    sim = float(np.clip((cos - baseline) / (1 - baseline), 0, 1))
                 if q.mode == "different":
                     sim = 1 - sim
                 num += q.weight * sim
@@ -51,13 +52,16 @@ def reference_affinity(
     return out
 
 
-def text_embeddings(problem: Problem) -> dict[str, NDArray[np.float32]]:
+def text_embeddings(
+    problem: Problem, embedder: Embedder | None = None
+) -> dict[str, NDArray[np.float32]]:
+    embedder = embedder or TfidfEmbedder()
     out = {}
     for q in problem.questions:
         if q.type != "text":
             continue
         rows = [i for i, p in enumerate(problem.participants) if p.answers.get(q.id) is not None]
-        vectors = TfidfEmbedder().embed([str(problem.participants[i].answers[q.id]) for i in rows])
+        vectors = embedder.embed([str(problem.participants[i].answers[q.id]) for i in rows])
         full = np.zeros((len(problem.participants), vectors.shape[1]), dtype=np.float32)
         full[rows] = vectors
         out[q.id] = full
@@ -68,7 +72,7 @@ def text_embeddings(problem: Problem) -> dict[str, NDArray[np.float32]]:
 @given(n=st.integers(2, 30), seed=st.integers(0, 10_000))
 def test_matches_the_definition(n: int, seed: int) -> None:
     problem = random_problem(n, seed)
-    got = compute_affinity(problem)
+    got = compute_affinity(problem, TfidfEmbedder())  # the default is semantic when installed
     want = reference_affinity(problem, text_embeddings(problem))
     np.testing.assert_allclose(got, want, atol=1e-5)
 
@@ -172,9 +176,9 @@ def test_sparse_and_dense_text_products_agree(monkeypatch: pytest.MonkeyPatch) -
     problem = random_problem(150, 4)
     monkeypatch.setattr(affinity_module, "SMALL_TEXT_DIM", 0)
     monkeypatch.setattr(affinity_module, "SPARSE_TEXT_SHARE", 1e9)  # sparse product
-    sparse = compute_affinity(problem)
+    sparse = compute_affinity(problem, TfidfEmbedder())
     monkeypatch.setattr(affinity_module, "SPARSE_TEXT_SHARE", 0.0)  # dense product
-    np.testing.assert_allclose(compute_affinity(problem), sparse, atol=1e-6)
+    np.testing.assert_allclose(compute_affinity(problem, TfidfEmbedder()), sparse, atol=1e-6)
 
 
 def test_wide_multi_choice_takes_the_elementwise_jaccard(monkeypatch: pytest.MonkeyPatch) -> None:

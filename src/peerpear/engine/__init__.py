@@ -32,8 +32,9 @@ from peerpear.engine.version import ENGINE_VERSION
 
 if TYPE_CHECKING:
     from peerpear.engine.affinity import compute_affinity
-    from peerpear.engine.embedding import Embedder, TfidfEmbedder
+    from peerpear.engine.embedding import Embedder, TfidfEmbedder, default_embedder
     from peerpear.engine.evaluate import evaluate
+    from peerpear.engine.semantic import SemanticEmbedder, SemanticUnavailable
     from peerpear.engine.solve import solve
     from peerpear.engine.validator import validate
 
@@ -41,6 +42,9 @@ _LAZY = {
     "compute_affinity": "peerpear.engine.affinity",
     "Embedder": "peerpear.engine.embedding",
     "TfidfEmbedder": "peerpear.engine.embedding",
+    "default_embedder": "peerpear.engine.embedding",
+    "SemanticEmbedder": "peerpear.engine.semantic",
+    "SemanticUnavailable": "peerpear.engine.semantic",
     "evaluate": "peerpear.engine.evaluate",
     "solve": "peerpear.engine.solve",
     "validate": "peerpear.engine.validator",
@@ -74,9 +78,12 @@ __all__ = [
     "Problem",
     "Question",
     "Result",
+    "SemanticEmbedder",
+    "SemanticUnavailable",
     "TfidfEmbedder",
     "Validation",
     "compute_affinity",
+    "default_embedder",
     "evaluate",
     "parse_problem",
     "solve",

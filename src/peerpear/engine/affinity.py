@@ -3,7 +3,8 @@
 affinity(i, j) = sum_q w_q * m_q(i) m_q(j) * sim_q(i, j) / sum_q w_q * m_q(i) m_q(j), where
 m_q marks who answered q (a missing answer is no signal; no common question gives 0) and sim_q
 is equality (single choice), Jaccard (multi choice), 1 - |a - b| / range (scale) or the cosine of
-text embeddings clipped to [0, 1]; mode ``different`` uses 1 - sim.
+text embeddings, (cos - b) / (1 - b) clipped to [0, 1] where b is the embedder's ``baseline`` (0
+for TF-IDF); mode ``different`` uses 1 - sim.
 
 Most terms are bilinear, so the numerator is one matrix product ``left @ right.T`` over stacked
 feature columns: one-hot options, and for scales a "thermometer" code, since for levels
@@ -21,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from peerpear.engine.embedding import Embedder, TfidfEmbedder
+from peerpear.engine.embedding import Embedder, default_embedder
 from peerpear.engine.problem import Problem, Question
 
 F32 = NDArray[np.float32]
@@ -45,7 +46,8 @@ class _Terms:
     den_weights: list[float] = field(default_factory=list)
     # (weight, sign, multi-hot matrix): sign -1 means mode "different" (the +w*m*m part is bilinear)
     jaccard: list[tuple[float, float, F32]] = field(default_factory=list)
-    cosine: list[tuple[float, float, F32]] = field(default_factory=list)
+    # (weight, sign, rows, baseline): cos = rows_i . rows_j, rescaled from [baseline, 1]
+    cosine: list[tuple[float, float, F32, float]] = field(default_factory=list)
     sparse_cosine: list[tuple[float, float, sp.csr_matrix]] = field(default_factory=list)
     abs_diff: list[tuple[float, float, F32, float, F32]] = field(default_factory=list)
 
@@ -124,10 +126,11 @@ def _build_terms(problem: Problem, embedder: Embedder) -> _Terms:
                 terms.sparse_cosine.append((w, sign, texts))
         else:
             emb = _embed_texts(embedder, values)
-            if emb.min(initial=0.0) >= 0:  # cosines already in [0, 1]: stays bilinear
+            baseline = float(getattr(embedder, "baseline", 0.0))
+            if baseline == 0 and emb.min(initial=0.0) >= 0:  # cosines in [0, 1]: bilinear
                 terms.bilinear(np.float32(sign * w) * emb, emb)
             else:
-                terms.cosine.append((w, sign, emb))
+                terms.cosine.append((w, sign, emb, baseline))
     return terms
 
 
@@ -183,10 +186,13 @@ def _add_multi_choice(terms: _Terms, values: list[object], signed_w: float) -> N
 def compute_affinity(problem: Problem, embedder: Embedder | None = None) -> F32:
     """Returns the n x n affinity matrix (float32, symmetric, zero diagonal, values in [0, 1]).
 
+    Text answers are embedded by ``embedder``, by default ``default_embedder``: the semantic
+    embedder when it is installed, else TF-IDF.
+
     Only the upper block triangle is computed; it is mirrored, so the result is exactly symmetric.
     """
     n = len(problem.participants)
-    terms = _build_terms(problem, embedder or TfidfEmbedder(seed=problem.settings.seed))
+    terms = _build_terms(problem, embedder or default_embedder(problem.settings.seed))
     if not terms.den_cols:
         return np.zeros((n, n), dtype=np.float32)
     out = np.empty((n, n), dtype=np.float32)  # every entry is written below
@@ -215,11 +221,24 @@ class _Stacked:
         self.den_left = self.den_right * np.asarray(terms.den_weights, dtype=np.float32)
         narrow = [term for term in terms.jaccard if term[2].shape[1] <= MAX_CODED_OPTIONS]
         self.jaccard = _jaccard_codes(narrow)
+        self.cosine = [_cosine_factors(*term) for term in terms.cosine]
         self.wide_jaccard = [
             (w, sign, hot, hot.sum(axis=1))
             for w, sign, hot in terms.jaccard
             if hot.shape[1] > MAX_CODED_OPTIONS
         ]
+
+
+def _cosine_factors(
+    w: float, sign: float, emb: F32, baseline: float
+) -> tuple[F32, F32, float, float]:
+    """(left, right, w, sign) with left @ right.T = w * (cos - baseline) / (1 - baseline): the
+    weight, the scale and the shift folded into one product (one more column), so that a block
+    needs only the clip at 0 and the sum after it."""
+    scale = np.float32(w / (1 - baseline))
+    ones = np.ones((len(emb), 1), dtype=np.float32)
+    left = np.hstack([scale * emb, np.float32(-baseline) * scale * ones])
+    return left, np.hstack([emb, ones]), w, sign
 
 
 def _jaccard_codes(
@@ -298,10 +317,13 @@ def _block(stacked: _Stacked, rows: slice, cols: slice) -> F32:
         np.divide(inter, union, out=inter)
         inter *= np.float32(sign * w)
         num += inter
-    for w, sign, emb in terms.cosine:
-        cos = np.clip(emb[rows] @ emb[cols].T, 0.0, 1.0)
-        cos *= np.float32(sign * w)
-        num += cos
+    for left, right, w, sign in stacked.cosine:
+        cos = left[rows] @ right[cols].T  # w * clip((cos - b) / (1 - b), 0, 1):
+        np.clip(cos, 0.0, w, out=cos)
+        if sign > 0:
+            num += cos
+        else:
+            num -= cos
     for w, sign, texts in terms.sparse_cosine:
         num += np.float32(sign * w) * (texts[rows] @ texts[cols].T).toarray()
     for w, sign, x, span, answered in terms.abs_diff:

@@ -1,12 +1,22 @@
 """Free-text embedders.
 
 An ``Embedder`` turns texts into L2-normalized rows; the affinity uses their cosine (a dot
-product), clipped to [0, 1]. An embedder that also has exact sparse, non-negative rows (TF-IDF)
-returns them from ``embed_sparse``; the affinity then uses those (cheaper and exact at any
-vocabulary size). Others return None there: subclassing ``Embedder`` gives that default.
-``TfidfEmbedder`` is the offline default: TF-IDF fitted over the event's own answers, so it
-needs no download and is deterministic. Large vocabularies are reduced
-with a seeded truncated SVD so the n x n cosine stays a cheap dense product at n = 10,000.
+product) rescaled from [``baseline``, 1] to [0, 1] and clipped there (``baseline`` is 0 unless
+the embedder says otherwise). An embedder that also has exact sparse, non-negative rows
+(TF-IDF) returns them from ``embed_sparse``; the affinity then uses those (cheaper and exact at
+any vocabulary size). Others return None there: subclassing ``Embedder`` gives that default.
+
+Two embedders, both offline and deterministic:
+
+- ``SemanticEmbedder`` (``semantic.py``, the optional ``semantic`` extra): a static model that
+  knows which words mean similar things; the default when installed.
+- ``TfidfEmbedder``: TF-IDF fitted over the event's own answers (shared words only). Large
+  vocabularies are reduced with a seeded truncated SVD so the n x n cosine stays a cheap dense
+  product at n = 10,000.
+
+``default_embedder`` picks one for a choice of ``EMBEDDER_CHOICES``; the engine reads no
+setting itself: the service and the CLI pass the choice in (PEERPEAR_TEXT_EMBEDDER,
+``peerpear pair --embedder``).
 """
 
 from __future__ import annotations
@@ -14,15 +24,25 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from pathlib import Path
+from typing import Literal, Protocol, get_args
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+EmbedderChoice = Literal["auto", "semantic", "tfidf"]
+EMBEDDER_CHOICES: tuple[str, ...] = get_args(EmbedderChoice)
+
 
 class Embedder(Protocol):
-    """Anything that embeds texts as L2-normalized rows (one row per text)."""
+    """Anything that embeds texts as L2-normalized rows (one row per text).
+
+    ``baseline``: the cosine that counts as no similarity at all (what unrelated texts reach
+    anyway); the affinity maps [baseline, 1] onto [0, 1].
+    """
+
+    baseline: float = 0.0
 
     def embed(self, texts: list[str]) -> NDArray[np.floating]: ...
 
@@ -94,6 +114,40 @@ class TfidfEmbedder(Embedder):
         return l2_normalize(svd.fit_transform(matrix))
 
 
-def default_embedder(seed: int = 0) -> Embedder:
-    """The embedder for text questions when the caller names none."""
-    return TfidfEmbedder(seed=seed)
+def semantic_installed() -> bool:
+    """Whether the semantic embedder's package is installed (without importing it)."""
+    from peerpear.engine import semantic
+
+    return semantic.installed()
+
+
+def default_embedder(
+    seed: int = 0, choice: EmbedderChoice = "auto", cache_dir: Path | None = None
+) -> Embedder:
+    """The embedder for text questions: ``semantic``, ``tfidf``, or ``auto`` (the semantic one
+    when installed, else TF-IDF); the engine's choice when the caller names none.
+
+    ``semantic`` when it is not installed raises ``SemanticUnavailable`` (before any work).
+    ``cache_dir``: keep the semantic vectors in a file cache there (``embedding_cache.py``).
+    """
+    if choice not in EMBEDDER_CHOICES:
+        raise ValueError(f"unknown text embedder {choice!r}; expected one of {EMBEDDER_CHOICES}")
+    if choice == "tfidf" or (choice == "auto" and not semantic_installed()):
+        return TfidfEmbedder(seed=seed)
+    from peerpear.engine import semantic
+    from peerpear.engine.embedding_cache import EmbeddingCache
+
+    if not semantic.installed():
+        raise semantic.SemanticUnavailable(semantic.NOT_INSTALLED)
+    return semantic.SemanticEmbedder(None if cache_dir is None else EmbeddingCache(cache_dir))
+
+
+def embedder_name(embedder: Embedder) -> str:
+    """A short name for reports: ``semantic`` or ``tfidf`` (else the class name)."""
+    from peerpear.engine.semantic import SemanticEmbedder
+
+    if isinstance(embedder, SemanticEmbedder):
+        return "semantic"
+    if isinstance(embedder, TfidfEmbedder):
+        return "tfidf"
+    return type(embedder).__name__

@@ -15,6 +15,7 @@ import signal
 
 import typer
 
+from peerpear import text_embedding
 from peerpear.config import Settings
 from peerpear.db import create_engine, create_sessionmaker
 from peerpear.logging_setup import configure_logging
@@ -55,4 +56,5 @@ def worker_command(settings: Settings, concurrency: int) -> None:
         )
         raise typer.Exit(2)
     configure_logging(settings.log_level, settings.log_format)
+    text_embedding.configure(settings)  # the embedder of this worker's runs
     asyncio.run(run_worker(settings, concurrency))

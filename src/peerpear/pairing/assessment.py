@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import peerpear.engine as engine
+from peerpear import text_embedding
 from peerpear.models import Event, PairingRun
 from peerpear.pairing.parameters import RunParameters
 from peerpear.pairing.snapshot import Snapshot, load_snapshot
@@ -131,7 +132,11 @@ async def assess(
             problem = engine.parse_problem(_relabelled(snapshot, labels))
             if measure:
                 # CPU-bound (the affinity of everyone placed): off the event loop
-                result = await asyncio.to_thread(engine.evaluate, problem, groups)
+                # with the runs' text embedder, so that the figures match theirs
+                embedder = text_embedding.current().embedder(problem.settings.seed)
+                result = await asyncio.to_thread(
+                    engine.evaluate, problem, groups, embedder=embedder
+                )
                 validation = result.validation
                 out.metrics = result.metrics
                 registration_of = {label: rid for rid, label in label_of.items()}

@@ -8,7 +8,8 @@ cancelling needs no cooperation from the solver. The child asks the kernel to ki
 parent dies (Linux ``PR_SET_PDEATHSIG``), so a killed worker leaves no solver behind to finish a
 run that another worker has taken over.
 
-Children come from a fork server started once with the engine preloaded: each run starts in
+Children come from a fork server started once with the engine preloaded (and the semantic text
+model, when this process pairs with it: ``preload_semantic.py``): each run starts in
 milliseconds, without forking the (threaded) server process itself. They run at a lower
 priority (niceness 10): on a machine shared with the API, requests get the CPU first.
 """
@@ -29,6 +30,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from peerpear.engine.errors import Cancelled, EngineError, Infeasible, NoSolutionFound
+from peerpear.text_embedding import TextEmbedding, current
 
 PROGRESS_EVERY_S = 0.5  # the child sends at most this often
 SOLVER_NICENESS = 10
@@ -39,6 +41,7 @@ PRELOAD = [
     "sklearn.feature_extraction.text",
     "sklearn.decomposition",
 ]
+SEMANTIC_PRELOAD = "peerpear.pairing.preload_semantic"  # loads the model in the fork server
 _PR_SET_PDEATHSIG = 1
 _context: Any = None
 
@@ -56,14 +59,15 @@ class Kept:
     problem: dict[str, Any]
 
 
-def _mp_context() -> Any:
+def _mp_context(text: TextEmbedding) -> Any:
     global _context
     if _context is None:
         if sys.platform.startswith("linux"):
             _context = multiprocessing.get_context("forkserver")
             # Everything a solve imports, loaded once in the fork server rather than in each
-            # run's child (scikit-learn's text and SVD modules alone take half a second).
-            _context.set_forkserver_preload(PRELOAD)
+            # run's child (scikit-learn's text and SVD modules alone take half a second, the
+            # semantic model as long again).
+            _context.set_forkserver_preload(PRELOAD + ([SEMANTIC_PRELOAD] if text.semantic else []))
         else:  # pragma: no cover - the project runs on Linux; spawn works everywhere else
             _context = multiprocessing.get_context("spawn")
     return _context
@@ -76,7 +80,9 @@ def _die_with_parent() -> None:
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _child(problem: dict[str, Any], conn: Connection, keep: Kept | None) -> None:
+def _child(
+    problem: dict[str, Any], conn: Connection, keep: Kept | None, text: TextEmbedding
+) -> None:
     _die_with_parent()
     # Background work: where it shares cores with the server, requests go first.
     with contextlib.suppress(OSError):
@@ -95,11 +101,13 @@ def _child(problem: dict[str, Any], conn: Connection, keep: Kept | None) -> None
             conn.send(("progress", fraction))
 
     try:
-        result = solve(parse_problem(problem), progress=progress)
+        parsed = parse_problem(problem)
+        embedder = text.embedder(parsed.settings.seed)
+        result = solve(parsed, embedder=embedder, progress=progress)
         if keep is not None:
             # The kept groups beside the new ones, measured as one grouping of everyone.
             groups = keep.groups + [group.members for group in result.groups]
-            result = evaluate(parse_problem(keep.problem), groups)
+            result = evaluate(parse_problem(keep.problem), groups, embedder=embedder)
         conn.send(("result", result.model_dump(mode="json")))
     except Infeasible as exc:
         conn.send(("infeasible", str(exc)))
@@ -129,13 +137,16 @@ async def solve_in_subprocess(
     *,
     keep: Kept | None = None,
     tick: float = 1.0,
+    text: TextEmbedding | None = None,
 ) -> dict[str, Any]:
     """The engine's result (as JSON) for ``problem`` (with ``keep``: for the kept groups and
-    the solved rest together). Raises the engine's errors as ``solve`` does, ``Cancelled`` when
-    ``on_tick`` says stop, ``SolverCrashed`` when the child dies."""
-    ctx = _mp_context()
+    the solved rest together), its text answers embedded as ``text`` says (default: this
+    process's choice, ``text_embedding.current()``). Raises the engine's errors as ``solve``
+    does, ``Cancelled`` when ``on_tick`` says stop, ``SolverCrashed`` when the child dies."""
+    text = text or current()
+    ctx = _mp_context(text)
     receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(problem, sender, keep), daemon=True)
+    process = ctx.Process(target=_child, args=(problem, sender, keep, text), daemon=True)
     # Starting pickles the problem (megabytes for thousands of people): in a thread, so the
     # event loop keeps its turns.
     await asyncio.to_thread(process.start)
