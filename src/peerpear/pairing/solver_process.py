@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from peerpear.engine.embedding import Embedder
 from peerpear.engine.errors import Cancelled, EngineError, Infeasible, NoSolutionFound
 
 PROGRESS_EVERY_S = 0.5  # the child sends at most this often
@@ -36,6 +37,7 @@ PRELOAD = [
     "peerpear.engine.solve",
     "peerpear.engine.evaluate",
     "peerpear.engine.affinity",
+    "peerpear.engine.proposal_repair",
     "sklearn.feature_extraction.text",
     "sklearn.decomposition",
 ]
@@ -76,7 +78,39 @@ def _die_with_parent() -> None:
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _child(problem: dict[str, Any], conn: Connection, keep: Kept | None) -> None:
+@dataclass(frozen=True)
+class Given:
+    """Strategy llm: groups proposed from outside, to repair and measure instead of solving.
+    The result gets ``proposal``: the repair report and, per group, the proposed group it
+    continues (None for one the engine opened)."""
+
+    groups: list[list[str]]
+
+
+def _measure_proposal(problem: dict[str, Any], given: Given, embedder: Embedder | None) -> Any:
+    from peerpear.engine.evaluate import evaluate
+    from peerpear.engine.problem import parse_problem
+    from peerpear.engine.proposal_repair import repair_proposal
+
+    parsed = parse_problem(problem)
+    repaired = repair_proposal(parsed, given.groups, embedder=embedder)
+    # Measured exactly as an optimizer run or an edited pairing is (evaluate.py).
+    data = evaluate(parsed, repaired.groups, embedder=embedder).model_dump(mode="json")
+    data["metrics"]["solver"] = "llm+repair"
+    data["proposal"] = {
+        "origin": repaired.origin,
+        "repair": repaired.report.model_dump(mode="json"),
+    }
+    return data
+
+
+def _child(
+    problem: dict[str, Any],
+    conn: Connection,
+    keep: Kept | None,
+    embedder: Embedder | None,
+    given: Given | None,
+) -> None:
     _die_with_parent()
     # Background work: where it shares cores with the server, requests go first.
     with contextlib.suppress(OSError):
@@ -95,11 +129,14 @@ def _child(problem: dict[str, Any], conn: Connection, keep: Kept | None) -> None
             conn.send(("progress", fraction))
 
     try:
-        result = solve(parse_problem(problem), progress=progress)
+        if given is not None:
+            conn.send(("result", _measure_proposal(problem, given, embedder)))
+            return
+        result = solve(parse_problem(problem), embedder=embedder, progress=progress)
         if keep is not None:
             # The kept groups beside the new ones, measured as one grouping of everyone.
             groups = keep.groups + [group.members for group in result.groups]
-            result = evaluate(parse_problem(keep.problem), groups)
+            result = evaluate(parse_problem(keep.problem), groups, embedder=embedder)
         conn.send(("result", result.model_dump(mode="json")))
     except Infeasible as exc:
         conn.send(("infeasible", str(exc)))
@@ -128,14 +165,17 @@ async def solve_in_subprocess(
     on_tick: Callable[[float], Awaitable[bool]],
     *,
     keep: Kept | None = None,
+    embedder: Embedder | None = None,
+    given: Given | None = None,
     tick: float = 1.0,
 ) -> dict[str, Any]:
     """The engine's result (as JSON) for ``problem`` (with ``keep``: for the kept groups and
-    the solved rest together). Raises the engine's errors as ``solve`` does, ``Cancelled`` when
-    ``on_tick`` says stop, ``SolverCrashed`` when the child dies."""
+    the solved rest together; with ``given``: for those groups, repaired, see ``Given``), text
+    embedded by ``embedder`` (default: the engine's). Raises the engine's errors as ``solve``
+    does, ``Cancelled`` when ``on_tick`` says stop, ``SolverCrashed`` when the child dies."""
     ctx = _mp_context()
     receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(problem, sender, keep), daemon=True)
+    process = ctx.Process(target=_child, args=(problem, sender, keep, embedder, given), daemon=True)
     # Starting pickles the problem (megabytes for thousands of people): in a thread, so the
     # event loop keeps its turns.
     await asyncio.to_thread(process.start)
