@@ -98,7 +98,7 @@ async def test_a_flawed_proposal_is_repaired_and_each_problem_counted(
     # One of group 1 leaves (too large) and the later-named of the never-pair leaves group 2.
     moved = repair["moved"]
     assert p[4] in moved and p[3] not in moved
-    assert len([m for m in moved if m in p[:3] + [p[5], p[7]]]) >= 1
+    assert len([m for m in moved if m in [*p[:3], p[5], p[7]]]) >= 1
     assert repair["kept_share"] == pytest.approx((9 - len(moved)) / 10)
     # The groups keep every rule, by the engine's own validator on the run's snapshot.
     groups = [[str(m["user_id"]) for m in g["members"]] for g in body["groups"]]
