@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.engine import parse_problem
 from peerpear.engine.validator import validate
-from peerpear.llm.base import LLMCallFailed, Output
+from peerpear.llm.base import LLMCallFailed, LLMUnavailable, Output
 from peerpear.llm.proposal import PURPOSE
 from peerpear.models import PairingRun, PairRule, PairRuleKind
 from peerpear.pairing.parameters import RunParameters
@@ -239,6 +239,22 @@ async def test_the_model_sees_no_names_or_emails(
     assert ids_of(call.data) == [str(u.id) for u in users]
     assert call.data["participants"][0]["answers"]["About you"] == "I run trails"
     assert call.data["rules"]["never_pair"] == [sorted([str(users[0].id), str(users[1].id)])]
+
+
+async def test_a_model_gone_by_the_time_the_run_starts_fails_it_plainly(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    program = await complete_program(session, 4)
+
+    def respond(purpose: str, instructions: str, data: Any) -> dict[str, Any]:
+        raise LLMUnavailable("offline")
+
+    install_llm(app, ScriptedLLM(respond))
+    run_id = await start(client, program, {"strategy": "llm"})
+    await jobs_done(app)
+    body = await read(client, program, run_id)
+    assert body["status"] == "failed"
+    assert body["error"] == "The model could not propose groups: no language model is configured."
 
 
 class SlowLLM(ScriptedLLM):

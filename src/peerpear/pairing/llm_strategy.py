@@ -50,17 +50,17 @@ async def propose(
 ) -> tuple[list[list[str]], list[str | None]]:
     """The model's groups (id lists) and a reason per group."""
     if llm is None or not llm.available:
-        raise ProposalFailed(f"The run was not started: {NO_MODEL}.")
+        raise ProposalFailed(f"The model could not propose groups: {NO_MODEL}.")
     count = len(problem["participants"])
     if count > MAX_PARTICIPANTS:
-        raise ProposalFailed(f"The run was not started: {too_many(count, MAX_PARTICIPANTS)}.")
+        raise ProposalFailed(f"The model was not asked: {too_many(count, MAX_PARTICIPANTS)}.")
     shape = await asyncio.to_thread(_shape, problem)
     data = await asyncio.to_thread(proposal_data, problem, shape)
     call = llm.structured(PURPOSE, INSTRUCTIONS, data, Proposal, event_id=event_id)
     try:
         proposal = await while_beating(call, beat, 0.1)
     except LLMUnavailable:
-        raise ProposalFailed(f"The run was not started: {NO_MODEL}.") from None
+        raise ProposalFailed(f"The model could not propose groups: {NO_MODEL}.") from None
     except LLMCallFailed as exc:
         raise ProposalFailed(
             f"The language model gave no usable proposal: {exc.reason.rstrip('.')}."
