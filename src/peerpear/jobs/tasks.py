@@ -21,7 +21,13 @@ def run_key(run_id: int) -> str:
 
 
 async def run_pairing(ctx: JobContext, run_id: int) -> None:
-    await execute_run(ctx.sessions, run_id, ctx.worker_id)
+    await execute_run(
+        ctx.sessions,
+        run_id,
+        ctx.worker_id,
+        llm=ctx.llm,
+        embedding_model=ctx.settings.llm_embedding_model,
+    )
 
 
 async def close_expired_events(ctx: JobContext) -> list[int]:

@@ -1,7 +1,7 @@
 """The offline provider (the default): no model, no network.
 
 ``structured`` refuses with ``LLMUnavailable`` so that each use runs its deterministic fallback;
-``embed`` uses the engine's local text embedder (the semantic one when installed, else TF-IDF).
+``embed`` uses the local text embedder this process pairs with (``text_embedding.current()``).
 """
 
 from __future__ import annotations
@@ -39,9 +39,10 @@ class OfflineLLM:
     async def embed(
         self, texts: list[str], *, purpose: str = "embedding", event_id: int | None = None
     ) -> NDArray[np.float32]:
-        from peerpear.engine.embedding import default_embedder
+        from peerpear.text_embedding import current
 
-        rows = await asyncio.to_thread(default_embedder().embed, texts)
+        # This process's choice (PEERPEAR_TEXT_EMBEDDER), as the runs use it.
+        rows = await asyncio.to_thread(current().embedder().embed, texts)
         return np.asarray(rows, dtype=np.float32)
 
     async def aclose(self) -> None:

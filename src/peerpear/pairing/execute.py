@@ -5,9 +5,13 @@
    later write is conditional on that name, so a run is never executed twice at once: an
    attempt that lost its claim stops at its next heartbeat and writes nothing.
 2. **Snapshot** the event (snapshot.py) and record its fingerprint.
-3. **Solve** in a child process (solver_process.py) while this process heartbeats, records
-   progress, and kills the child when the run is cancelled.
-4. **Record** the outcome: the result and metrics, or the reason it failed in one sentence; a
+3. With an embedding model configured, the provider embeds the text answers
+   (text_embeddings.py); with strategy ``llm`` the model proposes the groups (llm_strategy.py).
+   Both are awaited while the attempt heartbeats (beating.py).
+4. **Solve** in a child process (solver_process.py) while this process heartbeats, records
+   progress, and kills the child when the run is cancelled; for strategy ``llm`` the child
+   repairs and measures the proposal instead of solving.
+5. **Record** the outcome: the result and metrics, or the reason it failed in one sentence; a
    re-run of the working pairing (rerun.py) also puts its groups in place, in that transaction.
 
 A run whose worker died more than ``MAX_ATTEMPTS`` times is failed with that reason rather than
@@ -29,11 +33,14 @@ from peerpear.db import utcnow
 from peerpear.engine.errors import Cancelled, EngineError, Infeasible, NoSolutionFound
 from peerpear.engine.result import Result
 from peerpear.engine.version import ENGINE_VERSION
-from peerpear.models import Event, PairingRun, RunStatus
+from peerpear.llm.base import LLMClient
+from peerpear.models import Event, PairingRun, RunStatus, RunStrategy
+from peerpear.pairing.llm_strategy import ProposalFailed, propose
 from peerpear.pairing.rerun import apply_rerun, split_parameters
-from peerpear.pairing.run_result import StoredResult, stored_result
+from peerpear.pairing.run_result import StoredResult, stored_result, with_proposal
 from peerpear.pairing.snapshot import Snapshot, load_snapshot
-from peerpear.pairing.solver_process import Kept, SolverCrashed, solve_in_subprocess
+from peerpear.pairing.solver_process import Given, Kept, SolverCrashed, solve_in_subprocess
+from peerpear.pairing.text_embeddings import local_label, provider_embedder
 
 logger = logging.getLogger("peerpear.pairing")
 
@@ -123,6 +130,8 @@ def failure_message(exc: BaseException) -> str:
         return f"No grouping that keeps every rule was found in the time allowed: {exc}"
     if isinstance(exc, EngineError):
         return f"The event's data cannot be paired as asked: {exc}"
+    if isinstance(exc, ProposalFailed):
+        return str(exc)
     if isinstance(exc, SolverCrashed):
         return f"The solver stopped unexpectedly ({exc}); run it again, or with fewer people."
     return f"The run failed unexpectedly ({type(exc).__name__}); see the server log."
@@ -150,17 +159,26 @@ async def _snapshots(
 
 
 def _recorded_result(
-    snapshot: Snapshot, data: dict[str, Any]
+    snapshot: Snapshot, data: dict[str, Any], reasons: list[str | None]
 ) -> tuple[StoredResult, dict[str, Any]]:
+    proposal = data.pop("proposal", None)
     result = Result.model_validate(data)
-    return stored_result(snapshot, result), result.metrics.model_dump(mode="json")
+    stored = stored_result(snapshot, result)
+    if proposal is not None:
+        stored = with_proposal(stored, proposal, reasons)
+    return stored, result.metrics.model_dump(mode="json")
 
 
 async def execute_run(
-    sessions: async_sessionmaker[AsyncSession], run_id: int, worker_id: str
+    sessions: async_sessionmaker[AsyncSession],
+    run_id: int,
+    worker_id: str,
+    llm: LLMClient | None = None,
+    embedding_model: str = "",
 ) -> None:
     """Run ``run_id`` if it is ours to run (see the module docstring); never raises for an
-    outcome of the run itself."""
+    outcome of the run itself. ``llm``: the process's client (strategy llm, and provider
+    embeddings when ``embedding_model`` names one)."""
     attempt = await claim(sessions, run_id, worker_id)
     if attempt is None:
         return  # finished, cancelled, or running elsewhere
@@ -185,21 +203,34 @@ async def execute_run(
                 .where(_owned(run_id, worker_id))
                 .values(input_fingerprint=fingerprint, engine_version=ENGINE_VERSION)
             )
+        beat = _Beat(sessions, run_id, worker_id)
+        embedder, text_embedder = None, local_label()
+        if llm is not None:
+            # the recorded snapshot: a re-run measures the kept groups' texts too
+            embedder, text_embedder = await provider_embedder(
+                llm, embedding_model, recorded.problem, run.event_id, beat
+            )
+        given, reasons = None, list[str | None]()
+        if run.strategy is RunStrategy.LLM and keep is None:
+            proposed, reasons = await propose(llm, snapshot.problem, run.event_id, beat)
+            given = Given(proposed)
         data = await solve_in_subprocess(
-            snapshot.problem, _Beat(sessions, run_id, worker_id), keep=keep
+            snapshot.problem, beat, keep=keep, embedder=embedder, given=given
         )
     except Cancelled:
         await _finish(sessions, run_id, worker_id, status=RunStatus.CANCELLED)
         return
     except Exception as exc:
-        if not isinstance(exc, EngineError | Infeasible | NoSolutionFound | SolverCrashed):
+        expected = EngineError | Infeasible | NoSolutionFound | SolverCrashed | ProposalFailed
+        if not isinstance(exc, expected):
             logger.exception("pairing run %s failed", run_id)
         await _finish(
             sessions, run_id, worker_id, status=RunStatus.FAILED, error=failure_message(exc)
         )
         return
     # Validating and reshaping a large result is pure Python: in a thread, off the event loop.
-    stored, metrics = await asyncio.to_thread(_recorded_result, recorded, data)
+    stored, metrics = await asyncio.to_thread(_recorded_result, recorded, data, reasons)
+    stored.text_embedder = text_embedder
     async with sessions.begin() as db:
         if keep is not None:
             # The new groups replace the unlocked ones in the same transaction that records

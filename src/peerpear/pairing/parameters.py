@@ -27,6 +27,13 @@ class QuestionOverride(InputModel):
 class RunParameters(InputModel):
     """A run's settings; everything is optional (see each field for its default)."""
 
+    strategy: Literal["optimizer", "llm"] = Field(
+        default="optimizer",
+        description="optimizer: the engine groups (the default); llm: the language model "
+        "proposes the groups and the engine repairs them, reporting what it repaired (needs a "
+        "configured model; at most 300 people).",
+    )
+
     mode: Mode | None = Field(
         default=None,
         description="Default: big_little or mentor for events with that role scheme; else "

@@ -18,7 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear import audit
-from peerpear.errors import Conflict, InvalidState
+from peerpear.errors import Conflict, InvalidState, ValidationFailed
 from peerpear.events.access import EventAccess
 from peerpear.models import (
     Event,
@@ -73,8 +73,20 @@ async def start_rerun(
             f"nothing to re-run: {len(rest)} person(s) outside the locked groups",
             details={"unlocked_people": len(rest)},
         )
+    if params is not None and params.strategy == "llm":
+        raise ValidationFailed(
+            "parameters.strategy: a re-run keeps the locked groups and optimizes the rest; "
+            "it uses the optimizer",
+            details=[
+                {"loc": ["body", "parameters", "strategy"], "msg": "re-runs use the optimizer",
+                 "type": "value_error"}
+            ],
+        )  # fmt: skip
     if params is None:
-        params = await run_parameters(db, pairing.source_run_id)
+        # the adopted run's settings; an llm run's strategy does not carry over
+        params = (await run_parameters(db, pairing.source_run_id)).model_copy(
+            update={"strategy": "optimizer"}
+        )
     spec = RerunSpec(pairing_version=version, locked=locked, participants=sorted(rest))
     parameters = {
         **params.model_dump(mode="json", exclude_defaults=True),

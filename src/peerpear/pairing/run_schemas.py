@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from peerpear.engine.proposal_repair import RepairReport
 from peerpear.engine.result import Metrics, Validation
 from peerpear.models import RegistrationRole, RunStatus, RunStrategy
 from peerpear.pairing.parameters import RunParameters
@@ -32,6 +33,11 @@ class RunMember(BaseModel):
 class RunGroup(BaseModel):
     members: list[RunMember]
     score: float
+    reason: str | None = Field(
+        default=None,
+        description="Strategy llm: the model's line on what the group shares, when the group "
+        "continues one it proposed.",
+    )
 
 
 class RunOut(BaseModel):
@@ -58,6 +64,17 @@ class RunOut(BaseModel):
         description="For a re-run of the working pairing: whether its groups replaced the "
         "unlocked ones (false when the pairing changed meanwhile). Null for other runs.",
     )
+    text_embedder: str | None = Field(
+        default=None,
+        description="Once it succeeded: what embedded the text answers: `local` (the "
+        "engine's), `provider` (the LLM provider's embeddings), or `local (provider failed: "
+        "...)`.",
+    )
+    repair: RepairReport | None = Field(
+        default=None,
+        description="Strategy llm, once it succeeded: what was wrong with the model's "
+        "proposal and what the engine changed.",
+    )
     groups: list[RunGroup] | None = Field(
         default=None,
         description="Once it succeeded, on the run's own page (not in lists): each group with "
@@ -65,9 +82,38 @@ class RunOut(BaseModel):
     )
 
 
+class RepairSummary(BaseModel):
+    """How much of a model's proposal the engine repaired (counts of ``RepairReport``)."""
+
+    unknown_ids: int
+    duplicates: int
+    missing_placed: int
+    size_fixes: int
+    role_fixes: int
+    rule_fixes: int
+    moved: int
+    kept_share: float = Field(description="Share of everyone kept in the group proposed.")
+    exact_fallback: bool
+
+
+def repair_summary(report: RepairReport) -> RepairSummary:
+    return RepairSummary(
+        unknown_ids=len(report.unknown_ids),
+        duplicates=len(report.duplicates),
+        missing_placed=len(report.missing_placed),
+        size_fixes=len(report.size_fixes),
+        role_fixes=len(report.role_fixes),
+        rule_fixes=len(report.rule_fixes),
+        moved=len(report.moved),
+        kept_share=report.kept_share,
+        exact_fallback=report.exact_fallback,
+    )
+
+
 class RunComparison(BaseModel):
     id: int
     status: RunStatus
+    strategy: RunStrategy
     parameters: dict[str, Any]
     metrics: Metrics | None
     runtime_s: float | None = Field(description="From start to finish, as the server saw it.")
@@ -75,6 +121,10 @@ class RunComparison(BaseModel):
     input_fingerprint: str | None
     participants: int | None
     groups: int | None
+    text_embedder: str | None = Field(description="See the run's `text_embedder`.")
+    repair: RepairSummary | None = Field(
+        description="Strategy llm: how much of the model's proposal was repaired."
+    )
 
 
 class SharedPairs(BaseModel):

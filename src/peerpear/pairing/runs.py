@@ -17,9 +17,20 @@ from peerpear import audit
 from peerpear.db import utcnow
 from peerpear.errors import InvalidState, NotFound, ValidationFailed
 from peerpear.events.access import EventAccess, admin_part_access
-from peerpear.models import EventStatus, PairingRun, Question, Registration, RunStatus, User
+from peerpear.llm.base import LLMClient
+from peerpear.llm.proposal import MAX_PARTICIPANTS
+from peerpear.models import (
+    EventStatus,
+    PairingRun,
+    Question,
+    Registration,
+    RunStatus,
+    RunStrategy,
+    User,
+)
 from peerpear.models.enums import FINISHED_RUN_STATUSES
 from peerpear.pagination import paginate
+from peerpear.pairing.llm_strategy import NO_MODEL, too_many
 from peerpear.pairing.parameters import RunParameters
 from peerpear.pairing.run_result import StoredResult, read_metrics, read_result
 from peerpear.pairing.run_schemas import (
@@ -29,6 +40,7 @@ from peerpear.pairing.run_schemas import (
     RunMember,
     RunOut,
     SharedPairs,
+    repair_summary,
 )
 from peerpear.schemas_common import Page, Pagination
 
@@ -56,12 +68,22 @@ def to_out(run: PairingRun, groups: list[RunGroup] | None = None) -> RunOut:
         started_at=run.started_at,
         finished_at=run.finished_at,
         applied_to_pairing=stored.applied_to_pairing if stored else None,
+        text_embedder=stored.text_embedder if stored else None,
+        repair=stored.repair if stored else None,
         groups=groups,
     )
 
 
-async def start_run(db: AsyncSession, access: EventAccess, params: RunParameters) -> PairingRun:
+async def start_run(
+    db: AsyncSession, access: EventAccess, params: RunParameters, llm: LLMClient
+) -> PairingRun:
     event = access.event
+    if params.strategy == "llm" and not llm.available:
+        # Refused up front rather than queued to fail: nothing the run could do.
+        raise InvalidState(
+            f"strategy llm needs a language model: {NO_MODEL} (PEERPEAR_LLM_PROVIDER)",
+            details={"strategy": "llm", "llm_provider": llm.provider},
+        )
     if event.status not in RUNNABLE:
         raise InvalidState(
             f"runs are made while the event is open or closed; it is {event.status.value}",
@@ -85,13 +107,21 @@ async def start_run(db: AsyncSession, access: EventAccess, params: RunParameters
         .select_from(Registration)
         .where(Registration.event_id == event.id, Registration.is_complete.is_(True))
     )
-    if (complete or 0) < 2:
+    complete = complete or 0
+    if complete < 2:
         raise InvalidState(
-            f"a run needs at least 2 complete registrations; the event has {complete or 0}",
-            details={"complete_registrations": complete or 0},
+            f"a run needs at least 2 complete registrations; the event has {complete}",
+            details={"complete_registrations": complete},
+        )
+    if params.strategy == "llm" and complete > MAX_PARTICIPANTS:
+        raise InvalidState(
+            too_many(complete, MAX_PARTICIPANTS), details={"complete_registrations": complete}
         )
     stored = params.model_dump(mode="json", exclude_defaults=True)
-    return await queue_run(db, access, stored, "pairing_run.start", {"parameters": stored})
+    strategy = RunStrategy(params.strategy)
+    return await queue_run(
+        db, access, stored, "pairing_run.start", {"parameters": stored}, strategy=strategy
+    )
 
 
 async def queue_run(
@@ -100,12 +130,15 @@ async def queue_run(
     parameters: dict[str, Any],
     action: str,
     details: dict[str, Any],
+    *,
+    strategy: RunStrategy = RunStrategy.OPTIMIZER,
 ) -> PairingRun:
     """A queued run of the access's event with ``parameters``, audited as ``action`` (the route
     enqueues it once the transaction has committed)."""
     run = PairingRun(
         event_id=access.event.id,
         status=RunStatus.QUEUED,
+        strategy=strategy,
         parameters=parameters,
         created_by_id=access.user.id,
         created_at=utcnow(),
@@ -171,7 +204,7 @@ async def run_groups(db: AsyncSession, stored: StoredResult) -> list[RunGroup]:
             )
             for pid in group.members
         ]
-        groups.append(RunGroup(members=members, score=group.score))
+        groups.append(RunGroup(members=members, score=group.score, reason=group.reason))
     return groups
 
 
@@ -232,6 +265,7 @@ async def compare_runs(db: AsyncSession, event_id: int, ids: list[int]) -> Compa
             RunComparison(
                 id=run.id,
                 status=run.status,
+                strategy=run.strategy,
                 parameters=run.parameters,
                 metrics=read_metrics(run.metrics) if run.metrics else None,
                 runtime_s=runtime,
@@ -239,6 +273,8 @@ async def compare_runs(db: AsyncSession, event_id: int, ids: list[int]) -> Compa
                 input_fingerprint=run.input_fingerprint,
                 participants=len(result.registrations) if result else None,
                 groups=len(result.groups) if result else None,
+                text_embedder=result.text_embedder if result else None,
+                repair=repair_summary(result.repair) if result and result.repair else None,
             )
         )
     pairs = {run_id: _pairs(result) for run_id, result in stored.items()}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Response, status
 
 from peerpear.auth.deps import CurrentUser
-from peerpear.deps import JobsDep, PageDep, SessionDep, SessionmakerDep, id_path
+from peerpear.deps import JobsDep, PageDep, SessionDep, SessionmakerDep, get_llm, id_path
 from peerpear.events.deps import AdminEvent
 from peerpear.jobs.tasks import RUN_PAIRING, run_key
+from peerpear.llm.base import LLMClient
 from peerpear.openapi import errors
 from peerpear.pairing import rerun, runs
 from peerpear.pairing.parameters import RunParameters
@@ -38,7 +39,9 @@ _LOCATION = {
             403,
             409,
             why={
-                409: "The event is not open or closed, or has fewer than 2 complete registrations."
+                409: "The event is not open or closed, or has fewer than 2 complete "
+                "registrations; or strategy llm without a configured language model, or with "
+                "more people than it takes."
             },
         ),
     },
@@ -50,12 +53,14 @@ async def start_run(
     jobs: JobsDep,
     response: Response,
     background: BackgroundTasks,
+    llm: Annotated[LLMClient, Depends(get_llm)],
 ) -> RunOut:
     """Start a pairing run on the event's complete registrations (admins): answers 202 at once
     with the queued run and its `Location`. The run works in the background on a snapshot of
     the registrations, rules, avoid requests and the organization's history; follow its status
-    and progress at `Location`."""
-    run = await runs.start_run(db, access, body)
+    and progress at `Location`. With `strategy: llm` the language model proposes the groups
+    and the engine repairs them; the run reports what it repaired (`repair`)."""
+    run = await runs.start_run(db, access, body, llm)
     response.headers["Location"] = RUN_URL.format(run_id=run.id)
     # After the response, hence after the commit: the worker must find the run.
     background.add_task(jobs.enqueue, RUN_PAIRING, key=run_key(run.id), run_id=run.id)
@@ -115,8 +120,9 @@ async def compare_runs(
         ),
     ],
 ) -> CompareOut:
-    """Runs side by side (admins): parameters, metrics, runtime, and for every two succeeded
-    runs how many pairs of people they group together alike."""
+    """Runs side by side (admins): strategy, parameters, metrics, runtime, for strategy llm how
+    much of the model's proposal was repaired, and for every two succeeded runs how many pairs
+    of people they group together alike."""
     return await runs.compare_runs(db, access.event.id, [int(i) for i in ids.split(",")])
 
 

@@ -27,10 +27,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peerpear.engine.errors import Cancelled, EngineError, Infeasible, NoSolutionFound
 from peerpear.text_embedding import TextEmbedding, current
+
+if TYPE_CHECKING:
+    from peerpear.engine.embedding import Embedder
+    from peerpear.engine.problem import Problem
 
 PROGRESS_EVERY_S = 0.5  # the child sends at most this often
 SOLVER_NICENESS = 10
@@ -38,6 +42,7 @@ PRELOAD = [
     "peerpear.engine.solve",
     "peerpear.engine.evaluate",
     "peerpear.engine.affinity",
+    "peerpear.engine.proposal_repair",
     "sklearn.feature_extraction.text",
     "sklearn.decomposition",
 ]
@@ -80,8 +85,37 @@ def _die_with_parent() -> None:
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+@dataclass(frozen=True)
+class Given:
+    """Strategy llm: groups proposed from outside, to repair and measure instead of solving.
+    The result gets ``proposal``: the repair report and, per group, the proposed group it
+    continues (None for one the engine opened)."""
+
+    groups: list[list[str]]
+
+
+def _measure_proposal(parsed: Problem, given: Given, embedder: Embedder) -> Any:
+    from peerpear.engine.evaluate import evaluate
+    from peerpear.engine.proposal_repair import repair_proposal
+
+    repaired = repair_proposal(parsed, given.groups, embedder=embedder)
+    # Measured exactly as an optimizer run or an edited pairing is (evaluate.py).
+    data = evaluate(parsed, repaired.groups, embedder=embedder).model_dump(mode="json")
+    data["metrics"]["solver"] = "llm+repair"
+    data["proposal"] = {
+        "origin": repaired.origin,
+        "repair": repaired.report.model_dump(mode="json"),
+    }
+    return data
+
+
 def _child(
-    problem: dict[str, Any], conn: Connection, keep: Kept | None, text: TextEmbedding
+    problem: dict[str, Any],
+    conn: Connection,
+    keep: Kept | None,
+    text: TextEmbedding,
+    embedder: Embedder | None,
+    given: Given | None,
 ) -> None:
     _die_with_parent()
     # Background work: where it shares cores with the server, requests go first.
@@ -102,7 +136,12 @@ def _child(
 
     try:
         parsed = parse_problem(problem)
-        embedder = text.embedder(parsed.settings.seed)
+        # Precomputed vectors (the provider's) when the run has them, else this process's own.
+        if embedder is None:
+            embedder = text.embedder(parsed.settings.seed)
+        if given is not None:
+            conn.send(("result", _measure_proposal(parsed, given, embedder)))
+            return
         result = solve(parsed, embedder=embedder, progress=progress)
         if keep is not None:
             # The kept groups beside the new ones, measured as one grouping of everyone.
@@ -136,17 +175,23 @@ async def solve_in_subprocess(
     on_tick: Callable[[float], Awaitable[bool]],
     *,
     keep: Kept | None = None,
+    embedder: Embedder | None = None,
+    given: Given | None = None,
     tick: float = 1.0,
     text: TextEmbedding | None = None,
 ) -> dict[str, Any]:
     """The engine's result (as JSON) for ``problem`` (with ``keep``: for the kept groups and
-    the solved rest together), its text answers embedded as ``text`` says (default: this
-    process's choice, ``text_embedding.current()``). Raises the engine's errors as ``solve``
-    does, ``Cancelled`` when ``on_tick`` says stop, ``SolverCrashed`` when the child dies."""
+    the solved rest together; with ``given``: for those groups, repaired, see ``Given``), its
+    text answers embedded by ``embedder`` when given (vectors computed before the solve), else as
+    ``text`` says (default: this process's choice, ``text_embedding.current()``). Raises the
+    engine's errors as ``solve`` does, ``Cancelled`` when ``on_tick`` says stop,
+    ``SolverCrashed`` when the child dies."""
     text = text or current()
     ctx = _mp_context(text)
     receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(problem, sender, keep, text), daemon=True)
+    process = ctx.Process(
+        target=_child, args=(problem, sender, keep, text, embedder, given), daemon=True
+    )
     # Starting pickles the problem (megabytes for thousands of people): in a thread, so the
     # event loop keeps its turns.
     await asyncio.to_thread(process.start)
