@@ -267,6 +267,7 @@ MATRIX.update(
             200, body=lambda w: {"emails": [w.participant.email]}
         ),
         ("GET", EVENT + "/registrations"): _admin_only(200),
+        ("POST", EVENT + "/registrations/summaries"): _admin_only(202),
         ("PATCH", "/api/v1/registrations/{registration_id}"): _admin_only(
             200, body=lambda w: {"role": "little"}
         ),
