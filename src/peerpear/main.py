@@ -22,6 +22,7 @@ from peerpear.events.router import router as events_router
 from peerpear.health import router as health_router
 from peerpear.jobs.factory import create_queue
 from peerpear.llm.factory import create_llm
+from peerpear.llm.suggest_router import router as suggest_router
 from peerpear.logging_setup import configure_logging
 from peerpear.me.router import router as me_router
 from peerpear.middleware import RequestContextMiddleware
@@ -51,6 +52,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     registration_router,
     registrations_admin_router,
     runs_router,
+    suggest_router,
     pairing_router,
 )
 # The order FastAPI tries them in: it tests a request against one route after another, a few
@@ -65,6 +67,7 @@ MATCH_ORDER: tuple[APIRouter, ...] = (
     registration_router,
     registrations_admin_router,
     runs_router,
+    suggest_router,
     pairing_router,
     auth_router,
 )

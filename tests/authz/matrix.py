@@ -303,6 +303,9 @@ MATRIX.update(
         ("POST", "/api/v1/pairing-runs/{run_id}/cancel"): _admin_only(
             200, params={"run_id": lambda w: w.queued_run.id}
         ),
+        ("POST", EVENT + "/pairing-settings/suggest"): _admin_only(
+            409, body=lambda w: {"wish": "mix class years"}, note="409: no LLM (offline)"
+        ),
     }
 )
 
