@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from peerpear.db import utcnow
 from peerpear.events.deadlines import close_expired
 from peerpear.jobs.base import JobContext, PeriodicTask, Task
-from peerpear.llm import summaries
+from peerpear.llm import explanations, summaries
 from peerpear.models import AuthSession
 from peerpear.pairing.execute import execute_run
 from peerpear.pairing.recovery import waiting_runs
@@ -59,6 +59,7 @@ TASKS: dict[str, Task] = {
     summaries.SUMMARIZE: summaries.summarize,
     summaries.REQUEST_SUMMARIES: summaries.request_summaries,
     "llm.recover_summaries": summaries.recover_summaries,
+    explanations.EXPLAIN: explanations.rephrase_explanations,
 }
 
 PERIODIC: list[PeriodicTask] = [
