@@ -23,6 +23,7 @@ from peerpear.health import router as health_router
 from peerpear.jobs.factory import create_queue
 from peerpear.llm.calls_router import router as llm_calls_router
 from peerpear.llm.factory import create_llm
+from peerpear.llm.suggest_router import router as suggest_router
 from peerpear.logging_setup import configure_logging
 from peerpear.me.router import router as me_router
 from peerpear.middleware import RequestContextMiddleware
@@ -52,6 +53,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     registration_router,
     registrations_admin_router,
     runs_router,
+    suggest_router,
     pairing_router,
     llm_calls_router,
 )
@@ -67,6 +69,7 @@ MATCH_ORDER: tuple[APIRouter, ...] = (
     registration_router,
     registrations_admin_router,
     runs_router,
+    suggest_router,
     pairing_router,
     llm_calls_router,
     auth_router,

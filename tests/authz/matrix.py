@@ -267,6 +267,7 @@ MATRIX.update(
             200, body=lambda w: {"emails": [w.participant.email]}
         ),
         ("GET", EVENT + "/registrations"): _admin_only(200),
+        ("POST", EVENT + "/registrations/summaries"): _admin_only(202),
         ("PATCH", "/api/v1/registrations/{registration_id}"): _admin_only(
             200, body=lambda w: {"role": "little"}
         ),
@@ -301,6 +302,9 @@ MATRIX.update(
         ("GET", "/api/v1/pairing-runs/{run_id}"): _admin_only(200, note="the succeeded run"),
         ("POST", "/api/v1/pairing-runs/{run_id}/cancel"): _admin_only(
             200, params={"run_id": lambda w: w.queued_run.id}
+        ),
+        ("POST", EVENT + "/pairing-settings/suggest"): _admin_only(
+            409, body=lambda w: {"wish": "mix class years"}, note="409: no LLM (offline)"
         ),
     }
 )

@@ -103,6 +103,11 @@ def _prepared(problem: Problem) -> list[dict[str, object]]:
     return out
 
 
+def prepare(problem: Problem) -> list[dict[str, object]]:
+    """Every participant's answers as ``explain_pair`` compares them, in problem order."""
+    return _prepared(problem)
+
+
 def explain_pair(problem: Problem, mine: dict[str, object], theirs: dict[str, object]) -> list[str]:
     reasons: list[tuple[float, int, str]] = []
     for order, q in enumerate(problem.questions):

@@ -12,10 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
 from peerpear.auth.deps import CurrentUser
-from peerpear.deps import PageDep, RawReaderDep, SessionDep, SessionmakerDep
+from peerpear.deps import JobsDep, PageDep, RawReaderDep, SessionDep, SessionmakerDep
 from peerpear.events import fast_read, lifecycle, service
 from peerpear.events.deps import AdminEvent, EventIdPath, MediaDep
 from peerpear.events.schemas import AuditEntryOut, EventCreate, EventOut, EventUpdate
+from peerpear.llm.explanations import request_explanations
 from peerpear.models import EventStatus
 from peerpear.openapi import errors
 from peerpear.organizations.deps import OrgAdmin
@@ -100,8 +101,15 @@ _ACTION_DOCS = {
 
 
 def _add_action(action: str) -> None:
-    async def endpoint(access: AdminEvent, db: SessionDep) -> EventOut:
-        return service.to_out(await lifecycle.apply(db, access, action))
+    async def endpoint(
+        access: AdminEvent, db: SessionDep, jobs: JobsDep, background: BackgroundTasks
+    ) -> EventOut:
+        event = await lifecycle.apply(db, access, action)
+        if action == "publish":
+            # The explanations are final now: rephrased in friendly words in the background,
+            # after the commit (llm/explanations.py; offline, the engine's own stay).
+            background.add_task(request_explanations, jobs, event.id)
+        return service.to_out(event)
 
     endpoint.__name__ = f"{action}_event"
     endpoint.__doc__ = _ACTION_DOCS[action] + " Admins; 409 with the reason when not allowed."

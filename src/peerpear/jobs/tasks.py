@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from peerpear.db import utcnow
 from peerpear.events.deadlines import close_expired
 from peerpear.jobs.base import JobContext, PeriodicTask, Task
+from peerpear.llm import explanations, summaries
 from peerpear.models import AuthSession
 from peerpear.pairing.execute import execute_run
 from peerpear.pairing.recovery import waiting_runs
@@ -61,10 +62,15 @@ TASKS: dict[str, Task] = {
     "events.close_expired": close_expired_events,
     "auth.clean_sessions": clean_expired_sessions,
     "pairing.recover": recover_runs,
+    summaries.SUMMARIZE: summaries.summarize,
+    summaries.REQUEST_SUMMARIES: summaries.request_summaries,
+    "llm.recover_summaries": summaries.recover_summaries,
+    explanations.EXPLAIN: explanations.rephrase_explanations,
 }
 
 PERIODIC: list[PeriodicTask] = [
     PeriodicTask("events.close_expired", lambda settings: settings.deadline_check_seconds),
     PeriodicTask("auth.clean_sessions", lambda settings: 3600),
     PeriodicTask("pairing.recover", lambda settings: settings.run_recovery_seconds),
+    PeriodicTask("llm.recover_summaries", lambda settings: summaries.RECOVERY_SECONDS),
 ]

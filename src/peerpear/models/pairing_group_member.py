@@ -42,6 +42,8 @@ class PairingGroupMember(Base):
     )
     satisfaction: Mapped[float | None]
     explanation: Mapped[str | None] = mapped_column(Text)
+    # The explanation in friendly words (llm/explanations.py); NULL: show ``explanation``.
+    friendly_explanation: Mapped[str | None] = mapped_column(Text)
 
     group: Mapped[PairingGroup] = relationship(back_populates="members", lazy="raise")
     registration: Mapped[Registration] = relationship(lazy="raise")

@@ -160,4 +160,8 @@ def store(state: PairingState, assessment: Assessment) -> None:
         group.score = score
         for member in members:
             member.satisfaction = assessment.satisfaction.get(member.registration_id)
-            member.explanation = assessment.explanation.get(member.registration_id)
+            explanation = assessment.explanation.get(member.registration_id)
+            if explanation != member.explanation:
+                # A rephrasing of the previous explanation no longer says why (llm/explanations)
+                member.friendly_explanation = None
+            member.explanation = explanation

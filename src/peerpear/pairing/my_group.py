@@ -59,5 +59,6 @@ async def my_group(db: AsyncSession, access: EventAccess) -> MyGroupOut:
             )
             for mate, role in rows.tuples()
         ],
-        explanation=mine.explanation,
+        # In friendly words when the LLM rephrased it (llm/explanations.py), else the engine's
+        explanation=mine.friendly_explanation or mine.explanation,
     )

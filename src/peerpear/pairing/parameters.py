@@ -2,6 +2,11 @@
 
 Left out, a setting follows the event: the mode from its role scheme (big/little, mentoring,
 else pairs for groups of two and groups otherwise) and the group size from its default.
+
+``no_isolation`` rules name an option of a choice question: a group then has nobody who chose
+it or at least two (no lone artist). The engine reads such rules from each participant's
+``attributes``; the snapshot gives every participant one attribute per rule
+(``no_isolation_attribute``), "yes" when their answer holds the option.
 """
 
 from __future__ import annotations
@@ -10,9 +15,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from peerpear.models import Event, QuestionMode, RoleScheme
-from peerpear.registrations.schemas import QuestionKey
-from peerpear.schemas_common import InputModel
+from peerpear.models import Event, Question, QuestionMode, QuestionType, RoleScheme
+from peerpear.registrations.schemas import Pick, QuestionKey
+from peerpear.schemas_common import DbIdField, InputModel
 
 Mode = Literal["pairs", "groups", "big_little", "mentor"]
 Size = Annotated[int, Field(ge=2, le=50)]
@@ -22,6 +27,15 @@ MAX_TIME_LIMIT_S = 600.0
 class QuestionOverride(InputModel):
     weight: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
     mode: QuestionMode | None = None
+
+
+class NoIsolationRule(InputModel):
+    question_id: DbIdField = Field(description="A single or multiple choice question.")
+    option: Pick = Field(description="One of its options.")
+
+
+MAX_NO_ISOLATION = 20
+CHOICE_TYPES = frozenset({QuestionType.SINGLE_CHOICE, QuestionType.MULTI_CHOICE})
 
 
 class RunParameters(InputModel):
@@ -71,6 +85,12 @@ class RunParameters(InputModel):
         ),
     ] = {}
 
+    no_isolation: Annotated[list[NoIsolationRule], Field(max_length=MAX_NO_ISOLATION)] = Field(
+        default=[],
+        description="No one isolated: each group has nobody whose answer to the question holds "
+        "the option, or at least two such people.",
+    )
+
     @model_validator(mode="after")
     def _sizes(self) -> RunParameters:
         low, high = self.min_size, self.max_size
@@ -106,3 +126,36 @@ def engine_settings(event: Event, params: RunParameters) -> dict[str, Any]:
     if params.history_penalty is not None:
         settings["history_penalty"] = params.history_penalty
     return {k: v for k, v in settings.items() if v is not None}
+
+
+def no_isolation_attribute(rule: NoIsolationRule) -> str:
+    """The participant attribute (value "yes") that the engine's rule for ``rule`` reads."""
+    return f"q{rule.question_id}:{rule.option}"
+
+
+def holds(value: Any, option: str) -> bool:
+    """Whether a stored choice answer holds ``option``."""
+    return option in value if isinstance(value, list) else value == option
+
+
+def unknown_to_event(params: RunParameters, questions: list[Question]) -> list[dict[str, Any]]:
+    """What in ``params`` names no question or option of the event: validation details
+    (``loc``, ``msg``, ``type``), empty when everything is known."""
+    by_id = {q.id: q for q in questions}
+    found: list[dict[str, Any]] = []
+
+    def problem(loc: list[str | int], msg: str) -> None:
+        found.append({"loc": ["body", *loc], "msg": msg, "type": "value_error"})
+
+    for key in params.questions:
+        if int(key) not in by_id:
+            problem(["questions", key], "no such question in this event")
+    for n, rule in enumerate(params.no_isolation):
+        question = by_id.get(rule.question_id)
+        if question is None:
+            problem(["no_isolation", n, "question_id"], "no such question in this event")
+        elif question.type not in CHOICE_TYPES:
+            problem(["no_isolation", n, "question_id"], "not a choice question")
+        elif question.options is not None and rule.option not in question.options:
+            problem(["no_isolation", n, "option"], "not an option of this question")
+    return found

@@ -31,7 +31,7 @@ from peerpear.models import (
 from peerpear.models.enums import FINISHED_RUN_STATUSES
 from peerpear.pagination import paginate
 from peerpear.pairing.llm_strategy import NO_MODEL, too_many
-from peerpear.pairing.parameters import RunParameters
+from peerpear.pairing.parameters import RunParameters, unknown_to_event
 from peerpear.pairing.run_result import StoredResult, read_metrics, read_result
 from peerpear.pairing.run_schemas import (
     CompareOut,
@@ -89,19 +89,13 @@ async def start_run(
             f"runs are made while the event is open or closed; it is {event.status.value}",
             details={"status": event.status.value},
         )
-    asked = {int(key) for key in params.questions}
-    if asked:
-        known = set(await db.scalars(select(Question.id).where(Question.event_id == event.id)))
-        unknown = sorted(asked - known)
+    if params.questions or params.no_isolation:
+        questions = list(await db.scalars(select(Question).where(Question.event_id == event.id)))
+        unknown = unknown_to_event(params, questions)
         if unknown:
-            raise ValidationFailed(
-                f"questions.{unknown[0]}: no such question in this event",
-                details=[
-                    {"loc": ["body", "questions", str(q)], "msg": "no such question in this event",
-                     "type": "value_error"}
-                    for q in unknown
-                ],
-            )  # fmt: skip
+            first = unknown[0]
+            where = ".".join(str(part) for part in first["loc"][1:])
+            raise ValidationFailed(f"{where}: {first['msg']}", details=unknown)
     complete = await db.scalar(
         select(func.count())
         .select_from(Registration)

@@ -39,7 +39,13 @@ from peerpear.models import (
     Registration,
     User,
 )
-from peerpear.pairing.parameters import RunParameters, engine_settings
+from peerpear.pairing.parameters import (
+    NoIsolationRule,
+    RunParameters,
+    engine_settings,
+    holds,
+    no_isolation_attribute,
+)
 
 # Profile signals: light, so that the questionnaire the organizers wrote decides.
 PROFILE_QUESTIONS: list[dict[str, Any]] = [
@@ -196,12 +202,25 @@ def _participants(
     answer_rows: list[tuple[Any, ...]],
     asked: set[str],
     use_profile: bool,
+    no_isolation: list[NoIsolationRule] = (),  # type: ignore[assignment]
 ) -> tuple[dict[str, Person], list[dict[str, Any]]]:
     answers: dict[int, dict[str, Any]] = defaultdict(dict)
+    # The rules' questions are read whatever their weight: a rule holds on a question that
+    # does not count toward the affinity too.
+    rules_on: dict[int, list[NoIsolationRule]] = defaultdict(list)
+    for rule in no_isolation:
+        rules_on[rule.question_id].append(rule)
+    attributes: dict[int, dict[str, str]] = defaultdict(dict)
     for registration_id, question_id, text in answer_rows:
         key = question_key(question_id)
-        if key in asked and text is not None:
-            answers[registration_id][key] = json.loads(text)
+        if text is None or (key not in asked and question_id not in rules_on):
+            continue
+        value = json.loads(text)
+        if key in asked:
+            answers[registration_id][key] = value
+        for rule in rules_on.get(question_id, ()):
+            if holds(value, rule.option):
+                attributes[registration_id][no_isolation_attribute(rule)] = "yes"
     people: dict[str, Person] = {}
     participants = []
     for rid, role_enum, uid, first, last, email, hobbies, major, bio in rows:
@@ -214,6 +233,8 @@ def _participants(
         participant: dict[str, Any] = {"id": pid, "answers": mine}
         if role is not None:
             participant["role"] = role
+        if attributes.get(rid):
+            participant["attributes"] = attributes[rid]
         participants.append(participant)
     return people, participants
 
@@ -259,9 +280,19 @@ async def load_snapshot(
     # Turning the rows into the problem is pure Python over every answer: in a thread, so the
     # event loop (the API's, or a worker's heartbeats) keeps its turns meanwhile.
     people, participants = await asyncio.to_thread(
-        _participants, rows, answer_rows, {spec["id"] for spec in specs}, params.use_profile
+        _participants,
+        rows,
+        answer_rows,
+        {spec["id"] for spec in specs},
+        params.use_profile,
+        params.no_isolation,
     )
     settings = engine_settings(event, params)
+    if params.no_isolation:
+        settings["no_isolation"] = [
+            {"attribute": no_isolation_attribute(rule), "value": "yes"}
+            for rule in params.no_isolation
+        ]
     rules, avoid = await _rules(db, event.id, set(people), avoid_apart)
     settings.update(rules)
     settings["history"] = await _history(db, event)

@@ -52,6 +52,8 @@ def admin_out(
         created_at=registration.created_at,
         updated_at=registration.updated_at,
         answers=answers_by_key(values),
+        summary=registration.summary,
+        summary_status=registration.summary_status,
     )
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Query, UploadFile, status
 from fastapi.responses import StreamingResponse
 
 from peerpear.auth.deps import CurrentUser
-from peerpear.deps import PageDep, SessionDep, SessionmakerDep, id_path
+from peerpear.deps import JobsDep, PageDep, SessionDep, SessionmakerDep, id_path
 from peerpear.error_handlers import PayloadTooLarge
 from peerpear.events.deps import AdminEvent
+from peerpear.llm import summaries
 from peerpear.models import RegistrationRole
 from peerpear.openapi import errors
 from peerpear.organizations.member_import import MAX_CSV_BYTES
@@ -23,6 +24,7 @@ from peerpear.registrations.schemas import (
     PairRulesOut,
     RegistrationAdminOut,
     RegistrationPatch,
+    SummariesRequested,
 )
 from peerpear.schemas_common import Page
 
@@ -63,6 +65,30 @@ async def list_registrations(
     return await admin.list_registrations(
         db, access.event.id, page, complete=complete, role=role, q=q
     )
+
+
+@router.post(
+    "/events/{event_id:int}/registrations/summaries",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(403),
+)
+async def request_summaries(
+    access: AdminEvent,
+    db: SessionDep,
+    jobs: JobsDep,
+    background: BackgroundTasks,
+    all: Annotated[
+        bool, Query(description="Remake every complete registration's summary, ready ones too.")
+    ] = False,
+) -> SummariesRequested:
+    """(Re)make the summaries of the event's complete registrations in the background
+    (admins): those without a ready summary, or all of them with `all=true`. They turn
+    `pending` now and `ready` (or `failed`) in the registration list as they are made."""
+    requested = await summaries.mark_pending(db, access.event.id, everyone=all)
+    if requested:
+        # After the response, hence after the commit: the job reads the pending rows.
+        background.add_task(summaries.request_event_summaries, jobs, access.event.id)
+    return SummariesRequested(requested=requested)
 
 
 @router.patch("/registrations/{registration_id:int}", responses=errors(403, 409, why=SETUP_409))

@@ -6,10 +6,11 @@ caller only (identity comes from the session, never from an id in the request).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, BackgroundTasks, Response, status
 
-from peerpear.deps import SessionDep
+from peerpear.deps import JobsDep, SessionDep
 from peerpear.events.deps import VisibleEvent
+from peerpear.llm.summaries import request_summary
 from peerpear.openapi import errors
 from peerpear.registrations import avoid, service
 from peerpear.registrations.schemas import (
@@ -68,11 +69,22 @@ async def get_my_answers(access: VisibleEvent, db: SessionDep) -> AnswersOut:
 
 
 @router.put(REGISTRATION + "/answers", responses=errors(409, why=NOT_OPEN))
-async def put_my_answers(body: AnswersIn, access: VisibleEvent, db: SessionDep) -> AnswersOut:
+async def put_my_answers(
+    body: AnswersIn,
+    access: VisibleEvent,
+    db: SessionDep,
+    jobs: JobsDep,
+    background: BackgroundTasks,
+) -> AnswersOut:
     """Save answers while the event is open. Questions left out keep their answer; null
     clears one. Every value is checked against its question; if any fails, nothing is saved
-    and the 422 lists each failing question (`details[].question_id`)."""
-    return await service.save_answers(db, access, body)
+    and the 422 lists each failing question (`details[].question_id`). Once the answers are
+    complete, a summary for the organizers is made in the background."""
+    saved = await service.save_answers(db, access, body)
+    if saved.is_complete:
+        # After the response, hence after the commit: the job must read these answers.
+        background.add_task(request_summary, jobs, saved.registration_id)
+    return saved
 
 
 @router.get(REGISTRATION + "/avoid", responses={404: {"description": NOT_REGISTERED}})

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from pydantic.types import StrictInt
 
-from peerpear.models import RegistrationRole
+from peerpear.models import RegistrationRole, SummaryStatus
 from peerpear.organizations.schemas import EmailText
 from peerpear.questionnaires.schemas import MAX_OPTIONS, MAX_QUESTIONS
 from peerpear.schemas_common import NO_NUL_PATTERN, DbIdField, InputModel
@@ -119,6 +119,18 @@ class RegistrationAdminOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     answers: dict[str, AnswerValue] = Field(description="Question id → answer.")
+    summary: str | None = Field(
+        description="A short summary of the answers for the organizers (made in the "
+        "background once the answers are complete; extractive when no LLM is configured)."
+    )
+    summary_status: SummaryStatus | None = Field(
+        description="pending (being made), ready, or failed (the LLM call failed; `summary` "
+        "keeps the previous or an extractive one); null: never requested."
+    )
+
+
+class SummariesRequested(BaseModel):
+    requested: int = Field(description="Registrations whose summary is now being (re)made.")
 
 
 class RegistrationPatch(InputModel):

@@ -26,6 +26,7 @@ from peerpear.models import (
     Registration,
     RegistrationRole,
     RoleScheme,
+    SummaryStatus,
 )
 from peerpear.registrations.answers import (
     InvalidAnswer,
@@ -281,6 +282,10 @@ async def save_answers(db: AsyncSession, access: EventAccess, data: AnswersIn) -
     ensure_open(access.event, "change answers")
     questions = await event_questions(db, access.event.id)
     values = await write_answers(db, registration, questions, _checked(questions, data.answers))
+    if registration.is_complete:
+        # The route enqueues its summary once this commits (llm/summaries.py).
+        registration.summary_status = SummaryStatus.PENDING
+        await db.flush()
     return AnswersOut(
         registration_id=registration.id,
         is_complete=registration.is_complete,
