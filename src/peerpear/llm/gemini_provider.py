@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from peerpear.config import Settings
 from peerpear.llm.provider import (
+    SDK_TIMEOUT_MARGIN_S,
     Completion,
     Embedded,
     InvalidOutput,
@@ -25,9 +26,6 @@ from peerpear.llm.transport_errors import transport_error
 
 if TYPE_CHECKING:
     from google.genai import errors as genai_errors
-
-# Margin over the client's per-attempt timeout, so that one (asyncio.timeout) is what fires.
-SDK_TIMEOUT_MARGIN_S = 5.0
 
 
 class GeminiProvider:

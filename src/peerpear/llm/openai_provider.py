@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from peerpear.config import Settings
 from peerpear.llm.prompts import strict_schema
 from peerpear.llm.provider import (
+    SDK_TIMEOUT_MARGIN_S,
     Completion,
     Embedded,
     InvalidOutput,
@@ -27,8 +28,6 @@ from peerpear.llm.transport_errors import transport_error
 if TYPE_CHECKING:
     import openai
 
-# Margin over the client's per-attempt timeout, so that one (asyncio.timeout) is what fires.
-SDK_TIMEOUT_MARGIN_S = 5.0
 # Local servers (Ollama, vLLM) take no key, but the SDK insists on one.
 NO_KEY = "not-needed"
 

@@ -15,6 +15,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
+# The SDKs' own timeout: a margin over the client's per-attempt one, so that ours
+# (asyncio.timeout, then a retry) is what fires.
+SDK_TIMEOUT_MARGIN_S = 5.0
+
 
 @dataclass(frozen=True)
 class Prompt:
