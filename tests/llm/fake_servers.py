@@ -12,7 +12,9 @@ Point a provider at it with ``PEERPEAR_LLM_BASE_URL``: ``server.base_url`` for g
 a thread of its own) and stops it.
 
 Scripting: each request takes the next step queued with ``server.script(...)``; when the queue is
-empty, ``server.default`` answers (a completion step, ``answer({})`` until set). Steps:
+empty, ``server.responder(recorded)`` decides when set (a function of the request: for tests
+where several uses call at once, in an order the test does not fix), else ``server.default``
+answers (a completion step, ``answer({})`` until set). Steps:
 
     server.script(
         status(429, retry_after="0.2"),         # an error in the protocol's own error shape
@@ -37,6 +39,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +102,7 @@ class FakeLLMServer:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.default: Step = answer({})
+        self.responder: Callable[[Recorded], Step] | None = None
         self.in_flight = 0
         self.max_in_flight = 0
         self._steps: deque[Step] = deque()
@@ -112,9 +116,11 @@ class FakeLLMServer:
         with self._lock:
             self._steps.extend(steps)
 
-    def _next(self) -> Step:
+    def _next(self, recorded: Recorded) -> Step:
         with self._lock:
-            return self._steps.popleft() if self._steps else self.default
+            if self._steps:
+                return self._steps.popleft()
+        return self.responder(recorded) if self.responder else self.default
 
     def paths(self) -> list[str]:
         return [request.path for request in self.requests]
@@ -139,10 +145,9 @@ class FakeLLMServer:
 
     async def _answer(self, request: Request, protocol: str, kind: str) -> Response:
         body = await request.json()
-        self.requests.append(
-            Recorded(request.url.path, body, dict(request.headers), time.monotonic())
-        )
-        step = self._next()
+        recorded = Recorded(request.url.path, body, dict(request.headers), time.monotonic())
+        self.requests.append(recorded)
+        step = self._next(recorded)
         if step.delay_s:
             await asyncio.sleep(step.delay_s)
         if step.status != 200:

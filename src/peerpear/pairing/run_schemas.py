@@ -66,9 +66,9 @@ class RunOut(BaseModel):
     )
     text_embedder: str | None = Field(
         default=None,
-        description="Once it succeeded: what embedded the text answers: `local` (the "
-        "engine's), `provider` (the LLM provider's embeddings), or `local (provider failed: "
-        "...)`.",
+        description="Once it succeeded: what embedded the text answers: `provider` (the LLM "
+        "provider's embeddings) or this server's own, `local (semantic)` or `local (tfidf)`, "
+        "followed by why the provider was not used when it failed.",
     )
     repair: RepairReport | None = Field(
         default=None,
