@@ -17,8 +17,16 @@ from fastapi.routing import APIRoute
 from peerpear.routing import iter_routes
 
 # The documentation routes (and the docs' static assets), deliberately outside the per-route
-# tests; tests/test_security_headers.py covers them.
-DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/docs-assets"}
+# tests; tests/test_security_headers.py covers them. Likewise the console's own static files
+# (/static: public CSS), which tests/web covers.
+DOC_ROUTES = {
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/docs-assets",
+    "/static",
+}
 
 
 def _template(path: str) -> str:

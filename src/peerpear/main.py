@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from peerpear import __version__, text_embedding
 from peerpear.api_docs import OPENAPI_URL, install_api_docs
@@ -36,6 +37,8 @@ from peerpear.raw_reads import create_raw_reader
 from peerpear.registrations.admin_router import router as registrations_admin_router
 from peerpear.registrations.router import router as registration_router
 from peerpear.routing import iter_routes
+from peerpear.web.assets import STATIC_DIR, STATIC_URL
+from peerpear.web.router import router as console_router
 
 API_PREFIX = "/api/v1"
 
@@ -144,6 +147,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(feature, prefix=API_PREFIX)
     if settings.api_docs:  # after the API: the docs pages are rarely asked for
         install_api_docs(app)
+    # The web console at / (outside /api/v1 and the API document), last: its few paths do not
+    # overlap the API's, and API requests should not be tested against them first.
+    app.include_router(console_router)
+    app.mount(STATIC_URL, StaticFiles(directory=str(STATIC_DIR)), name="static")
     # iter_routes: a feature router may include routers of its own (organizations: invites).
     documented = [route.path_format for route in iter_routes(health_router.routes)]
     for feature in FEATURE_ROUTERS:

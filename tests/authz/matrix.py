@@ -60,6 +60,7 @@ class Case:
     settings: dict[str, Any] = field(default_factory=dict)  # app settings for this case
     needs_signin: bool = False  # build the World's password account (slow: argon2)
     label: str = ""  # tells VARIANTS of one route apart (in the test id)
+    page: bool = False  # a web console page: errors are HTML pages, not the JSON error shape
     note: str = ""
 
     def expected(self, persona: str) -> int:
@@ -91,6 +92,14 @@ MATRIX: dict[tuple[str, str], Case] = {
     # --- probes (outside /api/v1) ---
     ("GET", "/health"): everyone(200),
     ("GET", "/ready"): everyone(200),
+    # --- the web console (outside /api/v1): pages redirect anonymous visitors to sign-in;
+    # its POSTs need the form's CSRF token, which these requests lack: 403 for everyone
+    # (tests/web signs in and out with the token) ---
+    ("GET", "/"): everyone(303, page=True, note="to /events when signed in, else /sign-in"),
+    ("GET", "/sign-in"): Case(200, 303, 303, 303, 303, 303, 303, 303, page=True),
+    ("POST", "/sign-in"): everyone(403, page=True, note="no CSRF token"),
+    ("POST", "/sign-out"): everyone(403, page=True, note="no CSRF token"),
+    ("GET", "/events"): Case(303, 200, 200, 200, 200, 200, 200, 200, page=True),
     # --- sign-in: open to everyone ---
     ("POST", "/api/v1/auth/signup"): everyone(
         202,

@@ -113,6 +113,10 @@ async def test_authorization(
                 f"as {persona}: expected {expected}, got {response.status_code}: "
                 f"{response.text[:200]}"
             )
-        elif expected >= 400 and "error" not in response.json():
+        elif case.page and not (
+            response.is_redirect or response.headers["content-type"].startswith("text/html")
+        ):
+            mismatches.append(f"as {persona}: a console answer that is neither page nor redirect")
+        elif expected >= 400 and not case.page and "error" not in response.json():
             mismatches.append(f"as {persona}: {expected} without the JSON error shape")
     assert not mismatches, f"{method} {path}\n  " + "\n  ".join(mismatches)

@@ -29,21 +29,25 @@ _NO_CAS = "CAS single sign-on is not configured on this server."
 _SIGNED_IN = _sets_cookie(f"The `{SESSION_COOKIE}` cookie (HttpOnly) with the new session.")
 
 
-def _secure_cookies(settings: Settings) -> bool:
+def secure_cookies(settings: Settings) -> bool:
     return settings.environment != "development"
 
 
-def _set_session_cookie(
-    response: Response, settings: Settings, signed_in: service.SignedIn
-) -> None:
+def set_session_cookie(response: Response, settings: Settings, signed_in: service.SignedIn) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         signed_in.token,
         max_age=settings.session_ttl_hours * 3600,
         httponly=True,
-        secure=_secure_cookies(settings),
+        secure=secure_cookies(settings),
         samesite="lax",
         path="/",
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(settings)
     )
 
 
@@ -138,7 +142,7 @@ async def login(
     signed_in = await service.login(
         db, sessions, settings, email=body.email, password=body.password, client_address=address
     )
-    _set_session_cookie(response, settings, signed_in)
+    set_session_cookie(response, settings, signed_in)
     return _token_out(signed_in)
 
 
@@ -155,9 +159,7 @@ async def logout(token: RequestToken, db: SessionDep, settings: SettingsDep) -> 
     if token:
         await revoke_session(db, token)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(
-        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure_cookies(settings)
-    )
+    clear_session_cookie(response, settings)
     return response
 
 
@@ -250,5 +252,5 @@ async def cas_callback(
         response = RedirectResponse(next_path, status_code=status.HTTP_302_FOUND)
     else:
         response = Response(_token_out(signed_in).model_dump_json(), media_type="application/json")
-    _set_session_cookie(response, settings, signed_in)
+    set_session_cookie(response, settings, signed_in)
     return response

@@ -1,0 +1,105 @@
+"""The console's HTTP edge helpers: rendering a page with its headers, the CSRF binding of a
+browser, and reading a form whose token checks out."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from peerpear.auth.deps import SESSION_COOKIE
+from peerpear.auth.router import secure_cookies
+from peerpear.config import Settings
+from peerpear.models import User
+from peerpear.web import csrf, flash, pages
+from peerpear.web.csrf import CSRF_COOKIE, CSRF_FIELD
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _binding(request: Request) -> str | None:
+    """What this browser's tokens are bound to: its session cookie, else its nonce cookie."""
+    return request.cookies.get(SESSION_COOKIE) or request.cookies.get(CSRF_COOKIE) or None
+
+
+def page(
+    request: Request,
+    template: str,
+    *,
+    title: str,
+    user: User | None,
+    status_code: int = status.HTTP_200_OK,
+    **context: Any,
+) -> HTMLResponse:
+    """A console page: rendered with the base layout's context (the user, a CSRF token for its
+    forms, the flash line), with the console's CSP and never cached (it shows personal data)."""
+    settings = settings_of(request)
+    binding = _binding(request)
+    new_nonce = None
+    if binding is None:  # a first visit: forms need something to be bound to
+        new_nonce = binding = csrf.new_nonce()
+    body = pages.render(
+        template,
+        title=title,
+        user=user,
+        csrf_token=csrf.token_for(settings.secret_key, binding),
+        flash=flash.message_of(request.cookies.get(flash.FLASH_COOKIE)),
+        **{"current": None, **context},
+    )
+    response = HTMLResponse(body, status_code=status_code)
+    response.headers["Content-Security-Policy"] = pages.CONSOLE_CSP
+    response.headers["Cache-Control"] = "no-store"
+    if new_nonce is not None:
+        response.set_cookie(
+            CSRF_COOKIE,
+            new_nonce,
+            max_age=csrf.NONCE_MAX_AGE_SECONDS,
+            httponly=True,
+            secure=secure_cookies(settings),
+            samesite="lax",
+            path="/",
+        )
+    if flash.FLASH_COOKIE in request.cookies:  # shown once
+        response.delete_cookie(flash.FLASH_COOKIE, path="/")
+    return response
+
+
+def redirect(url: str, *, flash_key: str | None = None) -> RedirectResponse:
+    """303 (the browser follows with a GET), optionally leaving a flash line for the next page."""
+    response = RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER)
+    if flash_key is not None:
+        response.set_cookie(flash.FLASH_COOKIE, flash_key, max_age=60, httponly=True, path="/")
+    return response
+
+
+def to_sign_in(request: Request) -> RedirectResponse:
+    """Where an anonymous request for a console page goes: sign in, then come back."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return redirect("/sign-in?next=" + quote(target, safe="/"))
+
+
+async def checked_form(request: Request) -> FormData | None:
+    """The POSTed form if its CSRF token matches this browser's binding; None otherwise."""
+    form = await request.form()
+    secret = settings_of(request).secret_key
+    return form if csrf.is_valid(secret, _binding(request), form.get(CSRF_FIELD)) else None
+
+
+def csrf_refused(request: Request, user: User | None) -> Response:
+    return page(
+        request,
+        "error.html",
+        title="This form has expired",
+        user=user,
+        status_code=status.HTTP_403_FORBIDDEN,
+        message="The form was refused because its security token is missing or out of date "
+        "(for example after signing in or out in another tab). Nothing was changed.",
+        back_url="/",
+        back_label="Back to PeerPear",
+    )

@@ -1,0 +1,162 @@
+"""The console's pages: sign-in and sign-out, and the events open to the signed-in user.
+
+Thin routes, as in the API: they call the same services (``auth.service.login`` with its
+throttling, ``events.service.list_open_to``) and render the answer. Outside ``/api/v1`` and
+outside the API document. Every POST checks the form's CSRF token first (403 page otherwise).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import Response
+
+from peerpear.auth import service as auth_service
+from peerpear.auth.cas import safe_next
+from peerpear.auth.deps import ClientAddress, OptionalUser, RequestToken
+from peerpear.auth.router import clear_session_cookie, set_session_cookie
+from peerpear.auth.sessions import revoke_session
+from peerpear.deps import SessionDep, SessionmakerDep
+from peerpear.errors import AppError
+from peerpear.events.service import list_open_to
+from peerpear.schemas_common import Pagination
+from peerpear.web.deps import (
+    checked_form,
+    csrf_refused,
+    page,
+    redirect,
+    settings_of,
+    to_sign_in,
+)
+from peerpear.web.events_page import PAGE_SIZE, organization_names
+
+router = APIRouter(include_in_schema=False)
+
+HOME = "/events"
+# Longest email and password the form passes on (the API's own limits are in its schemas).
+_MAX_EMAIL = 320
+_MAX_PASSWORD = 1024
+
+
+@router.get("/")
+async def home(user: OptionalUser) -> Response:
+    return redirect(HOME if user is not None else "/sign-in")
+
+
+def _cas_url(request: Request, next_path: str | None) -> str | None:
+    if not settings_of(request).cas_server_url:
+        return None
+    return "/api/v1/auth/cas/login?next=" + quote(next_path or HOME, safe="/")
+
+
+def _sign_in_page(
+    request: Request,
+    *,
+    next_path: str | None,
+    email: str = "",
+    error: str | None = None,
+    status_code: int = status.HTTP_200_OK,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    response = page(
+        request,
+        "sign_in.html",
+        title="Sign in",
+        user=None,
+        status_code=status_code,
+        current="sign-in",
+        next=next_path,
+        email=email,
+        error=error,
+        local_accounts=settings_of(request).allow_local_accounts,
+        cas_url=_cas_url(request, next_path),
+    )
+    response.headers.update(headers or {})
+    return response
+
+
+@router.get("/sign-in")
+async def sign_in_form(request: Request, user: OptionalUser) -> Response:
+    next_path = safe_next(request.query_params.get("next"))
+    if user is not None:  # already signed in: nothing to do here
+        return redirect(next_path or HOME)
+    return _sign_in_page(request, next_path=next_path)
+
+
+@router.post("/sign-in")
+async def sign_in(
+    request: Request,
+    address: ClientAddress,
+    db: SessionDep,
+    sessions: SessionmakerDep,
+) -> Response:
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request, None)
+    email = str(form.get("email") or "")[:_MAX_EMAIL].strip()
+    password = str(form.get("password") or "")[:_MAX_PASSWORD]
+    next_path = safe_next(str(form.get("next") or ""))
+    settings = settings_of(request)
+    if not email or not password:
+        return _sign_in_page(
+            request,
+            next_path=next_path,
+            email=email,
+            error="Enter your email and your password.",
+            status_code=422,
+        )
+    try:
+        signed_in = await auth_service.login(
+            db, sessions, settings, email=email, password=password, client_address=address
+        )
+    except AppError as refused:  # wrong password, disabled account, throttled: say so
+        return _sign_in_page(
+            request,
+            next_path=next_path,
+            email=email,
+            error=_sentence(refused.message),
+            status_code=refused.status_code,
+            headers=refused.headers,
+        )
+    response = redirect(next_path or HOME, flash_key="signed-in")
+    set_session_cookie(response, settings, signed_in)
+    return response
+
+
+def _sentence(message: str) -> str:
+    """The service's message as a sentence on a page."""
+    message = message.strip()
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, token: RequestToken, db: SessionDep) -> Response:
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request, None)
+    if token:
+        await revoke_session(db, token)
+    response = redirect("/sign-in", flash_key="signed-out")
+    clear_session_cookie(response, settings_of(request))
+    return response
+
+
+@router.get("/events")
+async def events(
+    request: Request, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+) -> Response:
+    if user is None:
+        return to_sign_in(request)
+    listed = await list_open_to(db, sessions, user, Pagination(limit=PAGE_SIZE, offset=0))
+    names = await organization_names(db, (event.organization_id for event in listed.items))
+    return page(
+        request,
+        "events.html",
+        title="Events",
+        user=user,
+        current="events",
+        events=listed.items,
+        total=listed.total,
+        organizations=names,
+    )
