@@ -87,7 +87,7 @@ async def test_wrong_password_keeps_the_email_and_says_why(
 ) -> None:
     await create_user(session, "wrong@example.edu", password=PASSWORD)
     failed = await _sign_in(browser, "wrong@example.edu", "not the password")
-    assert failed.status_code == 401
+    assert failed.status_code == 422
     assert 'value="wrong@example.edu"' in failed.text
     assert "Email or password is incorrect." in failed.text
     assert SESSION_COOKIE not in failed.headers.get("set-cookie", "")

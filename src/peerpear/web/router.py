@@ -37,6 +37,7 @@ HOME = "/events"
 # Longest email and password the form passes on (the API's own limits are in its schemas).
 _MAX_EMAIL = 320
 _MAX_PASSWORD = 1024
+_WAIT = frozenset({429, 503})
 
 
 @router.get("/")
@@ -116,7 +117,10 @@ async def sign_in(
             next_path=next_path,
             email=email,
             error=_sentence(refused.message),
-            status_code=refused.status_code,
+            # The form comes back with what went wrong (422), except when the client should
+            # wait (429 throttled, 503 busy) and Retry-After says how long. Never 401: that
+            # asks the browser for HTTP authentication (WWW-Authenticate), which a form is not.
+            status_code=refused.status_code if refused.status_code in _WAIT else 422,
             headers=refused.headers,
         )
     response = redirect(next_path or HOME, flash_key="signed-in")

@@ -1,0 +1,145 @@
+"""The console in a real browser: Debian's Chromium (``/usr/bin/chromium``, driven by
+Playwright; never a downloaded browser) against a live server on a fresh SQLite database.
+
+Skipped only when Chromium is absent (``.ci/run`` installs it). With ``PEERPEAR_SCREENSHOTS=1``
+the pages are also saved to ``docs/screenshots/`` (the README shows them).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import ConsoleMessage, Page, async_playwright
+
+from peerpear import migrate
+from peerpear.db import create_engine, create_sessionmaker, utcnow
+from peerpear.main import create_app
+from peerpear.models import EventStatus, EventVisibility
+from tests.conftest import make_settings
+from tests.db_backends import sqlite_url
+from tests.factories import create_event, create_organization, create_user
+from tests.web.live_server import serving
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+EMAIL = "ada@example.edu"
+PASSWORD = "correct horse battery"
+EVENT_TITLE = "Spring study pairs"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium; .ci/run does)",
+)
+
+
+@pytest.fixture
+async def live_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A server on a migrated SQLite file with one student and one open public event."""
+    url = sqlite_url(tmp_path)
+    await migrate.upgrade_async(url)
+    # development: plain-http cookies (not Secure), as on a laptop running `peerpear serve`
+    settings = make_settings(url, environment="development")
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            await create_user(session, EMAIL, password=PASSWORD, first_name="Ada")
+            owner = await create_user(session, "owner@example.edu")
+            club = await create_organization(session, owner, name="Chess Club")
+            await create_event(
+                session,
+                club,
+                title=EVENT_TITLE,
+                status=EventStatus.OPEN,
+                visibility=EventVisibility.PUBLIC,
+                registration_deadline=utcnow() + timedelta(days=10),
+            )
+    finally:
+        await engine.dispose()
+    with serving(create_app(settings)) as base_url:
+        yield base_url
+
+
+def _screenshot(name: str) -> Path | None:
+    if os.environ.get("PEERPEAR_SCREENSHOTS") != "1":
+        return None
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / name
+
+
+async def _fits_width(page: Page) -> bool:
+    width: int = await page.evaluate("document.documentElement.scrollWidth")
+    return width <= page.viewport_size["width"] if page.viewport_size else False
+
+
+async def test_sign_in_events_and_sign_out_in_chromium(live_url: str) -> None:
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        # A CSP violation (an inline script or style, a resource from elsewhere) is logged as
+        # a console error; so is any other failure to load or run what the page asks for.
+        # The one expected: the refused sign-in form comes back as 422.
+        if message.type in ("error", "warning") and "status of 422" not in message.text:
+            problems.append(f"{message.type}: {message.text}")
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            page = await browser.new_page(viewport={"width": 375, "height": 740})
+            page.on("console", on_console)
+            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+
+            await page.goto(f"{live_url}/events")
+            assert page.url == f"{live_url}/sign-in?next=/events"
+            assert await page.title() == "Sign in · PeerPear"
+            assert await _fits_width(page)
+            if shot := _screenshot("sign-in.png"):
+                await page.screenshot(path=str(shot), full_page=True)
+            await page.keyboard.press("Tab")  # the skip link comes first, and shows
+            skip = page.get_by_role("link", name="Skip to main content")
+            assert await skip.evaluate("element => element === document.activeElement")
+            assert await skip.is_visible()
+
+            await page.get_by_label("Email").fill(EMAIL)
+            await page.get_by_label("Password").fill("not my password")
+            await page.get_by_role("button", name="Sign in").click()
+            await page.wait_for_load_state()
+            assert await page.get_by_role("alert").inner_text() == "Email or password is incorrect."
+            assert await page.get_by_label("Email").input_value() == EMAIL
+            assert await page.get_by_label("Password").input_value() == ""
+
+            await page.get_by_label("Password").fill(PASSWORD)
+            await page.get_by_role("button", name="Sign in").click()
+            await page.wait_for_url(f"{live_url}/events")
+            assert await page.title() == "Events · PeerPear"
+            assert await page.get_by_role("status").inner_text() == "You are signed in."
+            card = page.get_by_role("listitem").filter(has_text=EVENT_TITLE)
+            assert "Chess Club" in await card.inner_text()
+            assert "Open" in await card.inner_text()
+            assert await _fits_width(page)
+            if shot := _screenshot("events.png"):
+                await page.screenshot(path=str(shot), full_page=True)
+
+            await page.get_by_role("button", name="Sign out").click()
+            await page.wait_for_url(f"{live_url}/sign-in")
+            assert await page.get_by_role("status").inner_text() == "You are signed out."
+            await page.goto(f"{live_url}/events")  # the session is over
+            assert page.url.startswith(f"{live_url}/sign-in")
+        finally:
+            await browser.close()
+    assert not problems, problems
+
+
+async def test_a_form_post_without_its_token_is_refused_on_the_live_server(
+    live_url: str,
+) -> None:
+    # No browser needed: a cross-site form would arrive just like this, cookies or not.
+    async with httpx.AsyncClient(base_url=live_url) as client:
+        await client.get("/sign-in")  # has the nonce cookie, not the token
+        refused = await client.post("/sign-in", data={"email": EMAIL, "password": PASSWORD})
+    assert refused.status_code == 403
+    assert "peerpear_session" not in refused.headers.get("set-cookie", "")
