@@ -57,5 +57,10 @@ def all_routes(app: FastAPI) -> list[tuple[str, str, Any]]:
 
 
 def registered_routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
-    """The API routes among :func:`all_routes` (probes included)."""
-    return [(m, p, r) for m, p, r in all_routes(app) if isinstance(r, APIRoute) and m != "OPTIONS"]
+    """The API routes among :func:`all_routes` (probes included), not the web console's pages
+    (outside the API document; tests/web covers them, bad input included)."""
+    return [
+        (m, p, r)
+        for m, p, r in all_routes(app)
+        if isinstance(r, APIRoute) and m != "OPTIONS" and r.include_in_schema
+    ]

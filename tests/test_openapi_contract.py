@@ -272,6 +272,7 @@ def test_every_status_of_the_authorization_matrix_is_documented() -> None:
     for the operation, whatever the generator happened to reach."""
     document = create_app(make_settings("sqlite://", **CAS_SETTINGS)).openapi()
     cases = [*((m, p, c) for (m, p), c in MATRIX.items()), *VARIANTS]
+    cases = [(m, p, c) for m, p, c in cases if not c.page]  # the console is not in the document
     undocumented = [
         f"{method} {path}: {status}"
         for method, path, case in cases

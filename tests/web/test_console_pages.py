@@ -189,3 +189,27 @@ async def test_cas_sign_in_is_offered_when_configured(browser: httpx.AsyncClient
 
 async def test_no_cas_link_without_cas(browser: httpx.AsyncClient) -> None:
     assert "/auth/cas/login" not in (await browser.get("/sign-in")).text
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b"\xff\xfe\x00garbage", "application/x-www-form-urlencoded"),
+        (b"--x\r\nbroken multipart", "multipart/form-data; boundary=x"),
+        (b"email=a%00b&password=" + b"p" * 5000, "application/x-www-form-urlencoded"),
+    ],
+)
+async def test_garbage_posts_are_refused_pages_never_500(
+    browser: httpx.AsyncClient, content: bytes, content_type: str
+) -> None:
+    await browser.get("/sign-in")
+    for path in ("/sign-in", "/sign-out"):
+        response = await browser.post(path, content=content, headers={"content-type": content_type})
+        assert response.status_code in {400, 403}, (path, response.status_code, response.text)
+
+
+async def test_garbage_queries_never_500(browser: httpx.AsyncClient) -> None:
+    for path in ("/", "/sign-in", "/events"):
+        response = await browser.get(path, params={"next": "\x00//evil\\x", "offset": "-1"})
+        assert response.status_code in {200, 303}, (path, response.status_code)
