@@ -8,17 +8,22 @@ with a note saying so, so the answer is always a valid ``RunParameters`` that th
 submit unchanged to ``POST /events/{id}/pairing-runs``. Nothing is applied.
 
 This is the one use that calls the model inside a request (an admin waits for it), bounded by
-the client's timeout. Offline there is nothing to ask: 409.
+the client's timeout. Offline there is nothing to ask: 409. Each call costs money and the
+cache only helps a wish asked again, so an admin gets ``PER_HOUR`` suggestions an hour
+(the sign-in throttle's counters, auth/throttle.py), then 429 with Retry-After.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, get_args
 
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from peerpear.auth import throttle
+from peerpear.config import Settings
 from peerpear.errors import Conflict, ServiceUnavailable
 from peerpear.events.access import EventAccess
 from peerpear.llm.base import LLMCallFailed, LLMClient, LLMUnavailable
@@ -32,6 +37,7 @@ from peerpear.pairing.parameters import (
     default_mode,
 )
 
+PER_HOUR = 30
 MAX_WEIGHT = 100.0
 SIZES = range(2, 51)
 MAX_NOTES = 10
@@ -201,6 +207,16 @@ def repair(
     except ValidationError as exc:  # should not happen: everything above is checked
         notes.append(f"the proposal was dropped: {exc.errors()[0]['msg']}")
         return RunParameters(), notes
+
+
+async def count_request(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, user_id: int
+) -> None:
+    """Count one suggestion for ``user_id`` in a transaction of its own (the count stands
+    whatever becomes of the request); 429 with Retry-After past ``PER_HOUR``."""
+    rules = [throttle.Ceiling(f"llm-suggest-user:{user_id}", PER_HOUR, timedelta(hours=1))]
+    async with sessions.begin() as short:
+        await throttle.count_attempt(short, settings, rules, what="suggestions")
 
 
 def _short(text: str, limit: int) -> str:
