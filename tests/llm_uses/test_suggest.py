@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.llm import suggest
 from tests.llm_double import ScriptedLLM, install_llm
-from tests.llm_uses.helpers import failing, sent
+from tests.llm_uses.helpers import GatedLLM, failing, sent
 from tests.pairing.helpers import complete_program, jobs_done
 from tests.registrations.helpers import Program
 
@@ -166,3 +166,17 @@ async def test_an_admin_gets_a_limited_number_of_suggestions_an_hour(
     assert refused.status_code == 429, refused.text
     assert int(refused.headers["Retry-After"]) > 3000
     assert len(llm.calls) == 2
+
+
+@pytest.mark.parametrize("settings_overrides", [{"llm_timeout_seconds": 0.1}])
+async def test_a_model_that_keeps_the_admin_waiting_answers_503(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    program = await complete_program(session, 2)
+    llm = GatedLLM(lambda *_: {"rationale": "too late"})  # the gate never opens
+    install_llm(app, llm)
+    resp = await _suggest(client, program)
+    assert resp.status_code == 503, resp.text
+    error = resp.json()["error"]
+    assert error["code"] == "llm_failed"
+    assert error["details"]["reason"] == "no answer within 0.2 s"

@@ -50,4 +50,4 @@ async def suggest_settings(
     of suggestions an hour."""
     if llm.available:  # offline answers 409 at no cost
         await service.count_request(sessions, settings, access.user.id)
-    return await service.suggest(db, access, llm, body)
+    return await service.suggest(db, access, llm, body, timeout_s=settings.llm_timeout_seconds)
