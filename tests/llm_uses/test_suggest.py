@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerpear.llm import suggest
 from tests.llm_double import ScriptedLLM, install_llm
-from tests.llm_uses.helpers import failing, sent
+from tests.llm_uses.helpers import GatedLLM, failing, sent
 from tests.pairing.helpers import complete_program, jobs_done
 from tests.registrations.helpers import Program
 
@@ -149,3 +151,32 @@ async def test_wishes_are_checked_and_only_admins_may_ask(
     assert llm.calls == []
     ok = await _suggest(client, program)
     assert ok.status_code == 200 and ok.json()["notes"] == []
+
+
+async def test_an_admin_gets_a_limited_number_of_suggestions_an_hour(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(suggest, "PER_HOUR", 2)
+    program = await complete_program(session, 2)
+    llm = ScriptedLLM(lambda *_: {"rationale": "nothing to change"})
+    install_llm(app, llm)
+    for n in range(2):
+        assert (await _suggest(client, program, f"{WISH} {n}")).status_code == 200
+    refused = await _suggest(client, program, WISH + " again")
+    assert refused.status_code == 429, refused.text
+    assert int(refused.headers["Retry-After"]) > 3000
+    assert len(llm.calls) == 2
+
+
+@pytest.mark.parametrize("settings_overrides", [{"llm_timeout_seconds": 0.1}])
+async def test_a_model_that_keeps_the_admin_waiting_answers_503(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    program = await complete_program(session, 2)
+    llm = GatedLLM(lambda *_: {"rationale": "too late"})  # the gate never opens
+    install_llm(app, llm)
+    resp = await _suggest(client, program)
+    assert resp.status_code == 503, resp.text
+    error = resp.json()["error"]
+    assert error["code"] == "llm_failed"
+    assert error["details"]["reason"] == "no answer within 0.2 s"

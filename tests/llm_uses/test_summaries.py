@@ -181,6 +181,28 @@ async def test_the_model_sees_no_name_and_no_email(
     assert "bouldering" in everything and "[email]" in everything
 
 
+async def test_the_model_sees_no_name_of_another_registrant(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    llm = ScriptedLLM(echo)
+    install_llm(app, llm)
+    program = await make_program(session)
+    friend, writer = program.students
+    assert (await _submit(client, program, friend)).status_code == 200
+    await jobs_idle(app)
+    llm.calls.clear()
+    other = friend.user
+    text = f"Please put me with {other.first_name} {other.last_name}, we climb together."
+
+    assert (await _submit(client, program, writer, text=text)).status_code == 200
+
+    await jobs_idle(app)
+    everything = sent(llm)
+    assert llm.calls, "the model was asked"
+    assert other.first_name not in everything and other.last_name not in everything
+    assert "[name] [name], we climb together" in everything
+
+
 async def test_a_summary_of_answers_changed_meanwhile_is_not_stored(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
 ) -> None:

@@ -12,13 +12,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.engine import parse_problem
 from peerpear.engine.validator import validate
 from peerpear.llm.base import LLMCallFailed, LLMUnavailable, Output
 from peerpear.llm.proposal import PURPOSE
-from peerpear.models import PairingRun, PairRule, PairRuleKind
+from peerpear.models import Answer, PairingRun, PairRule, PairRuleKind
 from peerpear.pairing.parameters import RunParameters
 from peerpear.pairing.snapshot import load_snapshot
 from peerpear.pairing.text_embeddings import local_label
@@ -240,6 +241,37 @@ async def test_the_model_sees_no_names_or_emails(
     assert ids_of(call.data) == [str(u.id) for u in users]
     assert call.data["participants"][0]["answers"]["About you"] == "I run trails"
     assert call.data["rules"]["never_pair"] == [sorted([str(users[0].id), str(users[1].id)])]
+
+
+async def test_names_and_emails_written_in_answers_are_scrubbed(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    program = await complete_program(session, 4)
+    users = [s.user for s in program.students]
+    friend = users[0]
+    wrote = f"Pair me with {friend.first_name} {friend.last_name} ({friend.email}) or a@b.org"
+    await session.execute(
+        update(Answer)
+        .where(Answer.question_id == program.text.id)
+        .values(value=wrote)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+
+    def respond(purpose: str, instructions: str, data: Any) -> dict[str, Any]:
+        p = ids_of(data)
+        return {"groups": [{"members": p[:2]}, {"members": p[2:]}]}
+
+    llm = ScriptedLLM(respond)
+    install_llm(app, llm)
+    await start(client, program, {"strategy": "llm"})
+    await jobs_done(app)
+    [call] = llm.calls
+    sent = json.dumps(call.data)
+    for private in (friend.first_name, friend.last_name, friend.email, "a@b.org"):
+        assert private not in sent
+    answer = call.data["participants"][1]["answers"]["About you"]
+    assert answer == "Pair me with [name] [name] ([email]) or [email]"
 
 
 async def test_a_model_gone_by_the_time_the_run_starts_fails_it_plainly(

@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 from fastapi import FastAPI
 from numpy.typing import NDArray
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.llm.base import LLMCallFailed
+from peerpear.models import Answer, Registration
 from peerpear.pairing.text_embeddings import local_label
 from tests.llm_double import ScriptedLLM, install_llm
 from tests.pairing.helpers import jobs_done, make_paired
@@ -113,3 +115,30 @@ async def test_an_offline_provider_uses_the_local_embedder_without_asking(
     install_llm(app, llm)
     body = await run(app, client, paired)
     assert body["text_embedder"] == local_label() and llm.calls == []
+
+
+async def test_the_provider_reads_the_texts_without_names_or_emails(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    paired = await make_paired(session, 6, texts=TEXTS)
+    writer, friend = (s.user for s in paired.program.students[:2])  # the writer's is "hiking"
+    wrote = f"hiking with {friend.first_name} {friend.last_name}, {friend.email}"
+    mine = select(Registration.id).where(Registration.user_id == writer.id)
+    await session.execute(
+        update(Answer)
+        .where(Answer.question_id == paired.program.text.id, Answer.registration_id.in_(mine))
+        .values(value=wrote)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    TOPIC["hiking with [name] [name], [email]"] = 0
+    llm = EmbeddingLLM()
+    install_llm(app, llm)
+    try:
+        body = await run(app, client, paired)
+    finally:
+        del TOPIC["hiking with [name] [name], [email]"]
+    assert body["text_embedder"] == "provider"
+    [call] = llm.calls
+    assert "hiking with [name] [name], [email]" in call.data
+    assert not [t for t in call.data if friend.email in t or friend.last_name in t]

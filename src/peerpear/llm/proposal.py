@@ -3,7 +3,8 @@
 As the original PeerPear did, the model reads everyone's answers and proposes the groups; the
 engine then checks and repairs them (engine/proposal_repair.py). The model sees pseudonymous
 ids (user ids), roles and answer text, keyed by the question's text; never a name or an email
-(the problem JSON has none: snapshot.py keeps names apart). The answers reach it as fenced
+(the problem JSON has none: snapshot.py keeps names apart; and the answers, which a student may
+have written a name or an address into, are scrubbed: llm/scrub.py). The answers reach it as fenced
 data (llm/base.py), and the instructions forbid reading sensitive attributes into a grouping.
 
 One call for the whole event, capped at ``MAX_PARTICIPANTS``: a model groups well only what it
@@ -18,6 +19,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field
+
+from peerpear.llm.scrub import Scrubber
 
 PURPOSE = "pairing_proposal"
 MAX_PARTICIPANTS = 300
@@ -73,9 +76,9 @@ def _labels(questions: list[dict[str, Any]]) -> dict[str, str]:
     return labels
 
 
-def proposal_data(problem: dict[str, Any], shape: str) -> dict[str, Any]:
-    """The data of the call, from the engine's problem JSON (ids, roles and answers only) and
-    the shape of the groups in words (``Plan.shape()``)."""
+def proposal_data(problem: dict[str, Any], shape: str, scrub: Scrubber) -> dict[str, Any]:
+    """The data of the call, from the engine's problem JSON (ids, roles and answers only, the
+    answers scrubbed) and the shape of the groups in words (``Plan.shape()``)."""
     questions = problem["questions"]
     labels = _labels(questions)
     settings = problem["settings"]
@@ -86,7 +89,9 @@ def proposal_data(problem: dict[str, Any], shape: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"id": p["id"]}
         if p.get("role") and settings["mode"] in ("big_little", "mentor"):
             entry["role"] = p["role"]
-        entry["answers"] = {labels[k]: v for k, v in p["answers"].items() if k in labels}
+        entry["answers"] = {
+            labels[k]: scrub.value(v) for k, v in p["answers"].items() if k in labels
+        }
         participants.append(entry)
     return {
         "questions": [

@@ -7,18 +7,27 @@ options that do not exist, weights, modes and sizes out of range are dropped or 
 with a note saying so, so the answer is always a valid ``RunParameters`` that the admin can
 submit unchanged to ``POST /events/{id}/pairing-runs``. Nothing is applied.
 
-This is the one use that calls the model inside a request (an admin waits for it), bounded by
-the client's timeout. Offline there is nothing to ask: 409.
+This is the one use that calls the model inside a request (an admin waits for it). The
+client's retries could hold it for minutes (attempts, backoffs, a Retry-After, a wait for a
+concurrency slot the background jobs hold), so the request gives the call ``DEADLINE_ATTEMPTS``
+times the per-attempt timeout in all, then answers 503. Offline there is nothing to ask: 409.
+Each call costs money and the cache only helps a wish asked again, so an admin gets
+``PER_HOUR`` suggestions an hour (the sign-in throttle's counters, auth/throttle.py), then 429
+with Retry-After.
 """
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from typing import Any, get_args
 
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from peerpear.auth import throttle
+from peerpear.config import Settings
 from peerpear.errors import Conflict, ServiceUnavailable
 from peerpear.events.access import EventAccess
 from peerpear.llm.base import LLMCallFailed, LLMClient, LLMUnavailable
@@ -32,6 +41,8 @@ from peerpear.pairing.parameters import (
     default_mode,
 )
 
+PER_HOUR = 30
+DEADLINE_ATTEMPTS = 2
 MAX_WEIGHT = 100.0
 SIZES = range(2, 51)
 MAX_NOTES = 10
@@ -203,14 +214,25 @@ def repair(
         return RunParameters(), notes
 
 
+async def count_request(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, user_id: int
+) -> None:
+    """Count one suggestion for ``user_id`` in a transaction of its own (the count stands
+    whatever becomes of the request); 429 with Retry-After past ``PER_HOUR``."""
+    rules = [throttle.Ceiling(f"llm-suggest-user:{user_id}", PER_HOUR, timedelta(hours=1))]
+    async with sessions.begin() as short:
+        await throttle.count_attempt(short, settings, rules, what="suggestions")
+
+
 def _short(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def suggest(
-    db: AsyncSession, access: EventAccess, llm: LLMClient, body: SuggestIn
+    db: AsyncSession, access: EventAccess, llm: LLMClient, body: SuggestIn, *, timeout_s: float
 ) -> SuggestOut:
+    """The checked proposal; ``timeout_s`` is the client's per-attempt timeout."""
     event = access.event
     questions = list(
         await db.scalars(
@@ -234,8 +256,17 @@ async def suggest(
         "questions": [_question_data(q) for q in questions],
         "wish": body.wish,
     }
+    deadline = timeout_s * DEADLINE_ATTEMPTS
     try:
-        proposal = await llm.structured("suggest", INSTRUCTIONS, data, Proposal, event_id=event.id)
+        async with asyncio.timeout(deadline):
+            proposal = await llm.structured(
+                "suggest", INSTRUCTIONS, data, Proposal, event_id=event.id
+            )
+    except TimeoutError:
+        reason = f"no answer within {deadline:g} s"
+        raise LanguageModelFailed(
+            f"the language model failed: {reason}; try again later", details={"reason": reason}
+        ) from None
     except LLMUnavailable as exc:
         raise NoLanguageModel(
             "no language model is configured (PEERPEAR_LLM_PROVIDER=offline), so settings "

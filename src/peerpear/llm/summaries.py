@@ -13,8 +13,9 @@ under a row lock): a save made meanwhile has its own job, which writes the fresh
 Nothing stays pending for ever: a periodic pass re-enqueues summaries pending for longer than
 ``STALE_AFTER`` (an enqueue that failed, a worker that died).
 
-Privacy (DESIGN §4): the model gets question texts and answer text only; the person's own
-name and email, and any email address at all, are blanked out of what they wrote.
+Privacy (DESIGN §4): the model gets question texts and answer text only, scrubbed
+(llm/scrub.py): any email address, the person's own name, and the names of everyone registered
+for the event are blanked out of what they wrote.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peerpear.db import utcnow
 from peerpear.jobs.base import JobContext, JobQueue
 from peerpear.llm.base import LLMCallFailed, LLMClient, LLMUnavailable
+from peerpear.llm.scrub import Scrubber, name_words
 from peerpear.models import Answer, Question, QuestionType, Registration, SummaryStatus, User
 
 logger = logging.getLogger("peerpear.llm.summaries")
@@ -44,7 +45,6 @@ MAX_SUMMARY = 300
 STALE_AFTER = timedelta(minutes=10)
 RECOVERY_SECONDS = 300.0
 RECOVERY_BATCH = 1000
-EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[A-Za-z]{2,}")
 
 INSTRUCTIONS = f"""You summarize one student's answers to a questionnaire of a pairing program
 (mentoring, big/little siblings, study groups), for the organizers who form the groups.
@@ -104,15 +104,6 @@ def _as_text(question: Question, value: Any) -> str:
     return str(value)
 
 
-def _scrub(text: str, user: User) -> str:
-    """The person's own name and email, and any email address, blanked out."""
-    text = EMAIL.sub("[email]", text)
-    for word in {user.first_name, user.last_name, user.email}:
-        if word and len(word) >= 2:
-            text = re.sub(rf"\b{re.escape(word)}\b", "[name]", text, flags=re.IGNORECASE)
-    return text
-
-
 def fingerprint(values: dict[int, Any]) -> str:
     canonical = json.dumps({str(k): v for k, v in sorted(values.items())}, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -133,9 +124,22 @@ def extractive_summary(answered: list[Answered]) -> str:
     return text
 
 
+async def _event_names(db: AsyncSession, event_id: int) -> set[str]:
+    """The words of the names of everyone registered for the event (a student may name
+    another in an answer)."""
+    rows = await db.execute(
+        select(User.first_name, User.last_name)
+        .join(Registration, Registration.user_id == User.id)
+        .where(Registration.event_id == event_id)
+    )
+    return name_words(*(part for row in rows.tuples() for part in row))
+
+
 async def _read(
-    db: AsyncSession, registration_id: int, *, lock: bool = False
+    db: AsyncSession, registration_id: int, *, lock: bool = False, others: bool = False
 ) -> tuple[Registration, User, dict[int, Any], list[Answered]] | None:
+    """The registration, its person and answers; the answers' text scrubbed of emails and the
+    person's own name, and with ``others`` of every name in the event (for the model)."""
     stmt = (
         select(Registration, User)
         .join(User, User.id == Registration.user_id)
@@ -153,11 +157,13 @@ async def _read(
         .where(Answer.registration_id == registration_id)
         .order_by(Question.position, Question.id)
     )
+    names = await _event_names(db, registration.event_id) if others else set()
+    scrub = Scrubber(names, own=name_words(user.first_name, user.last_name))
     values: dict[int, Any] = {}
     answered = []
     for question, value in rows.tuples():
         values[question.id] = value
-        text = _scrub(_as_text(question, value), user)
+        text = scrub.text(_as_text(question, value))
         answered.append(Answered(question.prompt, question.type, text))
     return registration, user, values, answered
 
@@ -179,7 +185,7 @@ async def summarize(ctx: JobContext, registration_id: int) -> SummaryStatus | No
     """The job: the registration's summary from its current answers. Returns the status
     written (None: nothing written, the registration is gone or its answers changed)."""
     async with ctx.sessions() as db:
-        read = await _read(db, registration_id)
+        read = await _read(db, registration_id, others=ctx.llm.available)
     if read is None:
         return None
     registration, _, values, answered = read

@@ -34,6 +34,7 @@ from peerpear.engine.errors import Cancelled, EngineError, Infeasible, NoSolutio
 from peerpear.engine.result import Result
 from peerpear.engine.version import ENGINE_VERSION
 from peerpear.llm.base import LLMClient
+from peerpear.llm.scrub import Scrubber, name_words
 from peerpear.models import Event, PairingRun, RunStatus, RunStrategy
 from peerpear.pairing.llm_strategy import ProposalFailed, propose
 from peerpear.pairing.rerun import apply_rerun, split_parameters
@@ -204,15 +205,17 @@ async def execute_run(
                 .values(input_fingerprint=fingerprint, engine_version=ENGINE_VERSION)
             )
         beat = _Beat(sessions, run_id, worker_id)
+        # what the provider reads of the answers: without the names and emails written in them
+        scrub = Scrubber(name_words(*(p.name for p in recorded.people.values())))
         embedder, text_embedder = None, local_label()
         if llm is not None:
             # the recorded snapshot: a re-run measures the kept groups' texts too
             embedder, text_embedder = await provider_embedder(
-                llm, embedding_model, recorded.problem, run.event_id, beat
+                llm, embedding_model, recorded.problem, run.event_id, beat, scrub
             )
         given, reasons = None, list[str | None]()
         if run.strategy is RunStrategy.LLM and keep is None:
-            proposed, reasons = await propose(llm, snapshot.problem, run.event_id, beat)
+            proposed, reasons = await propose(llm, snapshot.problem, run.event_id, beat, scrub)
             given = Given(proposed)
         data = await solve_in_subprocess(
             snapshot.problem, beat, keep=keep, embedder=embedder, given=given

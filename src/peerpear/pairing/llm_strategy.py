@@ -24,6 +24,7 @@ from peerpear.llm.proposal import (
     proposal_data,
     proposed_groups,
 )
+from peerpear.llm.scrub import Scrubber
 from peerpear.pairing.beating import Beat, while_beating
 
 NO_MODEL = "no language model is configured"
@@ -46,16 +47,17 @@ def _shape(problem: dict[str, Any]) -> str:
 
 
 async def propose(
-    llm: LLMClient | None, problem: dict[str, Any], event_id: int, beat: Beat
+    llm: LLMClient | None, problem: dict[str, Any], event_id: int, beat: Beat, scrub: Scrubber
 ) -> tuple[list[list[str]], list[str | None]]:
-    """The model's groups (id lists) and a reason per group."""
+    """The model's groups (id lists) and a reason per group; ``scrub`` blanks the names and
+    emails that people wrote into their answers."""
     if llm is None or not llm.available:
         raise ProposalFailed(f"The model could not propose groups: {NO_MODEL}.")
     count = len(problem["participants"])
     if count > MAX_PARTICIPANTS:
         raise ProposalFailed(f"The model was not asked: {too_many(count, MAX_PARTICIPANTS)}.")
     shape = await asyncio.to_thread(_shape, problem)
-    data = await asyncio.to_thread(proposal_data, problem, shape)
+    data = await asyncio.to_thread(proposal_data, problem, shape, scrub)
     call = llm.structured(PURPOSE, INSTRUCTIONS, data, Proposal, event_id=event_id)
     try:
         proposal = await while_beating(call, beat, 0.1)

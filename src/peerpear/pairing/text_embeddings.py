@@ -4,7 +4,9 @@ When an embedding model is configured and the provider is not offline, every dis
 answer of the run is embedded by the provider before the solve (the client caches per text, so
 re-runs cost nothing), and the engine uses those rows instead of its local embedder. Embeddings
 improve a run but never decide whether it happens: when the provider fails, the run goes on
-with the local embedder and its result says why (``text_embedder``).
+with the local embedder and its result says why (``text_embedder``). The provider reads the
+texts scrubbed of names and emails (llm/scrub.py); the engine looks the rows up by the texts
+as written.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 from peerpear.engine.errors import Cancelled
 from peerpear.engine.precomputed import PrecomputedEmbedder, text_answers
 from peerpear.llm.base import LLMCallFailed, LLMClient, LLMUnavailable
+from peerpear.llm.scrub import Scrubber
 from peerpear.pairing.beating import Beat, while_beating
 from peerpear.text_embedding import current
 
@@ -53,7 +56,12 @@ async def _embed_all(
 
 
 async def provider_embedder(
-    llm: LLMClient, embedding_model: str, problem: dict[str, Any], event_id: int, beat: Beat
+    llm: LLMClient,
+    embedding_model: str,
+    problem: dict[str, Any],
+    event_id: int,
+    beat: Beat,
+    scrub: Scrubber,
 ) -> tuple[PrecomputedEmbedder | None, str]:
     """(the embedder for the engine, or None for its local one; which one, for the result)."""
     if not wanted(llm, embedding_model):
@@ -62,7 +70,8 @@ async def provider_embedder(
     if not texts:
         return None, local_label()
     try:
-        rows = await while_beating(_embed_all(llm, texts, event_id), beat, 0.05)
+        sent = [scrub.text(text) for text in texts]
+        rows = await while_beating(_embed_all(llm, sent, event_id), beat, 0.05)
     except Cancelled:
         raise
     except (LLMCallFailed, LLMUnavailable) as exc:
