@@ -170,3 +170,27 @@ async def test_a_changed_explanation_drops_its_friendly_version(
     # Only the people whose explanation changed were asked about again.
     asked = json.dumps(llm.calls[calls].data)
     assert asked.count('"id": "p') == len(changed)
+
+
+async def test_a_name_two_people_both_wrote_never_reaches_the_model(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    # Everyone writes about the same registrant (in lower case, as people type): the engine's
+    # reasons quote shared words lowercased ("you both wrote about marguerite").
+    texts = ["Hoping for marguerite and chess"] * 6
+    paired = await make_paired(session, 6, texts=texts)
+    paired.program.students[5].user.first_name = "Marguerite"
+    await session.commit()
+    await adopt(client, paired, await succeeded_run(session, paired.event))
+    llm = ScriptedLLM(honest)
+    install_llm(app, llm)
+    resp = await client.post(f"{paired.program.url}/publish", headers=paired.headers)
+    assert resp.status_code == 200, resp.text
+    await jobs_idle(app)
+
+    assert llm.calls, "nobody was rephrased"
+    text = sent(llm).casefold()
+    assert "marguerite" not in text and "chess" in text
+    for call in llm.calls:
+        for person in call.data["people"]:
+            assert all("marguerite" not in term.casefold() for term in person["terms"])

@@ -32,6 +32,8 @@ import peerpear.engine as engine
 from peerpear.engine.explain import COMMON, MATES, WORD, explain_pair, prepare
 from peerpear.jobs.base import JobContext, JobQueue
 from peerpear.llm.base import LLMCallFailed, LLMClient, LLMUnavailable
+from peerpear.llm.scrub import WORD as NAME_WORD
+from peerpear.llm.scrub import name_words
 from peerpear.models import Event, Pairing, PairingGroupMember, Registration, User
 from peerpear.pairing.assessment import run_parameters
 from peerpear.pairing.snapshot import load_snapshot
@@ -147,11 +149,21 @@ def accepted(person: Person, item: FriendlyItem) -> str | None:
     return PLACEHOLDER.sub(lambda m: person.mates[m.group(1)], text)
 
 
+def _blank_names(text: str, names: frozenset[str]) -> str:
+    if not names:
+        return text
+    return NAME_WORD.sub(lambda m: "[name]" if m.group(0).casefold() in names else m.group(0), text)
+
+
 def people_to_rephrase(
     problem: engine.Problem,
     groups: list[list[int]],  # participant indexes
     members: dict[int, tuple[int, str, str]],  # index -> (member id, explanation, first name)
+    names: frozenset[str] = frozenset(),  # casefolded name words
 ) -> list[Person]:
+    """Who to rephrase, with the data the model gets. ``names``: the words of registrants'
+    names, in any case (the engine's reasons quote shared words lowercased, so "you both wrote
+    about alice" is a name): blanked in the reasons, never a term, and refused in an answer."""
     prepared = prepare(problem)
     types: dict[str, str] = {q.id: q.type for q in problem.questions}
     options = {o for q in problem.questions for o in q.options or ()}
@@ -174,12 +186,13 @@ def people_to_rephrase(
             for n, (mate, said) in enumerate(reasons[:MATES], start=1):
                 ref = f"m{n}"
                 person.mates[ref] = members[mate][2] if mate in members else "your group mate"
+                said = [_blank_names(reason, names) for reason in said]
                 text = " ".join(said)
                 terms |= {t for t in _candidates(problem, me, mate) if _mentions(text, t)}
                 mates_data.append({"mate": "{" + ref + "}", "reasons": said})
-            person.terms = sorted(terms)
+            person.terms = sorted(t for t in terms if t.casefold() not in names)
             person.known = options.union(*(_answered(problem, n, types) for n, _ in reasons))
-            person.known |= _answered(problem, me, types)
+            person.known |= _answered(problem, me, types) | names
             person.data = {"mates": mates_data, "terms": person.terms}
             out.append(person)
     return out
@@ -216,7 +229,8 @@ async def _load(db: AsyncSession, event_id: int) -> list[Person] | None:
         by_group[member.group_id].append(n)
         if member.explanation and member.friendly_explanation is None:
             members[n] = (member.id, member.explanation, first_name or "your group mate")
-    return people_to_rephrase(problem, list(by_group.values()), members)
+    names = frozenset(w.casefold() for w in name_words(*(p.name for p in snapshot.people.values())))
+    return people_to_rephrase(problem, list(by_group.values()), members, names)
 
 
 async def _rephrase(llm: LLMClient, event_id: int, batch: list[Person]) -> dict[int, str]:
