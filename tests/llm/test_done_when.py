@@ -43,9 +43,9 @@ def _asks_for(recorded: Recorded, *fields: str) -> bool:
     return all(f'"{name}": {{' in recorded.raw for name in fields)
 
 
-def working_model(ids: list[str]) -> Any:
-    """Answers each use as a model would; the proposal drops ids[6:] and names ids[3] twice,
-    and invents a person."""
+def working_model() -> Any:
+    """Answers each use as a model would; the proposal (in the call's ids, p1 to p8) leaves out
+    p7 and p8, names p4 twice, and invents a person."""
 
     def respond(recorded: Recorded) -> Step:
         if _asks_for(recorded, "summary"):
@@ -53,7 +53,8 @@ def working_model(ids: list[str]) -> Any:
         if _asks_for(recorded, "rationale"):
             return answer({"mode": "groups", "group_size": 4, "rationale": "Fours."})
         if _asks_for(recorded, "groups"):
-            return answer({"groups": [{"members": ids[:4]}, {"members": [*ids[3:6], "424242"]}]})
+            first, second = ["p1", "p2", "p3", "p4"], ["p4", "p5", "p6", "p42"]
+            return answer({"groups": [{"members": first}, {"members": second}]})
         return answer({"items": []})  # explanations: none rephrased
 
     return respond
@@ -102,7 +103,7 @@ async def test_with_a_working_provider_every_use_works(
     app, client = live
     program = await make_program(session, students=8)
     ids = [str(student.user.id) for student in program.students]
-    fake.responder = working_model(ids)
+    fake.responder = working_model()
     owner = program.club.owner_headers
 
     await _submit_all(client, program)
@@ -123,8 +124,9 @@ async def test_with_a_working_provider_every_use_works(
     assert placed == sorted(ids) and [len(g["members"]) for g in run["groups"]] == [4, 4]
     assert run["validation"]["ok"] is True
     repair = run["repair"]
-    assert repair["unknown_ids"] == ["424242"] and repair["duplicates"] == [ids[3]]
-    assert sorted(repair["missing_placed"]) == sorted(ids[6:])
+    assert repair["unknown_ids"] == ["?p42"]
+    assert len(repair["duplicates"]) == 1 and len(repair["missing_placed"]) == 2
+    assert set(repair["duplicates"] + repair["missing_placed"]) <= set(ids)
     _no_private_data(fake, program)
 
 

@@ -74,7 +74,8 @@ async def test_suggest_and_an_llm_run_reach_the_provider_and_are_recorded(
     ids = [str(student.user.id) for student in program.students]
     # The default answer: the run's embedding request (the text question, embedded by the
     # provider as configured) must not take a scripted step meant for the proposal.
-    fake.default = answer({"groups": [{"members": ids[:4]}, {"members": ids[4:]}]})
+    aliases = [f"p{n}" for n in range(1, 9)]  # the call's ids for the eight
+    fake.default = answer({"groups": [{"members": aliases[:4]}, {"members": aliases[4:]}]})
     started = await client.post(
         program.url + "/pairing-runs", json={**params, "strategy": "llm"}, headers=owner
     )

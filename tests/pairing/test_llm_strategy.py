@@ -90,7 +90,7 @@ async def test_a_flawed_proposal_is_repaired_and_each_problem_counted(
     p = [str(u) for u in users]
     repair = body["repair"]
     assert repair["proposed_groups"] == 3
-    assert repair["unknown_ids"] == ["999999"]
+    assert repair["unknown_ids"] == ["?999999"]  # marked: it can never name a participant
     assert repair["duplicates"] == [p[6]]
     assert repair["missing_placed"] == [p[8]]
     assert repair["size_fixes"] == ["group 1 had 5 people; the rules ask for 2..4"]
@@ -122,8 +122,7 @@ async def test_a_perfect_proposal_is_kept_as_proposed(
     def respond(purpose: str, instructions: str, data: Any) -> dict[str, Any]:
         p = ids_of(data)
         proposed.extend([[p[0], p[5]], [p[1], p[2]], [p[3], p[7]], [p[4], p[6]]])
-        # numbers where the model writes ids as numbers: read as the ids they are
-        return {"groups": [{"members": [int(m) for m in g], "reason": "x"} for g in proposed]}
+        return {"groups": [{"members": g, "reason": "x"} for g in proposed]}
 
     install_llm(app, ScriptedLLM(respond))
     run_id = await start(client, program, {"strategy": "llm", "mode": "pairs"})
@@ -135,7 +134,8 @@ async def test_a_perfect_proposal_is_kept_as_proposed(
     assert all(repair[key] == [] for key in (*counted, "rule_fixes", "moved"))
     assert repair["kept_share"] == 1.0
     groups = [[str(m["user_id"]) for m in g["members"]] for g in body["groups"]]
-    assert sorted(map(sorted, groups)) == sorted(map(sorted, proposed))
+    real = {f"p{n}": str(s.user.id) for n, s in enumerate(program.students, start=1)}
+    assert sorted(map(sorted, groups)) == sorted(sorted(real[a] for a in g) for g in proposed)
     assert body["text_embedder"] == local_label()  # no embedding model configured
 
 
@@ -237,10 +237,12 @@ async def test_the_model_sees_no_names_or_emails(
     for user in users:
         for private in (user.first_name, user.last_name, user.email):
             assert private and private not in sent
-    # what it does see: pseudonymous ids, the questions' text, the rules by id
-    assert ids_of(call.data) == [str(u.id) for u in users]
+    # what it does see: ids made for the call (never the user ids), the questions' text, the
+    # rules by those ids
+    assert ids_of(call.data) == [f"p{n}" for n in range(1, len(users) + 1)]
+    assert not {str(u.id) for u in users} & set(ids_of(call.data))
     assert call.data["participants"][0]["answers"]["About you"] == "I run trails"
-    assert call.data["rules"]["never_pair"] == [sorted([str(users[0].id), str(users[1].id)])]
+    assert [sorted(rule) for rule in call.data["rules"]["never_pair"]] == [["p1", "p2"]]
 
 
 async def test_names_and_emails_written_in_answers_are_scrubbed(

@@ -1,8 +1,9 @@
 """Strategy ``llm``: what the language model is asked, and the shape of its answer.
 
 As the original PeerPear did, the model reads everyone's answers and proposes the groups; the
-engine then checks and repairs them (engine/proposal_repair.py). The model sees pseudonymous
-ids (user ids), roles and answer text, keyed by the question's text; never a name or an email
+engine then checks and repairs them (engine/proposal_repair.py). The model sees ids made for
+the call (``p1``, ``p2``, ... in the snapshot's order: ``Aliases``; never the user ids, which
+would let a provider link one person across calls and events), roles and answer text, keyed by the question's text; never a name or an email
 (the problem JSON has none: snapshot.py keeps names apart; and the answers, which a student may
 have written a name or an address into, are scrubbed: llm/scrub.py). The answers reach it as fenced
 data (llm/base.py), and the instructions forbid reading sensitive attributes into a grouping.
@@ -48,6 +49,23 @@ def _as_id(value: Any) -> Any:
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
+class Aliases:
+    """The call's ids: participant id <-> ``p1``, ``p2``, ... (the snapshot's order, so the same
+    input asks the same question and the cache answers it)."""
+
+    def __init__(self, participant_ids: list[str]) -> None:
+        self.alias = {pid: f"p{n}" for n, pid in enumerate(participant_ids, start=1)}
+        self._real = {alias: pid for pid, alias in self.alias.items()}
+
+    def real(self, given: str) -> str:
+        """The participant an id the model wrote stands for; an id that is no alias stays
+        unknown, marked so that it can never equal a participant's own id."""
+        return self._real.get(given, f"?{given}")
+
+    def ids(self, pids: list[str]) -> list[str]:
+        return [self.alias[pid] for pid in pids if pid in self.alias]
+
+
 class ProposedGroup(BaseModel):
     members: list[Annotated[str, BeforeValidator(_as_id)]] = Field(
         description="Participant ids, as given in the data."
@@ -76,17 +94,18 @@ def _labels(questions: list[dict[str, Any]]) -> dict[str, str]:
     return labels
 
 
-def proposal_data(problem: dict[str, Any], shape: str, scrub: Scrubber) -> dict[str, Any]:
-    """The data of the call, from the engine's problem JSON (ids, roles and answers only, the
-    answers scrubbed) and the shape of the groups in words (``Plan.shape()``)."""
+def proposal_data(
+    problem: dict[str, Any], shape: str, scrub: Scrubber, aliases: Aliases
+) -> dict[str, Any]:
+    """The data of the call, from the engine's problem JSON (the call's ids, roles and answers
+    only, the answers scrubbed) and the shape of the groups in words (``Plan.shape()``)."""
     questions = problem["questions"]
     labels = _labels(questions)
     settings = problem["settings"]
-    ids = {p["id"] for p in problem["participants"]}
-    history = [[m for m in group if m in ids] for group in settings.get("history", [])]
+    history = [aliases.ids(group) for group in settings.get("history", [])]
     participants = []
     for p in problem["participants"]:
-        entry: dict[str, Any] = {"id": p["id"]}
+        entry: dict[str, Any] = {"id": aliases.alias[p["id"]]}
         if p.get("role") and settings["mode"] in ("big_little", "mentor"):
             entry["role"] = p["role"]
         entry["answers"] = {
@@ -113,17 +132,21 @@ def proposal_data(problem: dict[str, Any], shape: str, scrub: Scrubber) -> dict[
             **({"mentees_per_mentor": settings["capacity"]} if "capacity" in settings else {}),
         },
         "rules": {
-            "must_pair": settings.get("must_pair", []),
-            "never_pair": settings.get("never_pair", []),
+            "must_pair": [aliases.ids(g) for g in settings.get("must_pair", [])],
+            "never_pair": [aliases.ids(g) for g in settings.get("never_pair", [])],
             "grouped_before": [g for g in history if len(g) >= 2],
         },
     }
 
 
-def proposed_groups(proposal: Proposal) -> tuple[list[list[str]], list[str | None]]:
-    """The groups as id lists, and each one's reason on one line (shortened)."""
+def proposed_groups(
+    proposal: Proposal, aliases: Aliases
+) -> tuple[list[list[str]], list[str | None]]:
+    """The groups as lists of participant ids, and each one's reason on one line
+    (shortened)."""
     reasons: list[str | None] = []
     for group in proposal.groups:
         line = " ".join((group.reason or "").split())
         reasons.append(line[:REASON_CHARS] or None)
-    return [list(group.members) for group in proposal.groups], reasons
+    groups = [[aliases.real(m) for m in group.members] for group in proposal.groups]
+    return groups, reasons

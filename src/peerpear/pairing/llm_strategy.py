@@ -19,6 +19,7 @@ from peerpear.llm.base import LLMCallFailed, LLMClient, LLMUnavailable
 from peerpear.llm.proposal import (
     INSTRUCTIONS,
     MAX_PARTICIPANTS,
+    Aliases,
     PURPOSE,
     Proposal,
     proposal_data,
@@ -57,7 +58,8 @@ async def propose(
     if count > MAX_PARTICIPANTS:
         raise ProposalFailed(f"The model was not asked: {too_many(count, MAX_PARTICIPANTS)}.")
     shape = await asyncio.to_thread(_shape, problem)
-    data = await asyncio.to_thread(proposal_data, problem, shape, scrub)
+    aliases = Aliases([p["id"] for p in problem["participants"]])
+    data = await asyncio.to_thread(proposal_data, problem, shape, scrub, aliases)
     call = llm.structured(PURPOSE, INSTRUCTIONS, data, Proposal, event_id=event_id)
     try:
         proposal = await while_beating(call, beat, 0.1)
@@ -67,4 +69,4 @@ async def propose(
         raise ProposalFailed(
             f"The language model gave no usable proposal: {exc.reason.rstrip('.')}."
         ) from None
-    return proposed_groups(proposal)
+    return proposed_groups(proposal, aliases)
