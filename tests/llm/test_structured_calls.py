@@ -140,6 +140,26 @@ async def test_a_timeout_is_retried(
     assert (record.outcome, record.attempts) == ("ok", 2)
 
 
+async def test_a_call_the_caller_stops_waiting_for_is_recorded_as_failed(
+    provider: str,
+    make_llm: Any,
+    fake: FakeLLMServer,
+    session_maker: async_sessionmaker[AsyncSession],
+) -> None:
+    # The suggest endpoint bounds its call with a deadline of its own: the admins must still
+    # see that call among the failures.
+    fake.script(slow(2.0, answer(GOOD)))
+    llm = make_llm(provider, llm_timeout_seconds=5.0)
+
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.3):
+            await llm.structured("suggest", "Suggest.", DATA, Summary, event_id=None)
+
+    [record] = await call_records(session_maker)
+    assert (record.purpose, record.outcome, record.attempts) == ("suggest", "failed", 1)
+    assert record.reason == "the caller stopped waiting for the answer"
+
+
 async def test_invalid_output_is_retried(
     provider: str,
     make_llm: Any,

@@ -36,6 +36,7 @@ logger = logging.getLogger("peerpear.llm")
 
 T = TypeVar("T")
 
+STOPPED = "the caller stopped waiting for the answer"
 # Texts per embedding request (Gemini's batchEmbedContents takes at most 100).
 EMBED_BATCH = 100
 
@@ -213,6 +214,15 @@ class RobustLLM:
         ``LLMCallFailed``."""
         try:
             return await self.retry.run(attempt)
+        except asyncio.CancelledError:
+            # The caller stopped waiting (the suggest endpoint's deadline, a cancelled run): the
+            # call still counts, and admins must see it among the failures. Shielded: the
+            # record is written whatever else is being cancelled.
+            failed = LLMCallOutcome.FAILED
+            await asyncio.shield(
+                self._record(event_id, purpose, model, started, failed, tally, STOPPED)
+            )
+            raise
         except ProviderError as exc:
             reason = exc.reason
             if exc.retryable:

@@ -3,10 +3,11 @@
 As the original PeerPear did, the model reads everyone's answers and proposes the groups; the
 engine then checks and repairs them (engine/proposal_repair.py). The model sees ids made for
 the call (``p1``, ``p2``, ... in the snapshot's order: ``Aliases``; never the user ids, which
-would let a provider link one person across calls and events), roles and answer text, keyed by the question's text; never a name or an email
-(the problem JSON has none: snapshot.py keeps names apart; and the answers, which a student may
-have written a name or an address into, are scrubbed: llm/scrub.py). The answers reach it as fenced
-data (llm/base.py), and the instructions forbid reading sensitive attributes into a grouping.
+would let a provider link one person across calls and events), roles and answer text, keyed
+by the question's text; never a name or an email (the problem JSON has none: snapshot.py keeps
+names apart; and the answers, which a student may have written a name or an address into, are
+scrubbed: llm/scrub.py). The answers reach it as fenced data (llm/base.py), and the
+instructions forbid reading sensitive attributes into a grouping.
 
 One call for the whole event, capped at ``MAX_PARTICIPANTS``: a model groups well only what it
 sees at once, and splitting an event into batches would make each batch's groups blind to the

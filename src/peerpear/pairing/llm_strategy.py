@@ -19,8 +19,8 @@ from peerpear.llm.base import LLMCallFailed, LLMClient, LLMUnavailable
 from peerpear.llm.proposal import (
     INSTRUCTIONS,
     MAX_PARTICIPANTS,
-    Aliases,
     PURPOSE,
+    Aliases,
     Proposal,
     proposal_data,
     proposed_groups,
