@@ -38,6 +38,7 @@ PATH_PARAMS: dict[str, Resolver] = {
     "question_id": lambda w: w.question.id,
     "registration_id": lambda w: w.registration.id,
     "run_id": lambda w: w.run.id,
+    "code": lambda w: w.invite_code,  # the console's invite link, /join/{code}
 }
 
 
@@ -100,6 +101,21 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/sign-in"): everyone(403, page=True, note="no CSRF token"),
     ("POST", "/sign-out"): everyone(403, page=True, note="no CSRF token"),
     ("GET", "/events"): Case(303, 200, 200, 200, 200, 200, 200, 200, page=True),
+    ("GET", "/sign-up"): Case(200, 303, 303, 303, 303, 303, 303, 303, page=True),
+    ("POST", "/sign-up"): everyone(403, page=True, note="no CSRF token"),
+    ("GET", "/join"): everyone(303, page=True, note="?code= links open /join/{code}"),
+    # Org A's active invite: anyone signed in sees where it leads (members: "already a member").
+    ("GET", "/join/{code}"): Case(303, 200, 200, 200, 200, 200, 200, 200, page=True),
+    ("POST", "/join/{code}"): everyone(403, page=True, note="no CSRF token"),
+    # Org A's members-only event: its members see it (all three are registered), others 404.
+    ("GET", "/events/{event_id}"): Case(303, 404, 404, 404, 200, 200, 200, 404, page=True),
+    ("GET", "/events/{event_id}/answers"): Case(303, 404, 404, 404, 200, 200, 200, 404, page=True),
+    ("GET", "/events/{event_id}/withdraw"): Case(
+        303, 404, 404, 404, 200, 200, 200, 404, page=True, note="the confirmation page"
+    ),
+    ("POST", "/events/{event_id}/register"): everyone(403, page=True, note="no CSRF token"),
+    ("POST", "/events/{event_id}/answers"): everyone(403, page=True, note="no CSRF token"),
+    ("POST", "/events/{event_id}/withdraw"): everyone(403, page=True, note="no CSRF token"),
     # --- sign-in: open to everyone ---
     ("POST", "/api/v1/auth/signup"): everyone(
         202,

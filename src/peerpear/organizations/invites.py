@@ -214,6 +214,32 @@ def _gone(invite: OrganizationInvite, now: datetime) -> Gone:
     return Gone(GONE_MESSAGES.get(reason, GONE_MESSAGES["used_up"]), details={"reason": reason})
 
 
+async def usable_invite(
+    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    user: User,
+    code: str,
+    client_address: str,
+) -> OrganizationInvite:
+    """The active invite with ``code``, for ``user`` to join with (or to see where it leads
+    first: the console's confirm page). 404 for a code no invite has, 410 for one that no longer
+    works, 429 after too many of those: a look counts as a try, so looking cannot scan codes."""
+    rules = throttle.invite_join_rules(settings, user.id, client_address)
+    await throttle.raise_if_blocked(db, rules, what=THROTTLED)
+    invite = await db.scalar(
+        select(OrganizationInvite).where(OrganizationInvite.code_hash == hash_token(code))
+    )
+    now = utcnow()
+    if invite is None or status_of(invite, now) != "active":
+        async with sessions.begin() as short:
+            await throttle.count_attempt(short, settings, rules, what=THROTTLED)
+        if invite is None:
+            raise NotFound(UNKNOWN_CODE, details={"reason": "unknown"})
+        raise _gone(invite, now)
+    return invite
+
+
 async def join(
     db: AsyncSession,
     sessions: async_sessionmaker[AsyncSession],
@@ -229,18 +255,8 @@ async def join(
     once from one network must not trip the limit. A failure is counted in a short transaction
     of its own, so it stays counted when this request rolls back.
     """
-    rules = throttle.invite_join_rules(settings, user.id, client_address)
-    await throttle.raise_if_blocked(db, rules, what=THROTTLED)
-    invite = await db.scalar(
-        select(OrganizationInvite).where(OrganizationInvite.code_hash == hash_token(code))
-    )
+    invite = await usable_invite(db, sessions, settings, user, code, client_address)
     now = utcnow()
-    if invite is None or status_of(invite, now) != "active":
-        async with sessions.begin() as short:
-            await throttle.count_attempt(short, settings, rules, what=THROTTLED)
-        if invite is None:
-            raise NotFound(UNKNOWN_CODE, details={"reason": "unknown"})
-        raise _gone(invite, now)
     org_id = invite.organization_id
     inserted = await db.scalar(
         upsert_insert(db, Membership)

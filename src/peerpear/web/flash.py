@@ -12,6 +12,14 @@ MESSAGES: dict[str, str] = {
     "signed-in": "You are signed in.",
     "signed-out": "You are signed out.",
     "sign-in-required": "Please sign in to continue.",
+    "signed-up": "Your account is ready and you are signed in.",
+    # Neutral on purpose: the sign-up page does not say whether the address had an account.
+    "signed-up-sign-in": "If this address is new, its account is ready. Sign in to continue.",
+    "joined": "You joined the organization.",
+    "already-member": "You were already a member of this organization.",
+    "registered": "You are registered.",
+    "saved": "Saved.",
+    "withdrawn": "You withdrew from the event.",
 }
 
 

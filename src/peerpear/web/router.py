@@ -29,7 +29,10 @@ from peerpear.web.deps import (
     settings_of,
     to_sign_in,
 )
+from peerpear.web.event_router import router as event_router
 from peerpear.web.events_page import PAGE_SIZE, organization_names
+from peerpear.web.join_router import router as join_router
+from peerpear.web.signup_router import router as signup_router
 
 router = APIRouter(include_in_schema=False)
 
@@ -164,3 +167,9 @@ async def events(
         total=listed.total,
         organizations=names,
     )
+
+
+# The students' pages, each feature in a module of its own.
+router.include_router(signup_router)
+router.include_router(join_router)
+router.include_router(event_router)
