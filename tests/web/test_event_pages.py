@@ -213,8 +213,9 @@ async def test_the_questionnaire_keeps_typed_values_and_shows_errors_per_questio
     assert refused.status_code == 422
     html = refused.text
     assert f'id="q{q["scale"]}-error"' in html and "Must be between 1 and 5." in html
-    assert f'aria-describedby="q{q["scale"]}-error"' in html and 'aria-invalid="true"' in html
-    assert "I like &lt;chess&gt;</textarea>" in html and 'value="9"' in html
+    assert f'aria-describedby="q{q["scale"]}-range q{q["scale"]}-error"' in html
+    assert 'aria-invalid="true"' in html
+    assert "I like &lt;chess&gt;</textarea>" in html and ' value="9"' in html
     assert 'value="Coffee" checked' in html
     assert 'value="Python" checked' in html and 'value="Go" checked' in html
     assert 'value="Rust" checked' not in html
@@ -231,7 +232,7 @@ async def test_the_questionnaire_keeps_typed_values_and_shows_errors_per_questio
     assert (saved.status_code, saved.headers["location"]) == (303, f"/events/{event.id}/answers")
     page = (await browser.get(f"/events/{event.id}/answers")).text
     assert "Saved." in page and "Your answers are complete." in page
-    assert 'value="4"' in page and "I like &lt;chess&gt;</textarea>" in page
+    assert ' value="4"' in page and "I like &lt;chess&gt;</textarea>" in page
     api = (await browser.get(f"/api/v1/events/{event.id}/registration/answers")).json()
     assert api["answers"] == {
         str(q["text"]): "I like <chess>",

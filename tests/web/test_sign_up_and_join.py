@@ -55,7 +55,7 @@ async def test_sign_up_errors_are_per_field_and_keep_the_values(
     )
     assert refused.status_code == 422
     html = refused.text
-    assert 'value="not-an-address"' in html and 'value="Lee"' in html
+    assert ' value="not-an-address"' in html and ' value="Lee"' in html
     assert 'id="email-error"' in html and 'id="first_name-error"' in html
     assert 'aria-invalid="true"' in html and 'aria-describedby="email-error"' in html
     assert "short" not in html.split("<main", 1)[1].split("</main>")[0].replace("shortly", "")
@@ -63,7 +63,7 @@ async def test_sign_up_errors_are_per_field_and_keep_the_values(
     # The schema passes, the service's password policy refuses: that field again.
     policy = await _sign_up(browser, email="ok@example.edu", first_name="Ok", password="x" * 5)
     assert policy.status_code == 422
-    assert 'id="password-error"' in policy.text and 'value="ok@example.edu"' in policy.text
+    assert 'id="password-error"' in policy.text and ' value="ok@example.edu"' in policy.text
 
 
 async def test_sign_up_with_a_taken_address_says_nothing_and_sends_to_sign_in(
@@ -96,7 +96,7 @@ async def test_sign_up_throttling_is_the_apis(browser: httpx.AsyncClient) -> Non
     )
     second = await _sign_up(browser, email="two@example.edu", first_name="Two", password=PASSWORD)
     assert second.status_code == 429 and "retry-after" in second.headers
-    assert 'value="two@example.edu"' in second.text
+    assert ' value="two@example.edu"' in second.text
 
 
 NO_LOCAL: dict[str, Any] = {
