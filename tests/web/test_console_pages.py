@@ -3,13 +3,11 @@ auth service, CSRF refusals, the console's CSP, and the events list, on both dat
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerpear.auth.deps import SESSION_COOKIE
@@ -17,25 +15,10 @@ from peerpear.db import utcnow
 from peerpear.models import EventStatus, EventVisibility, MembershipRole
 from peerpear.web.pages import CONSOLE_CSP
 from tests.factories import add_member, auth_headers, create_event, create_organization, create_user
-from tests.web.helpers import csrf_token_of
+from tests.web.helpers import PASSWORD, browser, csrf_token_of
+from tests.web.helpers import sign_in as _sign_in
 
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-async def browser(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A cookie-keeping client over https (the test settings mark cookies Secure)."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="https://test") as c:
-        yield c
-
-
-async def _sign_in(
-    browser: httpx.AsyncClient, email: str, password: str = PASSWORD, **extra: str
-) -> httpx.Response:
-    form_page = await browser.get("/sign-in")
-    fields = {"csrf_token": csrf_token_of(form_page.text), "email": email, "password": password}
-    return await browser.post("/sign-in", data={**fields, **extra})
+__all__ = ["browser"]  # the fixture, shared with the other console tests
 
 
 async def test_home_and_pages_send_anonymous_visitors_to_sign_in(
