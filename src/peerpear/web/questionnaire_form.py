@@ -9,10 +9,9 @@ The whole questionnaire is posted each time, so a field left empty clears that a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
-from starlette.datastructures import FormData
 
 from peerpear.models import Question, QuestionType
 from peerpear.registrations.schemas import AnswersIn
@@ -23,6 +22,13 @@ from peerpear.web.text import sentence
 SCHEMA_REFUSED = "This answer cannot be saved: it is too long or has characters it may not have."
 
 
+class PostedForm(Protocol):
+    """What is read of a posted form (Starlette's ``FormData``; kept structural so this module
+    stays free of the web framework, like every non-edge module)."""
+
+    def getlist(self, key: str) -> list[Any]: ...
+
+
 def field_name(question: Question) -> str:
     return f"q{question.id}"
 
@@ -31,16 +37,17 @@ def ordered(questions: list[Question]) -> list[Question]:
     return sorted(questions, key=lambda q: (q.position, q.id))
 
 
-def typed_values(questions: list[Question], form: FormData) -> dict[int, Any]:
+def typed_values(questions: list[Question], form: PostedForm) -> dict[int, Any]:
     """What the person typed, per question, as the form shows it again (strings, or a list of
     strings for multiple choice)."""
     values: dict[int, Any] = {}
     for question in questions:
         name = field_name(question)
+        posted = [str(v) for v in form.getlist(name)]
         if question.type is QuestionType.MULTI_CHOICE:
-            values[question.id] = [str(v) for v in form.getlist(name)]
+            values[question.id] = posted
         else:
-            values[question.id] = str(form.get(name) or "")
+            values[question.id] = posted[0] if posted else ""
     return values
 
 
