@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear.auth.deps import OptionalUser
 from peerpear.deps import JobsDep, SessionDep, SessionmakerDep
@@ -48,17 +49,32 @@ def _not_found(request: Request, user: User) -> Response:
     )
 
 
-def _not_open(request: Request, user: User, event_id: int, refused: AppError) -> Response:
+def _not_open(request: Request, loaded: EventPage, refused: AppError) -> Response:
     return page(
         request,
         "error.html",
         title="Registration is not open",
-        user=user,
+        user=loaded.access.user,
         status_code=status.HTTP_409_CONFLICT,
         message=sentence(refused.message),
-        back_url=f"/events/{event_id}",
+        back_url=f"/events/{loaded.access.event.id}",
         back_label="Back to the event",
     )
+
+
+async def _event_for(
+    request: Request,
+    event_id: int,
+    user: User | None,
+    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+) -> EventPage | Response:
+    """The event as the signed-in person may see it, else the page to show instead: sign-in
+    for nobody, 404 for an event they cannot see."""
+    if user is None:
+        return to_sign_in(request)
+    loaded = await load_event(db, sessions, user, event_id)
+    return _not_found(request, user) if loaded is None else loaded
 
 
 async def _event_page(
@@ -95,11 +111,9 @@ async def _event_page(
 async def event_detail(
     request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    if user is None:
-        return to_sign_in(request)
-    loaded = await load_event(db, sessions, user, event_id)
-    if loaded is None:
-        return _not_found(request, user)
+    loaded = await _event_for(request, event_id, user, db, sessions)
+    if isinstance(loaded, Response):
+        return loaded
     return await _event_page(request, loaded)
 
 
@@ -110,11 +124,9 @@ async def register(
     form = await checked_form(request)
     if form is None:
         return csrf_refused(request, user)
-    if user is None:
-        return to_sign_in(request)
-    loaded = await load_event(db, sessions, user, event_id)
-    if loaded is None:
-        return _not_found(request, user)
+    loaded = await _event_for(request, event_id, user, db, sessions)
+    if isinstance(loaded, Response):
+        return loaded
     role = str(form.get("role") or "") or None
     try:
         body = RegistrationIn.model_validate({"role": role})
@@ -122,7 +134,7 @@ async def register(
     except ValidationError:  # not a role at all
         return await _event_page(request, loaded, role_error=CHOOSE_ROLE, status_code=422)
     except InvalidState as refused:
-        return _not_open(request, user, event_id, refused)
+        return _not_open(request, loaded, refused)
     except ValidationFailed as refused:
         message = field_errors(refused.details, ["role"]).get("role", sentence(refused.message))
         return await _event_page(request, loaded, role_error=message, status_code=422)
@@ -162,11 +174,9 @@ async def _answers_page(
 async def answers_form(
     request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    if user is None:
-        return to_sign_in(request)
-    loaded = await load_event(db, sessions, user, event_id)
-    if loaded is None:
-        return _not_found(request, user)
+    loaded = await _event_for(request, event_id, user, db, sessions)
+    if isinstance(loaded, Response):
+        return loaded
     if await find_mine(db, loaded.access) is None:  # register first
         return redirect(f"/events/{event_id}")
     return await _answers_page(request, loaded)
@@ -185,11 +195,9 @@ async def save_answers(
     form = await checked_form(request)
     if form is None:
         return csrf_refused(request, user)
-    if user is None:
-        return to_sign_in(request)
-    loaded = await load_event(db, sessions, user, event_id)
-    if loaded is None:
-        return _not_found(request, user)
+    loaded = await _event_for(request, event_id, user, db, sessions)
+    if isinstance(loaded, Response):
+        return loaded
     questions = qform.ordered(await event_questions(db, event_id))
     typed = qform.typed_values(questions, form)
     body = qform.answers_body(questions, typed)
@@ -199,7 +207,7 @@ async def save_answers(
         except NotFound:  # not registered (any more)
             return redirect(f"/events/{event_id}")
         except InvalidState as refused:
-            return _not_open(request, user, event_id, refused)
+            return _not_open(request, loaded, refused)
         except ValidationFailed as refused:
             body = qform.service_errors(refused.details)
         else:
@@ -213,11 +221,9 @@ async def save_answers(
 async def withdraw_confirm(
     request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    if user is None:
-        return to_sign_in(request)
-    loaded = await load_event(db, sessions, user, event_id)
-    if loaded is None:
-        return _not_found(request, user)
+    loaded = await _event_for(request, event_id, user, db, sessions)
+    if isinstance(loaded, Response):
+        return loaded
     if await find_mine(db, loaded.access) is None:
         return redirect(f"/events/{event_id}")
     return page(
@@ -237,15 +243,13 @@ async def withdraw(
     form = await checked_form(request)
     if form is None:
         return csrf_refused(request, user)
-    if user is None:
-        return to_sign_in(request)
-    loaded = await load_event(db, sessions, user, event_id)
-    if loaded is None:
-        return _not_found(request, user)
+    loaded = await _event_for(request, event_id, user, db, sessions)
+    if isinstance(loaded, Response):
+        return loaded
     try:
         await registrations.withdraw(db, loaded.access)
     except NotFound:  # already withdrawn (a second tab): nothing to do
         return redirect(f"/events/{event_id}")
     except InvalidState as refused:
-        return _not_open(request, user, event_id, refused)
+        return _not_open(request, loaded, refused)
     return redirect(f"/events/{event_id}", flash_key="withdrawn")
