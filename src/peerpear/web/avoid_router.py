@@ -135,7 +135,7 @@ async def _save(
         email=typed,
         email_error=email_error,
         error=error or None,
-        status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        status_code=422,
     )
 
 
@@ -155,7 +155,7 @@ async def add_to_avoid_list(
             request,
             loaded,
             email_error="Enter the email address of a person registered for this event.",
-            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status_code=422,
         )
     listed = [person.email for person in (await read_avoid(db, loaded.access)).people]
     if normalize_email(typed) in listed:

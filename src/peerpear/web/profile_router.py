@@ -150,7 +150,7 @@ async def save_profile(
             reader,
             typed,
             errors=checked,
-            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status_code=422,
         )
     patch, profile = checked
     await service.update_me(db, user, patch)
