@@ -123,7 +123,7 @@ async def test_profile_refuses_invalid_values_and_keeps_what_was_typed(
     html = refused.text
     assert 'id="class_year-error"' in html
     assert f"Class year must be between {low} and {high}." in html
-    assert 'id="hobbies-error"' in html and "Line 2: String should have at most 60" in html
+    assert 'id="hobbies-error"' in html and "Hobby 2: String should have at most 60" in html
     # what was typed comes back (escaped), and nothing was saved, the valid name neither
     assert 'value="Countess"' in html and 'value="Analytical &lt;engines&gt;"' in html
     assert "Kept as typed.</textarea>" in html and f'value="{low - 1}"' in html

@@ -43,7 +43,7 @@ def _hobby_lines(text: str) -> list[str]:
 
 
 def _errors(invalid: ValidationError) -> dict[str, str]:
-    """The schema's first message per form field; a hobby's names its line."""
+    """The schema's first message per form field; a hobby's says which (blank lines skipped)."""
     found: dict[str, str] = {}
     for item in invalid.errors():
         loc = item["loc"]
@@ -54,7 +54,7 @@ def _errors(invalid: ValidationError) -> dict[str, str]:
         if name == "class_year" and item["type"].startswith("int_"):
             message = NOT_A_YEAR
         elif name == "hobbies" and len(loc) > 1:
-            message = f"line {int(loc[1]) + 1}: {message}"
+            message = f"hobby {int(loc[1]) + 1}: {message}"
         found[name] = sentence(message)
     return found
 
