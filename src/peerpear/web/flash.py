@@ -20,6 +20,10 @@ MESSAGES: dict[str, str] = {
     "registered": "You are registered.",
     "saved": "Saved.",
     "withdrawn": "You withdrew from the event.",
+    # Pairing runs (runs_router.py)
+    "run-started": "The run has started.",
+    "run-cancel-requested": "The run is being cancelled.",
+    "run-adopted": "The run's groups are now the working pairing.",
 }
 
 
