@@ -256,3 +256,26 @@ async def test_only_the_events_admins_see_its_runs(
     await sign_in(browser, "member@example.edu")
     refused = await browser.get(url)
     assert refused.status_code == 403 and "Organizers only" in refused.text
+
+
+async def test_bad_input_is_refused_never_a_500(
+    browser: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    program, url = await _program(session, 2)
+    await sign_in(browser, ORGANIZER)
+    token = csrf_token_of((await browser.get(url)).text)
+    huge = "99999999999999999999"
+    assert (await browser.get(f"{url}/{huge}")).status_code == 404
+    assert (await browser.get(f"/manage/events/{huge}/runs")).status_code == 404
+    for ids in ("abc,def", f"1,{huge}", "1,2,3,4,5,6", "", "1,,2"):
+        assert (await browser.get(f"{url}/compare", params={"ids": ids})).status_code == 422
+    nul = await browser.post(url, data=_valid_form(token, mode="pa\x00irs", seed="1\x00"))
+    assert nul.status_code == 422 and 'id="mode-error"' in nul.text
+    rule = await browser.post(url, data={**_valid_form(token), "no_isolation": "x:\x00"})
+    assert rule.status_code == 422 and 'id="no_isolation-error"' in rule.text
+    unknown = await browser.post(url, data={**_valid_form(token), "no_isolation": "999999:Tea"})
+    assert unknown.status_code == 422
+    assert 'id="no_isolation-error">No such question in this event.<' in unknown.text
+    wish = await browser.post(url + "/suggest", data={"csrf_token": token, "wish": "a\x00b"})
+    assert wish.status_code == 422 and 'id="wish-error"' in wish.text
+    assert await _runs_of(session, program) == []
