@@ -21,6 +21,7 @@ from peerpear.models import (
     RunStatus,
 )
 from tests.factories import add_member, create_user
+from tests.llm_double import ScriptedLLM, install_llm
 from tests.pairing.helpers import complete_program, jobs_done, succeeded_run
 from tests.registrations.helpers import Program
 from tests.web.helpers import PASSWORD, browser, csrf_token_of, sign_in
@@ -279,3 +280,52 @@ async def test_bad_input_is_refused_never_a_500(
     wish = await browser.post(url + "/suggest", data={"csrf_token": token, "wish": "a\x00b"})
     assert wish.status_code == 422 and 'id="wish-error"' in wish.text
     assert await _runs_of(session, program) == []
+
+
+async def test_suggested_settings_fill_the_form_for_review(
+    app: FastAPI, browser: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    program, url = await _program(session, 8)
+    proposal = {
+        "mode": "groups",
+        "group_size": 4,
+        "questions": [{"question_id": program.single.id, "weight": 2, "mode": "different"}],
+        "no_isolation": [{"question_id": program.multi.id, "option": "Hiking"}],
+        "rationale": "Tea and coffee drinkers mix; hikers stay together.",
+        "notes": ["Groups of four fit eight people."],
+    }
+    install_llm(app, ScriptedLLM(lambda purpose, instructions, data: proposal))
+    await sign_in(browser, ORGANIZER)
+    token = csrf_token_of((await browser.get(url)).text)
+    wish = "mix tea and coffee people, keep hikers together"
+    shown = await browser.post(url + "/suggest", data={"csrf_token": token, "wish": wish})
+    assert shown.status_code == 200, shown.text
+    html = shown.text
+    assert "Tea and coffee drinkers mix; hikers stay together." in html
+    assert "<li>Groups of four fit eight people.</li>" in html and f">{wish}</textarea>" in html
+    assert '<option value="groups" selected>' in html
+    assert re.search(r'id="group_size" name="group_size" [^>]*value="4"', html)
+    weight, mode = f"q{program.single.id}_weight", f"q{program.single.id}_mode"
+    assert re.search(rf'id="{weight}" name="{weight}" [^>]*value="2"', html)
+    assert re.search(rf'id="{mode}" name="{mode}">\s*<option value="">[^<]*</option>\s*'
+                     r'<option value="similar">Similar</option>\s*'
+                     r'<option value="different" selected>', html)  # fmt: skip
+    assert f'value="{program.multi.id}:Hiking" checked' in html
+    assert await _runs_of(session, program) == []  # nothing started
+
+
+async def test_a_failed_run_says_why(browser: httpx.AsyncClient, session: AsyncSession) -> None:
+    program, url = await _program(session, 2)
+    failed = PairingRun(
+        event_id=program.event.id,
+        status=RunStatus.FAILED,
+        parameters={"mode": "groups", "min_size": 2, "max_size": 2},
+        error="The rules cannot all hold: must-pair chains 3 people into groups of 2.",
+    )
+    session.add(failed)
+    await session.commit()
+    await sign_in(browser, ORGANIZER)
+    html = (await browser.get(f"{url}/{failed.id}")).text
+    assert 'id="run-error">The rules cannot all hold: must-pair chains 3 people' in html
+    assert "Failed" in html and "mode groups, at least 2, at most 2" in html
+    assert "Use this run" not in html and "Cancel run" not in html and "<progress" not in html
