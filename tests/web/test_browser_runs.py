@@ -4,6 +4,7 @@ its groups appear without reloading by hand (run_progress.js polls, then reloads
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from tests.factories import (
 from tests.web.live_server import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 EMAIL = "olga@example.edu"
 PASSWORD = "correct horse battery"
 PEOPLE = 12
@@ -70,6 +72,14 @@ async def live(tmp_path: Path) -> AsyncIterator[tuple[str, int]]:
         yield base_url, event_id
 
 
+async def _screenshot(page: Page, name: str) -> None:
+    """With ``PEERPEAR_SCREENSHOTS=1``, the page saved to ``docs/screenshots/`` (as in
+    test_browser.py)."""
+    if os.environ.get("PEERPEAR_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
 def _watch(page: Page, problems: list[str], statuses: list[str]) -> None:
     def on_console(message: ConsoleMessage) -> None:
         if message.type in ("error", "warning"):  # a CSP violation, a failed load or script
@@ -103,6 +113,7 @@ async def test_a_run_started_in_the_browser_shows_progress_then_its_groups(
             width: int = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375
 
+            await _screenshot(page, "runs.png")
             await page.get_by_label("Seed").fill("7")
             await page.get_by_role("button", name="Start run").click()
             await page.wait_for_url(f"{runs_url}/*")
@@ -111,6 +122,7 @@ async def test_a_run_started_in_the_browser_shows_progress_then_its_groups(
             assert "% done" in await status.inner_text()  # queued or running, with its share
             assert await page.locator("progress#run-progress").is_visible()
             assert await status.get_attribute("aria-live") == "polite"
+            await _screenshot(page, "run-progress.png")
 
             # No reload by hand: the script polls the run, then reloads once it is done.
             groups = page.get_by_role("heading", name=f"Groups ({PEOPLE // 2})")
@@ -123,6 +135,7 @@ async def test_a_run_started_in_the_browser_shows_progress_then_its_groups(
             assert any("/api/v1/pairing-runs/" in poll for poll in polls)
             assert all(poll.startswith("200 ") for poll in polls), polls
             assert await page.get_by_role("button", name="Use this run").is_visible()
+            await _screenshot(page, "run.png")
         finally:
             await browser.close()
     assert not problems, problems
