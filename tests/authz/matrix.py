@@ -383,6 +383,35 @@ MATRIX.update(
 )
 
 
+# --- the console's pairing runs (web/runs_router.py), on the members-only event and its
+# queued run: pages redirect anonymous visitors to sign-in and answer org A's member 403 (they
+# see the event), others 404, as the API's AdminEvent; POSTs lack the CSRF token: 403 ---
+RUN_PAGES = "/manage/events/{event_id}/runs"
+
+
+def _run_page(**kwargs: Any) -> Case:
+    return Case(303, 404, 404, 404, 403, 200, 200, 404, page=True, **kwargs)
+
+
+MATRIX.update(
+    {
+        ("GET", RUN_PAGES): _run_page(),
+        ("POST", RUN_PAGES): everyone(403, page=True, note="no CSRF token"),
+        ("POST", RUN_PAGES + "/suggest"): everyone(403, page=True, note="no CSRF token"),
+        ("GET", RUN_PAGES + "/compare"): _run_page(
+            query={"ids": lambda w: f"{w.queued_run.id},{w.queued_run.id}"}
+        ),
+        ("GET", RUN_PAGES + "/{run_id}"): _run_page(
+            params={"run_id": lambda w: w.queued_run.id}, note="the queued run"
+        ),
+        ("POST", RUN_PAGES + "/{run_id}/cancel"): everyone(
+            403, page=True, params={"run_id": lambda w: w.queued_run.id}, note="no CSRF token"
+        ),
+        ("POST", RUN_PAGES + "/{run_id}/adopt"): everyone(403, page=True, note="no CSRF token"),
+    }
+)
+
+
 def _draft(ok: int, params: dict[str, Resolver] = _DRAFT, **kwargs: Any) -> Case:
     """On org A's draft: its admins and owner get ``ok``; everyone else, its member included,
     cannot see a draft (404)."""

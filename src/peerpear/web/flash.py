@@ -25,6 +25,10 @@ MESSAGES: dict[str, str] = {
     "avoid-added": "Added to your list.",
     "avoid-removed": "Removed from your list.",
     "avoid-unchanged": "That person is already on your list.",
+    # Pairing runs (runs_router.py)
+    "run-started": "The run has started.",
+    "run-cancel-requested": "The run is being cancelled.",
+    "run-adopted": "The run's groups are now the working pairing.",
 }
 
 
