@@ -20,6 +20,13 @@ MESSAGES: dict[str, str] = {
     "registered": "You are registered.",
     "saved": "Saved.",
     "withdrawn": "You withdrew from the event.",
+    # Organizer pages: registrations, summaries, pair rules.
+    "role-saved": "The role is saved.",
+    "summaries-requested": "The summaries are being made; the list shows each one when ready.",
+    "summaries-none": "Every complete registration already has a summary (tick the box to "
+    "remake them).",
+    "rule-added": "The rule is added.",
+    "rule-removed": "The rule is removed.",
 }
 
 
