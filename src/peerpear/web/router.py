@@ -32,7 +32,7 @@ from peerpear.web.deps import (
 from peerpear.web.event_router import router as event_router
 from peerpear.web.events_page import PAGE_SIZE, organization_names
 from peerpear.web.join_router import router as join_router
-from peerpear.web.registrations_area import router as registrations_area
+from peerpear.web.registrations_area_router import router as registrations_area
 from peerpear.web.signup_router import router as signup_router
 
 router = APIRouter(include_in_schema=False)
