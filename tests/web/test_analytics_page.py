@@ -80,7 +80,7 @@ async def test_the_charts_show_the_analytics(
     assert charts["Role balance"] == [("Big", 2), ("Little", 1), ("Either", 0)]
     (day,) = charts["Registrations per day"]
     assert day[1] == 3 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day[0])
-    assert charts["Registrations so far"] == [day]
+    assert "Registrations so far" not in charts  # one day is no line
     # The text question has no chart, only its answer count.
     assert "Hobbies" in page.text and "Hobbies" not in charts
     # The tables carry the same numbers.

@@ -76,3 +76,12 @@ def test_charts_are_labelled_images_styled_by_classes() -> None:
     title = svg.find(SVG + "title")
     assert title is not None and svg.get("aria-labelledby") == title.get("id")
     assert "style" not in markup and re.search(r'class="chart chart-columns"', markup)
+
+
+def test_many_columns_label_every_nth_and_title_them_all() -> None:
+    days = [(f"2026-01-{n:02}", n) for n in range(1, 31)]
+    svg = _parsed(charts.column_chart("Per day", days))
+    labels = [t.text for t in svg.iter(SVG + "text") if t.get("class") == "chart-label"]
+    assert labels == [f"2026-01-{n:02}" for n in range(1, 31, 4)]  # 30 days: every 4th
+    titles = {t.text for t in svg.iter(SVG + "title")}
+    assert {f"{day}: {n}" for day, n in days} <= titles

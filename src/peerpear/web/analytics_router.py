@@ -70,12 +70,15 @@ async def analytics_page(
             per_day,
             "Day",
         ),
+        # A running total needs two days to be a line.
         running=Chart(
             "Registrations so far",
             charts.line_chart("Registrations so far", running),
             running,
             "Day",
-        ),
+        )
+        if len(running) > 1
+        else None,
         roles=Chart(
             "Role balance", charts.bar_chart("Registrations per role", roles), roles, "Role"
         )

@@ -18,14 +18,17 @@ from markupsafe import Markup, escape
 # One point of a chart: its label and its count.
 Datum = tuple[str, int]
 
-WIDTH = 600  # the viewBox's width; the SVG scales to its container (CSS)
-LABEL_WIDTH = 200  # room for the labels of horizontal bars
-VALUE_ROOM = 48  # room for the number after the longest bar
+# The viewBox's width: the SVG scales to its container (CSS), so this is narrow enough for the
+# labels to stay readable on a phone and not huge on a desktop (max-width in console.css).
+WIDTH = 420
+LABEL_WIDTH = 150  # room for the labels of horizontal bars
+VALUE_ROOM = 36  # room for the number after the longest bar
 BAR_HEIGHT = 22
 ROW_HEIGHT = 30
 COLUMN_AREA_HEIGHT = 160
 AXIS_ROOM = 40  # under the columns: their labels
-LABEL_CHARS = 28  # a longer label is cut (with an ellipsis); its whole text is in the bar's title
+MAX_COLUMN_LABELS = 8  # more columns than this: every n-th is labelled underneath (all in titles)
+LABEL_CHARS = 18  # a longer label is cut (with an ellipsis); its whole text is in the bar's title
 _ids = count(1)
 
 
@@ -79,6 +82,7 @@ def column_chart(title: str, data: Sequence[Datum]) -> Markup:
     largest = max((value for _, value in data), default=0)
     slot = WIDTH / max(len(data), 1)
     top_room = 18  # the count above the highest column
+    label_every = max(1, -(-len(data) // MAX_COLUMN_LABELS))  # ceiling: no overlapping labels
     body: list[str] = []
     for index, (label, value) in enumerate(data):
         height = scaled(value, largest, COLUMN_AREA_HEIGHT - top_room)
@@ -91,8 +95,13 @@ def column_chart(title: str, data: Sequence[Datum]) -> Markup:
             f'width="{_number(slot * 0.7)}" height="{_number(height)}"></rect>'
             f'<text class="chart-value" x="{_number(centre)}" y="{_number(bottom - height - 4)}" '
             f'text-anchor="middle">{value}</text>'
-            f'<text class="chart-label" x="{_number(centre)}" y="{bottom + 18}" '
-            f'text-anchor="middle">{escape(_short(label, 12))}</text></g>'
+            + (
+                f'<text class="chart-label" x="{_number(centre)}" y="{bottom + 18}" '
+                f'text-anchor="middle">{escape(_short(label, 10))}</text>'
+                if index % label_every == 0
+                else ""
+            )
+            + "</g>"
         )
     return _svg(title, COLUMN_AREA_HEIGHT + AXIS_ROOM, body, "columns")
 
@@ -128,6 +137,6 @@ def line_chart(title: str, data: Sequence[Datum]) -> Markup:
     for label, x, anchor in ends:
         body.append(
             f'<text class="chart-label" x="{_number(x)}" y="{COLUMN_AREA_HEIGHT + 18}" '
-            f'text-anchor="{anchor}">{escape(_short(label, 16))}</text>'
+            f'text-anchor="{anchor}">{escape(_short(label, 12))}</text>'
         )
     return _svg(title, COLUMN_AREA_HEIGHT + AXIS_ROOM, body, "line")
