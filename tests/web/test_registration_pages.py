@@ -337,3 +337,12 @@ async def test_the_export_is_the_csv_with_the_formula_guard(
     assert lines[1].startswith("ada@example.edu,Ada,Lovelace,big,yes,")
     assert lines[1].endswith(",Tea")
     assert lines[3].startswith("sly@example.edu,'=HYPERLINK(1),Z,")
+
+
+async def test_no_import_once_published(browser: httpx.AsyncClient, session: AsyncSession) -> None:
+    event, _ = await _event(session, status=EventStatus.PUBLISHED)
+    await sign_in(browser, "owner@example.edu")
+    refused = await _import(browser, event, dry_run=False)
+    assert refused.status_code == 409
+    assert "unpublish it first" in refused.text and 'id="import-file-error"' in refused.text
+    assert await _count(session, event) == 0
