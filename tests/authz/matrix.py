@@ -62,6 +62,7 @@ class Case:
     needs_signin: bool = False  # build the World's password account (slow: argon2)
     label: str = ""  # tells VARIANTS of one route apart (in the test id)
     page: bool = False  # a web console page: errors are HTML pages, not the JSON error shape
+    download: bool = False  # a console download: a file when allowed, else a page or redirect
     note: str = ""
 
     def expected(self, persona: str) -> int:
@@ -323,6 +324,39 @@ MATRIX.update(
     {
         ("POST", EVENT + "/import"): _admin_only(200, files=_responses),
         ("GET", EVENT + "/registrations/export"): _admin_only(200),
+    }
+)
+
+# --- the console's organizer pages of registrations, analytics and pair rules: admins of the
+# event's organization; members 403, everyone else 404, anonymous to sign-in (303) ---
+_MANAGED = "/manage/events/{event_id}"
+
+
+def _manage_page(**kwargs: Any) -> Case:
+    return Case(303, 404, 404, 404, 403, 200, 200, 404, page=True, **kwargs)
+
+
+MATRIX.update(
+    {
+        ("GET", _MANAGED + "/registrations"): _manage_page(),
+        ("GET", _MANAGED + "/registrations/{registration_id}"): _manage_page(),
+        ("POST", _MANAGED + "/registrations/{registration_id}/role"): everyone(
+            403, page=True, note="no CSRF token"
+        ),
+        ("POST", _MANAGED + "/registrations/summaries"): everyone(
+            403, page=True, note="no CSRF token"
+        ),
+        ("GET", _MANAGED + "/registrations/import"): _manage_page(),
+        ("POST", _MANAGED + "/registrations/import"): everyone(
+            403, page=True, note="no CSRF token"
+        ),
+        ("GET", _MANAGED + "/registrations/export"): _manage_page(
+            download=True, note="the CSV file for admins"
+        ),
+        ("GET", _MANAGED + "/analytics"): _manage_page(),
+        ("GET", _MANAGED + "/rules"): _manage_page(),
+        ("POST", _MANAGED + "/rules"): everyone(403, page=True, note="no CSRF token"),
+        ("POST", _MANAGED + "/rules/remove"): everyone(403, page=True, note="no CSRF token"),
     }
 )
 

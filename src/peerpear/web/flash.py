@@ -29,6 +29,13 @@ MESSAGES: dict[str, str] = {
     "run-started": "The run has started.",
     "run-cancel-requested": "The run is being cancelled.",
     "run-adopted": "The run's groups are now the working pairing.",
+    # Organizer pages: registrations, summaries, pair rules.
+    "role-saved": "The role is saved.",
+    "summaries-requested": "The summaries are being made; the list shows each one when ready.",
+    "summaries-none": "Every complete registration already has a summary (tick the box to "
+    "remake them).",
+    "rule-added": "The rule is added.",
+    "rule-removed": "The rule is removed.",
 }
 
 

@@ -1,0 +1,255 @@
+"""The organizer's registrations tab: the admin list (filtered, searched, paginated), one
+registration's answers, setting a role and asking for the summaries again.
+
+The routes call the registrations service the API's admin routes call (``admin.py``,
+``llm.summaries``); a refused role (not of the event's scheme, or the event published) comes
+back as the list with the reason in that person's row. The CSV import and export are in
+``registration_files_router``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, BackgroundTasks, Request, status
+from fastapi.responses import Response
+
+from peerpear.auth.deps import OptionalUser
+from peerpear.deps import JobsDep, SessionDep, SessionmakerDep
+from peerpear.errors import InvalidState, ValidationFailed
+from peerpear.llm import summaries
+from peerpear.models import Question, Registration, RegistrationRole, User
+from peerpear.registrations import admin
+from peerpear.registrations.service import ROLES_BY_SCHEME, event_questions
+from peerpear.schemas_common import Pagination
+from peerpear.web.deps import checked_form, csrf_refused, redirect
+from peerpear.web.events_access import MAX_ID
+from peerpear.web.manage_deps import (
+    MANAGE_EVENT,
+    ManagedEvent,
+    manage_page,
+    managed_event,
+    refused_page,
+)
+from peerpear.web.text import field_errors, sentence
+
+router = APIRouter(include_in_schema=False)
+
+REGISTRATIONS = MANAGE_EVENT + "/registrations"
+ONE_REGISTRATION = REGISTRATIONS + "/{registration_id:int}"
+PAGE_SIZE = 50
+MAX_SEARCH = 200  # as the API's ``q``
+MAX_OFFSET = 1_000_000
+_COMPLETE = {"complete": True, "incomplete": False}
+
+
+@dataclass(frozen=True)
+class ListView:
+    """Which part of the list is shown: the filters and the page, as the query string says."""
+
+    complete: bool | None = None
+    role: RegistrationRole | None = None
+    q: str = ""
+    offset: int = 0
+
+    @classmethod
+    def read(cls, params: Mapping[str, Any]) -> ListView:
+        """From a query string or the hidden fields of a form; what is not understood is left
+        out (a list is never refused for its filters)."""
+        role = str(params.get("role") or "")
+        offset = str(params.get("offset") or "0")
+        return cls(
+            complete=_COMPLETE.get(str(params.get("complete") or "")),
+            role=RegistrationRole(role) if role in set(RegistrationRole) else None,
+            q=str(params.get("q") or "").strip()[:MAX_SEARCH],
+            offset=min(int(offset), MAX_OFFSET) if offset.isdigit() else 0,
+        )
+
+    @property
+    def complete_key(self) -> str:
+        return {True: "complete", False: "incomplete", None: ""}[self.complete]
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.complete is not None or self.role is not None or bool(self.q)
+
+    def fields(self) -> dict[str, str]:
+        """The view as (non-empty) query parameters."""
+        found = {
+            "complete": self.complete_key,
+            "role": self.role.value if self.role else "",
+            "q": self.q,
+            "offset": str(self.offset) if self.offset else "",
+        }
+        return {key: value for key, value in found.items() if value}
+
+    @property
+    def query(self) -> str:
+        return urlencode(self.fields())
+
+    def url(self, base: str, **changes: Any) -> str:
+        query = replace(self, **changes).query
+        return base + ("?" + query if query else "")
+
+
+def ordered(questions: list[Question]) -> list[Question]:
+    return sorted(questions, key=lambda question: (question.position, question.id))
+
+
+async def _list_page(
+    request: Request,
+    managed: ManagedEvent,
+    view: ListView,
+    *,
+    row_errors: dict[int, str] | None = None,
+    status_code: int = status.HTTP_200_OK,
+) -> Response:
+    event = managed.access.event
+    listed = await admin.list_registrations(
+        managed.db,
+        event.id,
+        Pagination(limit=PAGE_SIZE, offset=view.offset),
+        complete=view.complete,
+        role=view.role,
+        q=view.q or None,
+    )
+    base = managed.url + "/registrations"
+    following = view.offset + PAGE_SIZE
+    return manage_page(
+        request,
+        managed,
+        "registrations.html",
+        tab="registrations",
+        title=f"Registrations · {event.title}",
+        status_code=status_code,
+        listed=listed,
+        view=view,
+        roles=sorted(ROLES_BY_SCHEME[event.role_scheme]),
+        row_errors=row_errors or {},
+        previous_url=view.url(base, offset=max(view.offset - PAGE_SIZE, 0))
+        if view.offset
+        else None,
+        next_url=view.url(base, offset=following) if following < listed.total else None,
+        import_error=None,
+    )
+
+
+@router.get(REGISTRATIONS)
+async def registrations_page(
+    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+) -> Response:
+    managed = await managed_event(request, event_id, user, db, sessions)
+    if isinstance(managed, Response):
+        return managed
+    return await _list_page(request, managed, ListView.read(request.query_params))
+
+
+async def _registration_of(
+    request: Request, managed: ManagedEvent, registration_id: int
+) -> Registration | Response:
+    """The event's registration, else the 404 page (one of another event is not found here)."""
+    found = (
+        await managed.db.get(Registration, registration_id) if registration_id <= MAX_ID else None
+    )
+    if found is None or found.event_id != managed.access.event.id:
+        return refused_page(request, managed.access.user, forbidden=False, what="registration")
+    return found
+
+
+@router.get(ONE_REGISTRATION)
+async def registration_page(
+    request: Request,
+    event_id: int,
+    registration_id: int,
+    user: OptionalUser,
+    db: SessionDep,
+    sessions: SessionmakerDep,
+) -> Response:
+    managed = await managed_event(request, event_id, user, db, sessions)
+    if isinstance(managed, Response):
+        return managed
+    registration = await _registration_of(request, managed, registration_id)
+    if isinstance(registration, Response):
+        return registration
+    person = await db.get_one(User, registration.user_id)
+    values = await admin.answers_of(db, [registration.id])
+    shown = admin.admin_out(registration, person, values.get(registration.id, {}))
+    return manage_page(
+        request,
+        managed,
+        "registration.html",
+        tab="registrations",
+        title=f"{person.first_name} {person.last_name} · {managed.access.event.title}".strip(),
+        registration=shown,
+        questions=ordered(await event_questions(db, event_id)),
+    )
+
+
+@router.post(ONE_REGISTRATION + "/role")
+async def set_role(
+    request: Request,
+    event_id: int,
+    registration_id: int,
+    user: OptionalUser,
+    db: SessionDep,
+    sessions: SessionmakerDep,
+) -> Response:
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request, user)
+    managed = await managed_event(request, event_id, user, db, sessions)
+    if isinstance(managed, Response):
+        return managed
+    registration = await _registration_of(request, managed, registration_id)
+    if isinstance(registration, Response):
+        return registration
+    # The list the form was on (its query string), to go back to.
+    view = ListView.read(dict(parse_qsl(str(form.get("back") or ""))))
+    chosen = str(form.get("role") or "")
+    try:
+        await admin.set_role(db, registration, managed.access, RegistrationRole(chosen))
+    except ValueError:  # not a role at all
+        return await _list_page(
+            request,
+            managed,
+            view,
+            row_errors={registration.id: "Choose one of the roles."},
+            status_code=422,
+        )
+    except (InvalidState, ValidationFailed) as refused:
+        reason = field_errors(refused.details, ["role"]).get("role", sentence(refused.message))
+        return await _list_page(
+            request,
+            managed,
+            view,
+            row_errors={registration.id: reason},
+            status_code=refused.status_code,
+        )
+    return redirect(view.url(managed.url + "/registrations"), flash_key="role-saved")
+
+
+@router.post(REGISTRATIONS + "/summaries")
+async def request_summaries(
+    request: Request,
+    event_id: int,
+    user: OptionalUser,
+    db: SessionDep,
+    sessions: SessionmakerDep,
+    jobs: JobsDep,
+    background: BackgroundTasks,
+) -> Response:
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request, user)
+    managed = await managed_event(request, event_id, user, db, sessions)
+    if isinstance(managed, Response):
+        return managed
+    requested = await summaries.mark_pending(db, event_id, everyone=form.get("all") == "yes")
+    if requested:
+        # After the response, hence after the commit: the job reads the pending rows.
+        background.add_task(summaries.request_event_summaries, jobs, event_id)
+    flash = "summaries-requested" if requested else "summaries-none"
+    return redirect(managed.url + "/registrations", flash_key=flash)
