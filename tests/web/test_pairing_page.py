@@ -286,6 +286,8 @@ async def test_publish_refused_then_with_people_left_out_then_unpublish(
     late = await add_late_student(session, paired)
     late_two = await add_late_student(session, paired)
     version = (await _current(browser, paired))["version"]
+    shown = (await browser.get(_page(paired))).text
+    assert "Not placed (2)" in shown and f'name="exclude" value="{late.id}"' in shown
     refused = await _post(browser, paired, "/publish", version=version)
     assert refused.status_code == 409
     assert "Cannot publish this event" in refused.text
@@ -345,3 +347,31 @@ async def test_a_member_gets_the_organizers_only_page(
     browser.headers.update(paired.program.club.member_headers)
     response = await browser.get(_page(paired))
     assert response.status_code == 403 and "Organizers only" in response.text
+
+
+async def test_leave_someone_out_then_include_them_again(
+    browser: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    paired, _ = await _adopted(browser, session)
+    late = await add_late_student(session, paired)
+    version = (await _current(browser, paired))["version"]
+    left_out = await _post(
+        browser, paired, "/edits", op="exclude", version=version, registration_id=late.id
+    )
+    assert left_out.status_code == 303
+    after = await _current(browser, paired)
+    assert [p["registration_id"] for p in after["excluded"]] == [late.id]
+    page = (await browser.get(_page(paired))).text
+    assert "Left out of the pairing." in page and "Left out (1)" in page
+    assert after["validation"]["ok"], after["validation"]
+    included = await _post(
+        browser,
+        paired,
+        "/edits",
+        op="include",
+        version=after["version"],
+        registration_id=late.id,
+        fragment="1",
+    )
+    assert included.status_code == 200 and "Not placed (1)" in included.text
+    assert (await _current(browser, paired))["excluded"] == []
