@@ -101,7 +101,8 @@ def _refusal(refused: AppError, target: Refusal | None = None) -> tuple[Refusal,
     reasons = tuple(sentence(str(r)) for r in details.get("reasons", []))
     if len(reasons) > 1:  # a lifecycle action refused for several reasons: all of them, listed
         message = f"cannot {details.get('action', 'do')} this event, because:"
-    code = 422 if isinstance(refused, ValidationFailed) else status.HTTP_409_CONFLICT
+    # 404 (no pairing any more), 409 (a state that refuses it), 422 (names nothing there)
+    code = refused.status_code if refused.status_code in (404, 409, 422) else 409
     refusal = Refusal(
         sentence(message) if len(reasons) <= 1 else message[:1].upper() + message[1:],
         group_id=where.group_id,
