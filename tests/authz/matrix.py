@@ -416,6 +416,28 @@ MATRIX.update(
     }
 )
 
+# --- the console's working pairing page (web/pairing_router.py), on the same closed event ---
+MANAGE_PAIRING = "/manage/events/{event_id}/pairing"
+
+
+def _manage_page(ok: int, **kwargs: Any) -> Case:
+    """A console page of org A's event: sign-in for anonymous visitors, ``ok`` for its admins
+    and owner, the 403 page for its member (who sees the event), the 404 page for the rest."""
+    return Case(303, 404, 404, 404, 403, ok, ok, 404, page=True, params=_CLOSED, **kwargs)
+
+
+MATRIX.update(
+    {
+        ("GET", MANAGE_PAIRING): _manage_page(200),
+        # Not a format: the admins' 422 page (the files themselves: tests/web/test_pairing_page)
+        ("GET", MANAGE_PAIRING + "/export"): _manage_page(422, query={"format": "docx"}),
+        ("POST", MANAGE_PAIRING + "/edits"): everyone(403, page=True, note="no CSRF token"),
+        ("POST", MANAGE_PAIRING + "/rerun"): everyone(403, page=True, note="no CSRF token"),
+        ("POST", MANAGE_PAIRING + "/publish"): everyone(403, page=True, note="no CSRF token"),
+        ("POST", MANAGE_PAIRING + "/unpublish"): everyone(403, page=True, note="no CSRF token"),
+    }
+)
+
 
 # --- the console's pairing runs (web/runs_router.py), on the members-only event and its
 # queued run: pages redirect anonymous visitors to sign-in and answer org A's member 403 (they

@@ -36,6 +36,17 @@ MESSAGES: dict[str, str] = {
     "remake them).",
     "rule-added": "The rule is added.",
     "rule-removed": "The rule is removed.",
+    # The working pairing (web/pairing_router.py): one key per edit op, then the other actions.
+    "pairing-move": "Moved. The checks and figures below are up to date.",
+    "pairing-swap": "Swapped. The checks and figures below are up to date.",
+    "pairing-lock": "Group locked: a re-run keeps it as it is.",
+    "pairing-unlock": "Group unlocked.",
+    "pairing-exclude": "Left out of the pairing.",
+    "pairing-include": "Included again: place them in a group.",
+    "pairing-unplace": "Taken out of their group.",
+    "pairing-rerun": "Re-run started: the locked groups stay, the rest is grouped anew.",
+    "pairing-published": "Published: the students can see their groups.",
+    "pairing-unpublished": "Unpublished: the students no longer see their groups.",
 }
 
 
