@@ -127,6 +127,31 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/events/{event_id}/group"): Case(
         303, 404, 404, 404, 200, 200, 200, 404, page=True, note="200: not published yet"
     ),
+    # Organizations (organizer pages): the list for anyone signed in; org A's overview for its
+    # members (404 for everyone else); its members page for admins (403 for a member).
+    ("GET", "/organizations"): Case(303, 200, 200, 200, 200, 200, 200, 200, page=True),
+    ("POST", "/organizations"): everyone(403, page=True, note="no CSRF token"),
+    ("POST", "/organizations/{org_id}/admin-requests"): everyone(
+        403, page=True, note="no CSRF token"
+    ),
+    ("GET", "/organizations/{org_id}"): Case(303, 404, 404, 404, 200, 200, 200, 404, page=True),
+    ("GET", "/organizations/{org_id}/members"): Case(
+        303, 404, 404, 404, 403, 200, 200, 404, page=True
+    ),
+    **{
+        ("POST", "/organizations/{org_id}" + action): everyone(403, page=True, note="no CSRF token")
+        for action in (
+            "/members/{user_id}/role",
+            "/members/{user_id}/remove",
+            "/members/add",
+            "/members/import",
+            "/invites",
+            "/invites/{invite_id}/rotate",
+            "/invites/{invite_id}/revoke",
+            "/admin-requests/{request_id}/approve",
+            "/admin-requests/{request_id}/deny",
+        )
+    },
     # --- sign-in: open to everyone ---
     ("POST", "/api/v1/auth/signup"): everyone(
         202,

@@ -47,6 +47,14 @@ MESSAGES: dict[str, str] = {
     "pairing-rerun": "Re-run started: the locked groups stay, the rest is grouped anew.",
     "pairing-published": "Published: the students can see their groups.",
     "pairing-unpublished": "Unpublished: the students no longer see their groups.",
+    # Organizations and their members (organizer pages).
+    "organization-created": "Your organization is ready. Invite its members from Members.",
+    "admin-requested": "Your request was sent to the organization's owners.",
+    "role-changed": "The member's role was changed.",
+    "member-removed": "The member was removed from the organization.",
+    "invite-revoked": "The invite link was revoked: it no longer works.",
+    "admin-request-approved": "The request was approved: the requester is now an admin.",
+    "admin-request-denied": "The request was denied.",
 }
 
 
