@@ -357,8 +357,10 @@ MATRIX.update(
 _MANAGED = "/manage/events/{event_id}"
 
 
-def _manage_page(**kwargs: Any) -> Case:
-    return Case(303, 404, 404, 404, 403, 200, 200, 404, page=True, **kwargs)
+def _manage_page(ok: int = 200, **kwargs: Any) -> Case:
+    """A console page of org A's event: sign-in for anonymous visitors, ``ok`` for its admins
+    and owner, the 403 page for its member (who sees the event), the 404 page for the rest."""
+    return Case(303, 404, 404, 404, 403, ok, ok, 404, page=True, **kwargs)
 
 
 MATRIX.update(
@@ -445,17 +447,13 @@ MATRIX.update(
 MANAGE_PAIRING = "/manage/events/{event_id}/pairing"
 
 
-def _manage_page(ok: int, **kwargs: Any) -> Case:
-    """A console page of org A's event: sign-in for anonymous visitors, ``ok`` for its admins
-    and owner, the 403 page for its member (who sees the event), the 404 page for the rest."""
-    return Case(303, 404, 404, 404, 403, ok, ok, 404, page=True, params=_CLOSED, **kwargs)
-
-
 MATRIX.update(
     {
-        ("GET", MANAGE_PAIRING): _manage_page(200),
+        ("GET", MANAGE_PAIRING): _manage_page(params=_CLOSED),
         # Not a format: the admins' 422 page (the files themselves: tests/web/test_pairing_page)
-        ("GET", MANAGE_PAIRING + "/export"): _manage_page(422, query={"format": "docx"}),
+        ("GET", MANAGE_PAIRING + "/export"): _manage_page(
+            422, params=_CLOSED, query={"format": "docx"}
+        ),
         ("POST", MANAGE_PAIRING + "/edits"): everyone(403, page=True, note="no CSRF token"),
         ("POST", MANAGE_PAIRING + "/rerun"): everyone(403, page=True, note="no CSRF token"),
         ("POST", MANAGE_PAIRING + "/publish"): everyone(403, page=True, note="no CSRF token"),
@@ -470,19 +468,15 @@ MATRIX.update(
 RUN_PAGES = "/manage/events/{event_id}/runs"
 
 
-def _run_page(**kwargs: Any) -> Case:
-    return Case(303, 404, 404, 404, 403, 200, 200, 404, page=True, **kwargs)
-
-
 MATRIX.update(
     {
-        ("GET", RUN_PAGES): _run_page(),
+        ("GET", RUN_PAGES): _manage_page(),
         ("POST", RUN_PAGES): everyone(403, page=True, note="no CSRF token"),
         ("POST", RUN_PAGES + "/suggest"): everyone(403, page=True, note="no CSRF token"),
-        ("GET", RUN_PAGES + "/compare"): _run_page(
+        ("GET", RUN_PAGES + "/compare"): _manage_page(
             query={"ids": lambda w: f"{w.queued_run.id},{w.queued_run.id}"}
         ),
-        ("GET", RUN_PAGES + "/{run_id}"): _run_page(
+        ("GET", RUN_PAGES + "/{run_id}"): _manage_page(
             params={"run_id": lambda w: w.queued_run.id}, note="the queued run"
         ),
         ("POST", RUN_PAGES + "/{run_id}/cancel"): everyone(
