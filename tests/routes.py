@@ -25,6 +25,7 @@ DOC_ROUTES = {
     "/docs/oauth2-redirect",
     "/redoc",
     "/docs-assets",
+    "/docs-assets/redoc.standalone.js",
     "/static",
 }
 

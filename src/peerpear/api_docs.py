@@ -12,11 +12,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from functools import cache
 from importlib.resources import files
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 DOCS_URL = "/docs"
@@ -24,6 +25,11 @@ REDOC_URL = "/redoc"
 OPENAPI_URL = "/openapi.json"
 ASSETS_URL = "/docs-assets"
 _ASSETS_DIR = files("fastapi_offline") / "static"
+REDOC_SCRIPT = "redoc.standalone.js"
+# ReDoc 2 draws its maker's logo in its menu from their CDN, unconditionally (no option turns it
+# off); the page's CSP refuses it, with an error in the console. Its script is served with that
+# one address made an empty image, which ReDoc hides (it hides the logo when it fails to load).
+_REDOC_CDN_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 # Swagger UI applies some styles inline; the validator badge (an external image) is turned off.
@@ -53,8 +59,20 @@ def _html(body: str, *, workers: bool = False) -> HTMLResponse:
     return HTMLResponse(body, headers={"Content-Security-Policy": page_csp(body, workers=workers)})
 
 
+@cache  # read once per process, when first asked for (about 1 MB)
+def _redoc_script() -> bytes:
+    script = (_ASSETS_DIR / REDOC_SCRIPT).read_text(encoding="utf-8")
+    return script.replace(_REDOC_CDN_LOGO, "data:,").encode()
+
+
 def install_api_docs(app: FastAPI) -> None:
     """Add /docs, /redoc and their assets (the app must be built with ``docs_url=None``)."""
+
+    # Before the assets' mount, which would otherwise answer for this file.
+    @app.get(f"{ASSETS_URL}/{REDOC_SCRIPT}", include_in_schema=False)
+    async def redoc_js() -> Response:
+        return Response(_redoc_script(), media_type="text/javascript")
+
     app.mount(ASSETS_URL, StaticFiles(directory=str(_ASSETS_DIR)), name="docs-assets")
 
     @app.get(DOCS_URL, include_in_schema=False)
@@ -77,7 +95,7 @@ def install_api_docs(app: FastAPI) -> None:
         page = get_redoc_html(
             openapi_url=f"{root}{OPENAPI_URL}",
             title=f"{app.title} - API",
-            redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
+            redoc_js_url=f"{root}{ASSETS_URL}/{REDOC_SCRIPT}",
             redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
             with_google_fonts=False,
         )

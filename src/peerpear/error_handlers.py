@@ -8,12 +8,13 @@ that turn them, FastAPI's own errors and database failures into responses.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -108,9 +109,23 @@ def http_error_response(request: Request, exc: StarletteHTTPException) -> JSONRe
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    return http_error_response(request, exc)
+# Answers a 404 with a page of its own (the web console's, for a browser), or None to leave
+# it to the JSON error. Passed in by the app factory: this module knows nothing of the console.
+NotFoundPage = Callable[[Request], Awaitable[Response | None]]
+
+
+def _http_error_handler(
+    not_found_page: NotFoundPage | None,
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404 and not_found_page is not None:
+            page = await not_found_page(request)
+            if page is not None:
+                return page
+        return http_error_response(request, exc)
+
+    return http_error
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -202,9 +217,9 @@ async def _database_overloaded(request: Request, exc: Exception) -> JSONResponse
     return await _app_error(request, database_overloaded_error())
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, not_found_page: NotFoundPage | None = None) -> None:
     app.add_exception_handler(AppError, _app_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error_handler(not_found_page))
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(PoolTimeout, _database_overloaded)

@@ -38,6 +38,8 @@ from peerpear.registrations.admin_router import router as registrations_admin_ro
 from peerpear.registrations.router import router as registration_router
 from peerpear.routing import iter_routes
 from peerpear.web.assets import STATIC_DIR, STATIC_URL
+from peerpear.web.deps import console_not_found
+from peerpear.web.head import HeadAsGetMiddleware
 from peerpear.web.router import router as console_router
 
 API_PREFIX = "/api/v1"
@@ -124,9 +126,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=OPENAPI_URL if settings.api_docs else None,
     )
     app.state.settings = settings
-    install_error_handlers(app)
+    install_error_handlers(app, not_found_page=console_not_found)
     # Middleware runs outermost-last-added: request id, security headers and access log (one
-    # layer), then CORS, then the body limit right before the app reads anything.
+    # layer), then CORS, then the body limit right before the app reads anything, then HEAD
+    # for console pages run as GET (the access log still says HEAD).
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         json_limit=settings.max_body_bytes,

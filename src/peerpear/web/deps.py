@@ -10,12 +10,14 @@ from fastapi import Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from peerpear.auth.deps import SESSION_COOKIE
+from peerpear.auth.deps import SESSION_COOKIE, token_of
 from peerpear.auth.router import secure_cookies
+from peerpear.auth.sessions import SessionLookup
 from peerpear.config import Settings
 from peerpear.models import User
 from peerpear.web import csrf, flash, pages
 from peerpear.web.csrf import CSRF_COOKIE, CSRF_FIELD
+from peerpear.web.head import is_api_path
 
 
 def settings_of(request: Request) -> Settings:
@@ -102,4 +104,27 @@ def csrf_refused(request: Request, user: User | None) -> Response:
         "(for example after signing in or out in another tab). Nothing was changed.",
         back_url="/",
         back_label="Back to PeerPear",
+    )
+
+
+async def console_not_found(request: Request) -> Response | None:
+    """The console's 404 page for an address that is no route, when a browser asks for it
+    (``Accept`` with ``text/html``) outside the API; None where the API's JSON error answers
+    (``/api/`` paths, scripts): the app's HTTP error handler asks here first."""
+    if is_api_path(request.url.path) or "text/html" not in request.headers.get("accept", ""):
+        return None
+    # No route matched, so no dependency ran: look the session up here, for the navigation.
+    token = token_of(request)
+    lookup: SessionLookup = request.app.state.session_lookup
+    user = await lookup.user(token) if token else None
+    return page(
+        request,
+        "error.html",
+        title="Page not found",
+        user=user,
+        status_code=status.HTTP_404_NOT_FOUND,
+        message="There is no page at this address. It may have been mistyped, or the link "
+        "that led here may be out of date.",
+        back_url="/events" if user is not None else "/",
+        back_label="Back to your events" if user is not None else "Back to PeerPear",
     )
