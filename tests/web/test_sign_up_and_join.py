@@ -57,6 +57,8 @@ async def test_sign_up_errors_are_per_field_and_keep_the_values(
     html = refused.text
     assert ' value="not-an-address"' in html and ' value="Lee"' in html
     assert 'id="email-error"' in html and 'id="first_name-error"' in html
+    # A blank name is explained in words, not by the schema's regular expression.
+    assert "Fill this in (spaces alone do not count)." in html and "pattern" not in html
     assert 'aria-invalid="true"' in html and 'aria-describedby="email-error"' in html
     assert "short" not in html.split("<main", 1)[1].split("</main>")[0].replace("shortly", "")
     assert SESSION_COOKIE not in browser.cookies

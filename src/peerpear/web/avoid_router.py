@@ -25,7 +25,7 @@ from peerpear.registrations.service import find_mine
 from peerpear.web.deps import checked_form, csrf_refused, page, redirect
 from peerpear.web.event_router import event_for
 from peerpear.web.events_access import EventPage
-from peerpear.web.text import sentence
+from peerpear.web.text import readable, sentence
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,7 +94,7 @@ def _refusals(details: Any, emails: list[str], typed_index: int | None) -> tuple
     others: list[str] = []
     for item in details if isinstance(details, list) else []:
         loc = [part for part in item.get("loc", []) if part != "body"]
-        message = str(item.get("msg", "is not valid")).removeprefix("Value error, ")
+        message = readable(item)
         index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
         if index is None:  # the list as a whole: too long, most likely
             others.append(LIST_FULL if item.get("type") == "too_long" else sentence(message))

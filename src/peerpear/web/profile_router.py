@@ -23,7 +23,7 @@ from peerpear.organizations.service import list_mine
 from peerpear.raw_reads import RawReader
 from peerpear.schemas_common import Pagination
 from peerpear.web.deps import checked_form, csrf_refused, page, redirect, to_sign_in
-from peerpear.web.text import sentence
+from peerpear.web.text import readable, sentence
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,7 +50,7 @@ def _errors(invalid: ValidationError) -> dict[str, str]:
         name = str(loc[0]) if loc else ""
         if name not in FIELDS or name in found:
             continue
-        message = str(item["msg"]).removeprefix("Value error, ")
+        message = readable(item)
         if name == "class_year" and item["type"].startswith("int_"):
             message = NOT_A_YEAR
         elif name == "hobbies" and len(loc) > 1:

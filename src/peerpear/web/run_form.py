@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from peerpear.models import Question
 from peerpear.pairing.parameters import CHOICE_TYPES, RunParameters
-from peerpear.web.text import sentence
+from peerpear.web.text import readable, sentence
 
 # Plain inputs, in the form's order; empty ones are left out (the parameter's default).
 SCALARS = (
@@ -146,11 +146,6 @@ def field_of(loc: list[Any] | tuple[Any, ...]) -> str:
     return parts[0] if parts and parts[0] in SCALARS else GENERAL
 
 
-def _message(msg: str) -> str:
-    # pydantic prefixes a validator's own words with "Value error, "; the reader needs only them
-    return sentence(msg.removeprefix("Value error, "))
-
-
 def errors_of(details: Any) -> dict[str, str]:
     """The first message per field from validation details (pydantic's, or a service's)."""
     found: dict[str, str] = {}
@@ -158,7 +153,7 @@ def errors_of(details: Any) -> dict[str, str]:
         if not isinstance(item, dict):
             continue
         name = field_of(item.get("loc") or ())
-        message = _message(str(item.get("msg", "is not valid")))
+        message = sentence(readable(item))
         if name == GENERAL and "min_size" in message.lower():  # the check of the two sizes
             name = "min_size"
         found.setdefault(name, message)

@@ -16,6 +16,25 @@ def sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
+# pydantic's words for checks whose own message means nothing to a reader (a regular
+# expression): what the field needs instead. Our text types' pattern asks for something that
+# is not only spaces (and no NUL character, which has a message of its own).
+_PLAIN_BY_TYPE = {
+    "string_pattern_mismatch": "fill this in (spaces alone do not count)",
+    "missing": "fill this in",
+}
+
+
+def readable(item: Any) -> str:
+    """A pydantic-style error item's message as a reader should see it (not yet a sentence):
+    without the "Value error, " prefix pydantic adds to a validator's own words, and in plain
+    words where pydantic's message would quote a pattern."""
+    if not isinstance(item, dict):
+        return "is not valid"
+    plain = _PLAIN_BY_TYPE.get(str(item.get("type")))
+    return plain or str(item.get("msg", "is not valid")).removeprefix("Value error, ")
+
+
 def field_errors(details: Any, fields: Iterable[str]) -> dict[str, str]:
     """The first message per field from pydantic-style error details (``loc`` ending with the
     field's name); details about other things are left out."""
@@ -25,5 +44,5 @@ def field_errors(details: Any, fields: Iterable[str]) -> dict[str, str]:
         loc = item.get("loc") if isinstance(item, dict) else None
         name = str(loc[-1]) if loc else ""
         if name in wanted and name not in found:
-            found[name] = sentence(str(item.get("msg", "is not valid")))
+            found[name] = sentence(readable(item))
     return found
