@@ -241,6 +241,17 @@ class Settings(BaseSettings):
         )
         return self
 
+    @model_validator(mode="after")
+    def _warn_mail_to_outbox_in_production(self) -> Settings:
+        # Allowed (a small deployment may read the outbox), but nobody receives anything.
+        if self.environment == "production" and not self.smtp_host:
+            logger.warning(
+                "PEERPEAR_SMTP_HOST is not set: email (confirmation links, password resets) is "
+                "written to %s instead of being sent",
+                self.mail_outbox_dir,
+            )
+        return self
+
     @property
     def requires_verified_email(self) -> bool:
         """Whether joining and registering need a verified address (see the field)."""
