@@ -87,7 +87,6 @@ def create(
                 first_name=first_name.strip()[:NAME_LENGTH],
                 last_name=last_name.strip()[:NAME_LENGTH],
                 platform_admin=platform_admin,
-                email_verified=True,  # the operator vouches for the address
             )
         )
     except Conflict as exc:
