@@ -26,6 +26,9 @@ from tests.db_backends import pg_server_url, sqlite_url, temporary_pg_database
 BACKENDS = ["sqlite", "postgresql"]
 # Media files (event images) the apps under test store: never ./media of the repository.
 TEST_MEDIA_DIR = Path(tempfile.gettempdir()) / f"peerpear-test-media-{os.getpid()}"
+# Mail written by apps under test without SMTP (every sign-up's confirmation link): never
+# ./mail-outbox of the repository.
+TEST_MAIL_OUTBOX_DIR = Path(tempfile.gettempdir()) / f"peerpear-test-outbox-{os.getpid()}"
 # The text vector cache of the runs and commands under test (subprocesses inherit it): never
 # the user's own cache folder.
 TEST_EMBEDDING_CACHE_DIR = Path(tempfile.gettempdir()) / f"peerpear-test-embeddings-{os.getpid()}"
@@ -36,6 +39,12 @@ os.environ["PEERPEAR_EMBEDDING_CACHE_DIR"] = str(TEST_EMBEDDING_CACHE_DIR)
 def _remove_test_embedding_cache() -> Iterator[None]:
     yield
     shutil.rmtree(TEST_EMBEDDING_CACHE_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_mail_outbox() -> Iterator[None]:
+    yield
+    shutil.rmtree(TEST_MAIL_OUTBOX_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -63,6 +72,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "secret_key": "test-secret-key-not-for-production",
         "log_level": "WARNING",
         "media_dir": TEST_MEDIA_DIR,
+        "mail_outbox_dir": TEST_MAIL_OUTBOX_DIR,
         # Jobs in the app under test, on either database; the procrastinate queue has its
         # own tests, with real worker processes (tests/jobs).
         "jobs_backend": "inprocess",

@@ -131,6 +131,35 @@ class Settings(BaseSettings):
     # addresses or networks); the per-address sign-in limits count the client they name. "*"
     # is refused in production and warned about elsewhere (see below).
     trusted_proxies: str = "127.0.0.1"
+    # Account emails (auth/account.py). Whether an unverified local account may join
+    # organizations and register for events: unset means required in production, not in
+    # development and test. How long a verification link and a password-reset link work.
+    # Password-reset requests per address and per client host within an hour (then 429).
+    require_verified_email: bool | None = None
+    verify_email_ttl_hours: int = Field(default=48, ge=1, le=24 * 30)
+    password_reset_ttl_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    password_reset_max_per_email: int = Field(default=5, ge=1)
+    password_reset_max_per_address: int = Field(default=30, ge=1)
+    # Where the links in emails point: the console's address as people reach it.
+    public_url: str = "http://127.0.0.1:8000"
+    # Outgoing email (mail/). With smtp_host empty every message is written to mail_outbox_dir
+    # as an .eml file and logged, instead of sent (the embedded default). smtp_tls: "none",
+    # "starttls" (upgrade on the plain port, usually 587) or "tls" (implicit TLS, usually 465).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_sender: str = "PeerPear <peerpear@localhost>"
+    mail_outbox_dir: Path = Path("./mail-outbox")
+    # A message refused for now (SMTP 4xx, no connection, a timeout) is tried again after
+    # mail_retry_seconds, doubling each time (at most an hour), mail_max_attempts times in
+    # all; then it is recorded as failed. How often queued messages are looked for (retries,
+    # and messages whose job was lost); 0 turns the pass off.
+    mail_max_attempts: int = Field(default=6, ge=1, le=20)
+    mail_retry_seconds: float = Field(default=60.0, ge=0)
+    mail_check_seconds: float = Field(default=30.0, ge=0)
     # CAS single sign-on (disabled while cas_server_url is empty)
     cas_server_url: str = ""
     cas_service_url: str = "http://127.0.0.1:8000/api/v1/auth/cas/callback"
@@ -211,6 +240,24 @@ class Settings(BaseSettings):
             "server reachable without the proxy (refused in production)"
         )
         return self
+
+    @model_validator(mode="after")
+    def _warn_mail_to_outbox_in_production(self) -> Settings:
+        # Allowed (a small deployment may read the outbox), but nobody receives anything.
+        if self.environment == "production" and not self.smtp_host:
+            logger.warning(
+                "PEERPEAR_SMTP_HOST is not set: email (confirmation links, password resets) is "
+                "written to %s instead of being sent",
+                self.mail_outbox_dir,
+            )
+        return self
+
+    @property
+    def requires_verified_email(self) -> bool:
+        """Whether joining and registering need a verified address (see the field)."""
+        if self.require_verified_email is None:
+            return self.environment == "production"
+        return self.require_verified_email
 
     @property
     def should_auto_migrate(self) -> bool:

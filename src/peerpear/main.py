@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from peerpear import __version__, text_embedding
 from peerpear.api_docs import OPENAPI_URL, install_api_docs
+from peerpear.auth.account_router import router as account_router
 from peerpear.auth.router import router as auth_router
 from peerpear.auth.sessions import SessionLookup
 from peerpear.body_limit import BodyLimitMiddleware
@@ -26,6 +27,7 @@ from peerpear.llm.calls_router import router as llm_calls_router
 from peerpear.llm.factory import create_llm
 from peerpear.llm.suggest_router import router as suggest_router
 from peerpear.logging_setup import configure_logging
+from peerpear.mail.router import router as mail_router
 from peerpear.me.router import router as me_router
 from peerpear.middleware import RequestContextMiddleware
 from peerpear.openapi import install_openapi
@@ -50,6 +52,7 @@ API_PREFIX = "/api/v1"
 # is one more route scan on every request.
 FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     auth_router,
+    account_router,
     me_router,
     organizations_router,
     events_router,
@@ -61,6 +64,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     suggest_router,
     pairing_router,
     llm_calls_router,
+    mail_router,
 )
 # The order FastAPI tries them in: it tests a request against one route after another, a few
 # µs each, so the routers of the hottest reads (GET /me, GET /organizations) come first. Their
@@ -77,7 +81,9 @@ MATCH_ORDER: tuple[APIRouter, ...] = (
     suggest_router,
     pairing_router,
     llm_calls_router,
+    mail_router,
     auth_router,
+    account_router,
 )
 
 

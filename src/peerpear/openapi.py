@@ -186,7 +186,12 @@ def _add_cookie_scheme(operation: dict[str, Any]) -> None:
 def _document_settings(document: dict[str, Any], settings: Settings) -> None:
     """Constraints that depend on the server's settings (FastAPI's schema knows none)."""
     schemas = document["components"]["schemas"]
-    schemas["SignupIn"]["properties"]["password"]["minLength"] = settings.min_password_length
+    for schema, field in (
+        ("SignupIn", "password"),
+        ("PasswordResetConfirmIn", "password"),
+        ("PasswordChangeIn", "new_password"),
+    ):
+        schemas[schema]["properties"][field]["minLength"] = settings.min_password_length
 
 
 def complete_document(

@@ -47,6 +47,9 @@ def test_create_platform_admin(db_file: Path) -> None:
     assert "root@example.edu" in result.output
     users = rows(db_file, "SELECT email, first_name, last_name, is_platform_admin FROM users")
     assert users == [("root@example.edu", "Ops", "Person", 1)]
+    # The operator vouches for the address: it counts as confirmed.
+    [(verified_at,)] = rows(db_file, "SELECT email_verified_at FROM users")
+    assert verified_at is not None
     [(provider, subject, password_hash)] = rows(
         db_file, "SELECT provider, subject, password_hash FROM identities"
     )

@@ -412,6 +412,37 @@ MATRIX.update(
     }
 )
 
+# --- account emails (issue 12): confirming the address, password reset and change, signing
+# out everywhere; the record of an event's mail (admins) ---
+MATRIX.update(
+    {
+        ("POST", "/api/v1/auth/verify-email"): everyone(
+            422,
+            body=lambda w: {"token": "no-such-link-token"},
+            note="the token alone decides (tests/mail confirms with real links)",
+        ),
+        # The personas' addresses are unconfirmed: each is sent a new link.
+        ("POST", "/api/v1/auth/verify-email/resend"): signed_in(202),
+        ("POST", "/api/v1/auth/password-reset"): everyone(
+            202,
+            body=lambda w: {"email": f"someone.{w.tag}@example.edu"},
+            note="the same answer whether or not the address has an account",
+        ),
+        ("POST", "/api/v1/auth/password-reset/confirm"): everyone(
+            422,
+            body=lambda w: {"token": "no-such-link-token", "password": "a long enough password"},
+            note="the token alone decides (tests/mail resets with real links)",
+        ),
+        ("POST", "/api/v1/auth/password"): signed_in(
+            409,
+            body=lambda w: {"current_password": "whatever it is", "new_password": "a new one!!"},
+            note="409: the personas have no password (tests/mail changes one)",
+        ),
+        ("POST", "/api/v1/auth/sessions/revoke-all"): signed_in(204),
+        ("GET", EVENT + "/mail"): _admin_only(200),
+    }
+)
+
 _PUBLIC = {"event_id": lambda w: w.public_event.id}
 _DRAFT = {"event_id": lambda w: w.draft_event.id}
 _CLOSED = {"event_id": lambda w: w.closed_event.id}
@@ -598,6 +629,8 @@ PAIRING_VARIANTS: list[tuple[str, str, Case]] = [
 
 # Routes whose statuses depend on a setting (under the non-default value) or on the target
 # (other ``params``): (method, path, case).
+_VERIFIED_REQUIRED = {"require_verified_email": True}
+
 VARIANTS: list[tuple[str, str, Case]] = [
     (
         "POST",
@@ -622,6 +655,17 @@ VARIANTS: list[tuple[str, str, Case]] = [
         # Removing a member (the lowest role): admins may; the member persona removing
         # themself must leave instead.
         Case(401, 404, 404, 404, 403, 204, 204, 404, params={"user_id": lambda w: w.member.id}),
+    ),
+    # Confirmed addresses required: the personas' are not, so nobody joins or registers.
+    (
+        "POST",
+        "/api/v1/organizations/join",
+        signed_in(403, body=lambda w: {"code": w.invite_code}, settings=_VERIFIED_REQUIRED),
+    ),
+    (
+        "POST",
+        EVENT + "/registration",
+        signed_in(403, body=lambda w: {}, params=_PUBLIC, settings=_VERIFIED_REQUIRED),
     ),
 ]
 

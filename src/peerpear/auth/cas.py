@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerpear.auth.schemas import NAME_LENGTH
 from peerpear.auth.sessions import revoke_all_sessions
 from peerpear.config import Settings
+from peerpear.db import utcnow
 from peerpear.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from peerpear.models import Identity, IdentityProvider, User, normalize_email
 from peerpear.models.user import EMAIL_LENGTH
@@ -222,4 +223,7 @@ async def find_or_create_user(
             ) from exc
     if not user.is_active:
         raise Forbidden("this account is disabled")
+    if user.email_verified_at is None:
+        # CAS vouches for the address (its own, or the mail attribute it sends).
+        user.email_verified_at = utcnow()
     return user

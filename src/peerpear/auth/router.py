@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from fastapi.responses import RedirectResponse
 
 from peerpear.auth import cas, service
@@ -12,8 +12,15 @@ from peerpear.auth.deps import SESSION_COOKIE, ClientAddress, RequestToken
 from peerpear.auth.schemas import LoginIn, SignupAccepted, SignupIn, TokenOut, UserOut
 from peerpear.auth.sessions import revoke_session
 from peerpear.config import Settings
-from peerpear.deps import SessionDep, SessionmakerDep, SettingsDep, writes_on_safe_method
+from peerpear.deps import (
+    JobsDep,
+    SessionDep,
+    SessionmakerDep,
+    SettingsDep,
+    writes_on_safe_method,
+)
 from peerpear.errors import Unauthorized
+from peerpear.mail.delivery import enqueue_mail
 from peerpear.openapi import errors
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
@@ -75,6 +82,8 @@ async def signup(
     db: SessionDep,
     sessions: SessionmakerDep,
     settings: SettingsDep,
+    jobs: JobsDep,
+    background: BackgroundTasks,
 ) -> SignupAccepted:
     """Create an email + password account, then sign in with `POST /auth/login`.
 
@@ -85,9 +94,10 @@ async def signup(
     address is in `PEERPEAR_CAS_EMAIL_DOMAIN` (those people sign in with CAS, which proves they
     own the address). More than `PEERPEAR_SIGNUP_MAX_PER_ADDRESS` sign-ups from one client
     host (IPv4 address, IPv6 /64) within `PEERPEAR_SIGNUP_WINDOW_SECONDS` answer 429 with
-    `Retry-After`.
+    `Retry-After`. A new account is sent a link to confirm its address
+    (`POST /auth/verify-email`).
     """
-    await service.signup(
+    message_ids = await service.signup(
         db,
         sessions,
         settings,
@@ -97,6 +107,7 @@ async def signup(
         last_name=body.last_name,
         client_address=address,
     )
+    background.add_task(enqueue_mail, jobs, message_ids)  # after the commit: see mail/delivery
     return SignupAccepted(message=service.SIGNUP_ACCEPTED)
 
 

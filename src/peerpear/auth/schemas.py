@@ -49,6 +49,11 @@ class UserOut(BaseModel):
     first_name: str
     last_name: str
     is_platform_admin: bool
+    email_verified_at: datetime | None = Field(
+        default=None,
+        description="When the address was confirmed (a link, a password reset, CAS); null: not "
+        "yet, which blocks joining and registering where the server requires it.",
+    )
     created_at: datetime
 
 
@@ -82,3 +87,34 @@ class TokenOut(BaseModel):
     token_type: Literal["bearer"] = "bearer"
     expires_at: datetime
     user: UserOut
+
+
+# The token of an emailed link: 32 random bytes in URL-safe base64 (43 characters).
+LinkToken = Annotated[str, Text(min_length=1, max_length=200)]
+
+
+class VerifyEmailIn(InputModel):
+    token: LinkToken = Field(description="The `token` of the confirmation link.")
+
+
+class PasswordResetIn(InputModel):
+    # A plain string: a malformed address gets the same answer as any other.
+    email: Annotated[str, Text(min_length=1, max_length=EMAIL_LENGTH)]
+
+
+class PasswordResetConfirmIn(InputModel):
+    token: LinkToken = Field(description="The `token` of the reset link.")
+    password: Password = Field(
+        description="The new password: at least PEERPEAR_MIN_PASSWORD_LENGTH characters."
+    )
+
+
+class PasswordChangeIn(InputModel):
+    current_password: Password
+    new_password: Password = Field(description="At least PEERPEAR_MIN_PASSWORD_LENGTH characters.")
+
+
+class AccountMessage(BaseModel):
+    """What happened, in one sentence (the same for every address where it must not tell)."""
+
+    message: str

@@ -15,11 +15,11 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peerpear.auth import cas, throttle
+from peerpear.auth import cas, throttle, verification
 from peerpear.auth.passwords import hash_password_async, needs_rehash, verify_password_async
 from peerpear.auth.sessions import create_session
 from peerpear.config import Settings
-from peerpear.db import upsert_insert
+from peerpear.db import upsert_insert, utcnow
 from peerpear.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from peerpear.models import Identity, IdentityProvider, User, normalize_email
 
@@ -86,6 +86,7 @@ async def create_user(
     first_name: str,
     last_name: str = "",
     platform_admin: bool = False,
+    email_verified: bool = False,
 ) -> User:
     """A new user, with a local identity when ``password`` is given; 409 if the email is taken.
 
@@ -103,6 +104,7 @@ async def create_user(
             first_name=first_name,
             last_name=last_name,
             is_platform_admin=platform_admin,
+            email_verified_at=utcnow() if email_verified else None,
         )
         .on_conflict_do_nothing(index_elements=[User.email])
         .returning(User)
@@ -132,8 +134,10 @@ async def signup(
     first_name: str,
     last_name: str,
     client_address: str,
-) -> None:
-    """Create a local account, answering the same whether or not the email is already taken.
+) -> list[int]:
+    """Create a local account, answering the same whether or not the email is already taken;
+    the ids of the mail to enqueue once the request has committed (the new account's
+    verification link: auth/account.py).
 
     Both paths hash the password (the slow part) and try the same insert, so neither the answer
     nor its timing says whether the address has an account; an existing account is left as it
@@ -148,12 +152,14 @@ async def signup(
         rules = throttle.signup_rules(settings, client_address)
         await throttle.count_attempt(short, settings, rules, what="sign-ups")
     try:
-        await create_user(
+        user = await create_user(
             db, email=email, password=password, first_name=first_name, last_name=last_name
         )
     except Conflict:
         # Said to no one: the owner is not told yet (no mail is sent), the account is unchanged.
         logger.info("sign-up from %s for an address that already has an account", client_address)
+        return []
+    return [await verification.send_verification(db, settings, user)]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from peerpear.db import utcnow
 from peerpear.events.deadlines import close_expired
 from peerpear.jobs.base import JobContext, PeriodicTask, Task
 from peerpear.llm import explanations, summaries
+from peerpear.mail import delivery as mail
 from peerpear.models import AuthSession
 from peerpear.pairing.execute import execute_run
 from peerpear.pairing.recovery import waiting_runs
@@ -66,6 +67,8 @@ TASKS: dict[str, Task] = {
     summaries.REQUEST_SUMMARIES: summaries.request_summaries,
     "llm.recover_summaries": summaries.recover_summaries,
     explanations.EXPLAIN: explanations.rephrase_explanations,
+    mail.SEND_MAIL: mail.send_mail,
+    mail.SEND_DUE: mail.send_due_mail,
 }
 
 PERIODIC: list[PeriodicTask] = [
@@ -73,4 +76,5 @@ PERIODIC: list[PeriodicTask] = [
     PeriodicTask("auth.clean_sessions", lambda settings: 3600),
     PeriodicTask("pairing.recover", lambda settings: settings.run_recovery_seconds),
     PeriodicTask("llm.recover_summaries", lambda settings: summaries.RECOVERY_SECONDS),
+    PeriodicTask(mail.SEND_DUE, lambda settings: settings.mail_check_seconds),
 ]

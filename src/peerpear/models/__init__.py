@@ -1,5 +1,6 @@
 """ORM models, one file per table. Importing this package registers every table on Base."""
 
+from peerpear.models.account_token import AccountToken, TokenPurpose
 from peerpear.models.admin_request import AdminRequest
 from peerpear.models.answer import Answer
 from peerpear.models.audit_log import AuditLogEntry
@@ -24,6 +25,7 @@ from peerpear.models.identity import Identity
 from peerpear.models.llm_cache_entry import LLMCacheEntry, LLMEmbedding
 from peerpear.models.llm_call import LLMCall, LLMCallOutcome
 from peerpear.models.login_attempt import LoginAttempt
+from peerpear.models.mail_message import MailMessage, MailStatus
 from peerpear.models.membership import Membership
 from peerpear.models.organization import Organization
 from peerpear.models.organization_invite import OrganizationInvite
@@ -38,6 +40,7 @@ from peerpear.models.registration import Registration
 from peerpear.models.user import User, normalize_email
 
 __all__ = [
+    "AccountToken",
     "AdminRequest",
     "AdminRequestStatus",
     "Answer",
@@ -53,6 +56,8 @@ __all__ = [
     "LLMCallOutcome",
     "LLMEmbedding",
     "LoginAttempt",
+    "MailMessage",
+    "MailStatus",
     "Membership",
     "MembershipRole",
     "Organization",
@@ -73,6 +78,7 @@ __all__ = [
     "RunStatus",
     "RunStrategy",
     "SummaryStatus",
+    "TokenPurpose",
     "User",
     "normalize_email",
 ]

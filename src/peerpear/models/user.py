@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, String, false, true
@@ -41,6 +42,9 @@ class User(TimestampMixin, Base):
     last_name: Mapped[str] = mapped_column(String(100), default="")
     is_platform_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # When the person proved they receive mail at ``email`` (a verification link, a password
+    # reset, a CAS sign-in); None: not proved (auth/account.py).
+    email_verified_at: Mapped[datetime | None]
 
     # The database cascades deletes of a user's rows (ON DELETE CASCADE); passive_deletes keeps
     # the ORM from loading them first, which lazy="raise" would refuse anyway.

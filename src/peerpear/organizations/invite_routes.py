@@ -69,10 +69,13 @@ async def revoke_invite(invite_id: InviteIdPath, access: OrgAdmin, db: SessionDe
 @router.post(
     "/organizations/join",
     responses=errors(
+        403,
         404,
         410,
         429,
         why={
+            403: "The server requires a confirmed email address and the caller's is not "
+            "(`details.reason`: `unverified`).",
             404: "No invite has this code (`details.reason`: `unknown`).",
             410: "The code was revoked, has expired or is used up (`details.reason`); ask an "
             "admin for a new one.",
@@ -90,8 +93,10 @@ async def join_organization(
 ) -> JoinOut:
     """Join an organization as a member with an invite code.
 
-    An existing member keeps their role (`joined` is false). 404 (`details.reason`: `unknown`)
-    when no invite has the code, 410 when it no longer works, 429 with `Retry-After` after
+    An existing member keeps their role (`joined` is false). 403 when
+    `PEERPEAR_REQUIRE_VERIFIED_EMAIL` is on and the caller has not confirmed their address.
+    404 (`details.reason`: `unknown`) when no invite has the code, 410 when it no longer
+    works, 429 with `Retry-After` after
     `PEERPEAR_INVITE_JOIN_MAX_FAILURES_PER_ACCOUNT` codes that did not work from one account
     (or `..._PER_ADDRESS` from one client host) within `PEERPEAR_INVITE_JOIN_WINDOW_SECONDS`.
     """

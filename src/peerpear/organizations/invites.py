@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peerpear import audit
 from peerpear.auth import throttle
 from peerpear.auth.sessions import hash_token
+from peerpear.auth.verification import ensure_verified
 from peerpear.config import Settings
 from peerpear.db import upsert_insert, utcnow
 from peerpear.errors import Gone, InvalidState, NotFound
@@ -250,11 +251,13 @@ async def join(
 ) -> JoinOut:
     """Make ``user`` a member of the invite's organization; an existing member keeps their role.
 
-    404 for a code no invite has, 410 (``details.reason``: revoked, expired, used_up) for one
+    403 when the server requires a verified address and ``user``'s is not. 404 for a code
+    no invite has, 410 (``details.reason``: revoked, expired, used_up) for one
     that no longer works, 429 after too many of those. Only failures count: a class joining at
     once from one network must not trip the limit. A failure is counted in a short transaction
     of its own, so it stays counted when this request rolls back.
     """
+    ensure_verified(user, settings)  # 403 for an unverified address when required
     invite = await usable_invite(db, sessions, settings, user, code, client_address)
     now = utcnow()
     org_id = invite.organization_id

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Response, status
 
-from peerpear.deps import JobsDep, SessionDep
+from peerpear.deps import JobsDep, SessionDep, SettingsDep
 from peerpear.events.deps import VisibleEvent
 from peerpear.llm.summaries import request_summary
 from peerpear.openapi import errors
@@ -26,6 +26,7 @@ router = APIRouter(tags=["registration"])
 
 REGISTRATION = "/events/{event_id:int}/registration"
 NOT_OPEN = {409: "Registration is not open: the event is not open (the message says its status)."}
+UNVERIFIED = "The server requires a confirmed email address and the caller's is not."
 NOT_REGISTERED = "Not found: the event, or the caller's registration for it."
 
 
@@ -34,15 +35,22 @@ NOT_REGISTERED = "Not found: the event, or the caller's registration for it."
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": RegistrationOut, "description": "Already registered (role updated)."},
-        **errors(409, why=NOT_OPEN),
+        **errors(403, 409, why={**NOT_OPEN, 403: UNVERIFIED}),
     },
 )
 async def register(
-    body: RegistrationIn, access: VisibleEvent, db: SessionDep, response: Response
+    body: RegistrationIn,
+    access: VisibleEvent,
+    db: SessionDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> RegistrationOut:
     """Register for an open event (201), choosing a role when the event has a role scheme.
-    Registering again answers 200 with the registration, its role changed if one is given."""
-    registration, created = await service.register(db, access, body)
+    Registering again answers 200 with the registration, its role changed if one is given.
+    403 when the server requires a confirmed email address
+    (`PEERPEAR_REQUIRE_VERIFIED_EMAIL`) and the caller's is not (`details.reason`:
+    `unverified`)."""
+    registration, created = await service.register(db, access, body, settings)
     if not created:
         response.status_code = status.HTTP_200_OK
     return registration

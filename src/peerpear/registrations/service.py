@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerpear.auth.verification import ensure_verified
+from peerpear.config import Settings
 from peerpear.db import upsert_insert, utcnow
 from peerpear.errors import InvalidState, NotFound, ValidationFailed
 from peerpear.events.access import EventAccess
@@ -129,11 +131,13 @@ async def require_mine(db: AsyncSession, access: EventAccess) -> Registration:
 
 
 async def register(
-    db: AsyncSession, access: EventAccess, data: RegistrationIn
+    db: AsyncSession, access: EventAccess, data: RegistrationIn, settings: Settings
 ) -> tuple[RegistrationOut, bool]:
-    """The caller's registration and whether it was created now."""
+    """The caller's registration and whether it was created now. 403 when the server requires
+    a verified address (``settings``) and the caller's is not."""
     event = access.event
     ensure_open(event, "register")
+    ensure_verified(access.user, settings)
     questions = await event_questions(db, event.id)
     existing = await find_mine(db, access)
     if existing is None:

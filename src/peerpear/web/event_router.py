@@ -25,7 +25,14 @@ from peerpear.registrations import service as registrations
 from peerpear.registrations.schemas import RegistrationIn
 from peerpear.registrations.service import ROLES_BY_SCHEME, event_questions, find_mine
 from peerpear.web import questionnaire_form as qform
-from peerpear.web.deps import checked_form, csrf_refused, page, redirect, to_sign_in
+from peerpear.web.deps import (
+    checked_form,
+    csrf_refused,
+    page,
+    redirect,
+    settings_of,
+    to_sign_in,
+)
 from peerpear.web.events_access import EventPage, load_event
 from peerpear.web.text import field_errors, sentence
 
@@ -130,7 +137,7 @@ async def register(
     role = str(form.get("role") or "") or None
     try:
         body = RegistrationIn.model_validate({"role": role})
-        await registrations.register(db, loaded.access, body)
+        await registrations.register(db, loaded.access, body, settings_of(request))
     except ValidationError:  # not a role at all
         return await _event_page(request, loaded, role_error=CHOOSE_ROLE, status_code=422)
     except InvalidState as refused:

@@ -1,0 +1,62 @@
+"""Messages from templates: ``templates/<name>.txt`` (the plain text) and ``<name>.html`` (a
+simple HTML alternative, autoescaped), with the subject from ``TEMPLATES``.
+
+Every message that is not transactional (introductions, reminders: later) must be given a
+``preferences_url``; it is shown in the footer and sent as ``List-Unsubscribe``. Account
+emails are transactional: the person asked for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from peerpear.mail.mailer import OutgoingMessage
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class MailTemplate:
+    subject: str  # a Jinja template too (no HTML: it is autoescaped off)
+    transactional: bool = True
+
+
+VERIFY_EMAIL = "verify_email"
+PASSWORD_RESET = "password_reset"
+PASSWORD_CHANGED = "password_changed"
+
+TEMPLATES: dict[str, MailTemplate] = {
+    VERIFY_EMAIL: MailTemplate("Confirm your email address for PeerPear"),
+    PASSWORD_RESET: MailTemplate("Reset your PeerPear password"),
+    PASSWORD_CHANGED: MailTemplate("Your PeerPear password was changed"),
+}
+
+_environment = Environment(
+    loader=FileSystemLoader(TEMPLATE_DIR),
+    autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+def render(name: str, to: str, context: dict[str, Any]) -> OutgoingMessage:
+    """The message ``name`` for ``to``; KeyError for an unknown template, and StrictUndefined
+    refuses a context that lacks a variable the template uses (a programming error)."""
+    template = TEMPLATES[name]
+    headers: dict[str, str] = {}
+    if not template.transactional:
+        preferences = context["preferences_url"]  # required: see the module's docstring
+        headers["List-Unsubscribe"] = f"<{preferences}>"
+    values = {"transactional": template.transactional, **context}
+    subject = _environment.from_string(template.subject).render(values)
+    return OutgoingMessage(
+        to=to,
+        subject=" ".join(subject.split()),
+        text=_environment.get_template(f"{name}.txt").render(values),
+        html=_environment.get_template(f"{name}.html").render(values),
+        headers=headers,
+    )
