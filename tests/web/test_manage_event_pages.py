@@ -76,8 +76,17 @@ async def test_create_keeps_what_was_typed_and_explains_each_error(
     assert '<option value="mentor" selected>' in html
     assert '<option value="public" selected>' in html
     assert await session.scalar(select(Event).where(Event.organization_id == club.id)) is None
-    small = await _post(browser, new_url, new_url, **{**typed, "title": "Spring pairs",
-                        "registration_deadline": "", "default_group_size": "1"})  # fmt: skip
+    small = await _post(
+        browser,
+        new_url,
+        new_url,
+        **{
+            **typed,
+            "title": "Spring pairs",
+            "registration_deadline": "",
+            "default_group_size": "1",
+        },
+    )
     assert small.status_code == 422 and 'id="default_group_size-error"' in small.text
     assert "greater than or equal to 2" in small.text
 
@@ -89,7 +98,7 @@ async def test_create_keeps_what_was_typed_and_explains_each_error(
             **typed,
             "title": "Spring pairs",
             "registration_deadline": "2030-05-01T18:30",
-        },  # fmt: skip
+        },
     )
     assert created.status_code == 303
     event = await session.scalar(select(Event).where(Event.organization_id == club.id))
@@ -155,14 +164,27 @@ async def test_edit_saves_and_locked_fields_are_explained(
     html = (await browser.get(open_url)).text
     assert 'id="role_scheme-locked"' in html
     assert "the role scheme is fixed once the event has been opened (it is open)" in html
-    assert '<select id="role_scheme" name="role_scheme" aria-describedby="role_scheme-hint role_scheme-locked" disabled>' in html  # fmt: skip
+    locked_select = (
+        '<select id="role_scheme" name="role_scheme" '
+        'aria-describedby="role_scheme-hint role_scheme-locked" disabled>'
+    )
+    assert locked_select in html
     # The form posts no locked field; a hand-made post that changes one is refused (409).
     crafted = await _post(
         browser, open_url, open_url, **{**fields, "title": "Open one", "role_scheme": "mentor"}
     )
     assert crafted.status_code == 409 and 'id="role_scheme-error"' in crafted.text
-    past = await _post(browser, open_url, open_url, **{**fields, "title": "Open one",
-                       "role_scheme": "none", "registration_deadline": "2001-01-01T00:00"})  # fmt: skip
+    past = await _post(
+        browser,
+        open_url,
+        open_url,
+        **{
+            **fields,
+            "title": "Open one",
+            "role_scheme": "none",
+            "registration_deadline": "2001-01-01T00:00",
+        },
+    )
     assert past.status_code == 409 and "must be in the future" in past.text
     stored = await _fresh(session, opened.id)
     assert stored is not None and stored.role_scheme is RoleScheme.NONE
@@ -244,8 +266,12 @@ async def test_every_lifecycle_button(browser: httpx.AsyncClient, session: Async
     )
     assert await _status(session, event.id) is EventStatus.DRAFT
 
-    for action, status in (("open", EventStatus.OPEN), ("close", EventStatus.CLOSED),
-                           ("reopen", EventStatus.OPEN), ("close", EventStatus.CLOSED)):  # fmt: skip
+    for action, status in (
+        ("open", EventStatus.OPEN),
+        ("close", EventStatus.CLOSED),
+        ("reopen", EventStatus.OPEN),
+        ("close", EventStatus.CLOSED),
+    ):
         done = await _lifecycle(browser, event.id, action)
         assert (done.status_code, done.headers["location"]) == (303, url), action
         assert await _status(session, event.id) is status, action
@@ -258,14 +284,17 @@ async def test_every_lifecycle_button(browser: httpx.AsyncClient, session: Async
     assert await _status(session, event.id) is EventStatus.CLOSED
 
     pair = []
-    for n in range(2):
+    for _ in range(2):
         person = await create_user(session)
         await add_member(session, club, person, MembershipRole.MEMBER)
         pair.append(await create_registration(session, event, person, is_complete=True))
     await place_directly(session, event, [pair])
     assert "2 complete, 0 incomplete" in (await browser.get(url)).text
-    for action, status in (("publish", EventStatus.PUBLISHED), ("unpublish", EventStatus.CLOSED),
-                           ("archive", EventStatus.ARCHIVED)):  # fmt: skip
+    for action, status in (
+        ("publish", EventStatus.PUBLISHED),
+        ("unpublish", EventStatus.CLOSED),
+        ("archive", EventStatus.ARCHIVED),
+    ):
         done = await _lifecycle(browser, event.id, action)
         assert done.status_code == 303, action
         assert await _status(session, event.id) is status, action

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from peerpear.events.service import EVENT_FIELDS
 from peerpear.models import Event, EventVisibility, RoleScheme
-from peerpear.web.text import sentence
+from peerpear.web.text import schema_message
 
 # Choices as the form offers them: (value, label).
 VISIBILITIES = (
@@ -93,5 +93,5 @@ def errors_of(invalid: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in invalid.errors():
         name = next((str(p) for p in error["loc"] if str(p) in EVENT_FIELDS), "form")
-        errors.setdefault(name, sentence(error["msg"]))
+        errors.setdefault(name, schema_message(error["msg"]))
     return errors

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from peerpear.models import Question, QuestionMode, QuestionType
-from peerpear.web.text import sentence
+from peerpear.web.text import schema_message
 
 TYPES = (
     (QuestionType.SINGLE_CHOICE.value, "Single choice"),
@@ -123,7 +123,7 @@ def errors_of(details: list[dict[str, Any]]) -> dict[str, str]:
         name = next((part for part in loc if part in FIELDS), None)
         if name is None:
             name = "type" if str(item.get("type", "")).startswith("union_tag") else "form"
-        errors.setdefault(name, sentence(str(item.get("msg", "is not valid"))))
+        errors.setdefault(name, schema_message(str(item.get("msg", "is not valid"))))
     return errors
 
 

@@ -133,10 +133,11 @@ async def add_question(
     except ValidationError as invalid:
         errors = qform.schema_errors(invalid)
         return await _builder(request, managed, values=shown, errors=errors, status_code=422)
-    except InvalidState as refused:
-        errors = _refusal(refused)
-        return await _builder(request, managed, values=shown, errors=errors, status_code=409)
-    return redirect(QUESTIONS.format(event_id=event_id), flash_key="question-added")
+    except InvalidState as refused:  # frozen, or full: about the questionnaire, not a field
+        return await _builder(
+            request, managed, values=shown, list_error=sentence(refused.message), status_code=409
+        )
+    return redirect(f"/manage/events/{event_id}/questions", flash_key="question-added")
 
 
 async def _question_of(
@@ -230,7 +231,7 @@ async def edit_question(
     except InvalidState as refused:
         errors = _refusal(refused)
         return _edit_page(request, managed, question, values=shown, errors=errors, status_code=409)
-    return redirect(QUESTIONS.format(event_id=event_id), flash_key="question-saved")
+    return redirect(f"/manage/events/{event_id}/questions", flash_key="question-saved")
 
 
 @router.post(QUESTION + "/delete")
@@ -255,7 +256,7 @@ async def delete_question(
         return await _builder(
             request, managed, list_error=sentence(refused.message), status_code=409
         )
-    return redirect(QUESTIONS.format(event_id=event_id), flash_key="question-deleted")
+    return redirect(f"/manage/events/{event_id}/questions", flash_key="question-deleted")
 
 
 def _moved(order: list[int], question_id: int, direction: str) -> list[int]:
@@ -294,7 +295,7 @@ async def move_question(
             request, managed, list_error=sentence(refused.message), status_code=409
         )
     return redirect(
-        QUESTIONS.format(event_id=event_id) + f"#question-{question.id}",
+        f"/manage/events/{event_id}/questions" + f"#question-{question.id}",
         flash_key="question-moved",
     )
 
@@ -324,4 +325,4 @@ async def copy_questions(
         return await _builder(
             request, managed, copy_error=sentence(refused.message), status_code=409
         )
-    return redirect(QUESTIONS.format(event_id=event_id), flash_key="questions-copied")
+    return redirect(f"/manage/events/{event_id}/questions", flash_key="questions-copied")

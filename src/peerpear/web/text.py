@@ -27,3 +27,9 @@ def field_errors(details: Any, fields: Iterable[str]) -> dict[str, str]:
         if name in wanted and name not in found:
             found[name] = sentence(str(item.get("msg", "is not valid")))
     return found
+
+
+def schema_message(message: str) -> str:
+    """A pydantic message as a sentence, without the "Value error, " that pydantic puts before
+    the message of a validator's ValueError (console-events)."""
+    return sentence(message.removeprefix("Value error, "))
