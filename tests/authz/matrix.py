@@ -89,6 +89,12 @@ def _new_email(world: World) -> str:
     return f"added.{world.tag}@example.edu"
 
 
+def _admin_page() -> Case:
+    """A console page for org A's admins and owner: sign-in for anonymous visitors, 403 for
+    its member (who sees org A and its event), 404 for everyone else."""
+    return Case(303, 404, 404, 404, 403, 200, 200, 404, page=True)
+
+
 MATRIX: dict[tuple[str, str], Case] = {
     # --- probes (outside /api/v1) ---
     ("GET", "/health"): everyone(200),
@@ -116,6 +122,32 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/events/{event_id}/register"): everyone(403, page=True, note="no CSRF token"),
     ("POST", "/events/{event_id}/answers"): everyone(403, page=True, note="no CSRF token"),
     ("POST", "/events/{event_id}/withdraw"): everyone(403, page=True, note="no CSRF token"),
+    # Organizers' event pages (org A's admins and owner; its member sees the event: 403; the
+    # others 404 as if it did not exist), and the questionnaire builder of org A's open event.
+    ("GET", "/organizations/{org_id}/events/new"): _admin_page(),
+    ("POST", "/organizations/{org_id}/events/new"): everyone(403, page=True, note="no CSRF"),
+    ("GET", "/manage/events/{event_id}"): _admin_page(),
+    ("POST", "/manage/events/{event_id}"): everyone(403, page=True, note="no CSRF token"),
+    ("POST", "/manage/events/{event_id}/image"): everyone(403, page=True, note="no CSRF"),
+    ("POST", "/manage/events/{event_id}/image/remove"): everyone(403, page=True, note="no CSRF"),
+    ("POST", "/manage/events/{event_id}/lifecycle/{action}"): everyone(
+        403, page=True, params={"action": lambda w: "close"}, note="no CSRF token"
+    ),
+    ("GET", "/manage/events/{event_id}/questions"): _admin_page(),
+    ("POST", "/manage/events/{event_id}/questions"): everyone(403, page=True, note="no CSRF"),
+    ("POST", "/manage/events/{event_id}/questions/copy"): everyone(
+        403, page=True, note="no CSRF token"
+    ),
+    ("GET", "/manage/events/{event_id}/questions/{question_id}"): _admin_page(),
+    ("POST", "/manage/events/{event_id}/questions/{question_id}"): everyone(
+        403, page=True, note="no CSRF token"
+    ),
+    ("POST", "/manage/events/{event_id}/questions/{question_id}/delete"): everyone(
+        403, page=True, note="no CSRF token"
+    ),
+    ("POST", "/manage/events/{event_id}/questions/{question_id}/move"): everyone(
+        403, page=True, note="no CSRF token"
+    ),
     # --- sign-in: open to everyone ---
     ("POST", "/api/v1/auth/signup"): everyone(
         202,
