@@ -20,7 +20,7 @@ import peerpear
 PACKAGE = Path(peerpear.__file__).parent
 WEB = {"fastapi", "starlette"}
 EDGE_NAMES = {"router.py", "deps.py"}  # the HTTP edge of a feature, by design
-EDGE_SUFFIXES = ("_router.py", "_routes.py")  # a feature's further routers (invite_routes.py)
+EDGE_SUFFIXES = ("_router.py", "_routes.py", "_deps.py")  # further routers, their dependencies
 
 
 def is_edge(path: Path) -> bool:

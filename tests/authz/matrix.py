@@ -122,6 +122,16 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/events/{event_id}/register"): everyone(403, page=True, note="no CSRF token"),
     ("POST", "/events/{event_id}/answers"): everyone(403, page=True, note="no CSRF token"),
     ("POST", "/events/{event_id}/withdraw"): everyone(403, page=True, note="no CSRF token"),
+    # The student's profile, avoid list and group (all three personas of org A are registered
+    # for the open event: the group page says it is not published yet).
+    ("GET", "/profile"): Case(303, 200, 200, 200, 200, 200, 200, 200, page=True),
+    ("POST", "/profile"): everyone(403, page=True, note="no CSRF token"),
+    ("GET", "/events/{event_id}/avoid"): Case(303, 404, 404, 404, 200, 200, 200, 404, page=True),
+    ("POST", "/events/{event_id}/avoid"): everyone(403, page=True, note="no CSRF token"),
+    ("POST", "/events/{event_id}/avoid/remove"): everyone(403, page=True, note="no CSRF token"),
+    ("GET", "/events/{event_id}/group"): Case(
+        303, 404, 404, 404, 200, 200, 200, 404, page=True, note="200: not published yet"
+    ),
     # Organizers' event pages (org A's admins and owner; its member sees the event: 403; the
     # others 404 as if it did not exist), and the questionnaire builder of org A's open event.
     ("GET", "/organizations/{org_id}/events/new"): _admin_page(),
@@ -502,6 +512,15 @@ PAIRING_VARIANTS: list[tuple[str, str, Case]] = [
         EVENT + "/my-group",
         # the member is placed; the admin and the owner did not register for it
         Case(401, 404, 404, 404, 200, 404, 404, 404, params=_PUBLISHED, label="published"),
+    ),
+    (
+        "GET",
+        "/events/{event_id}/group",
+        # the console's page: the member sees their group; the admin and the owner, who did not
+        # register, a sentence saying so
+        Case(
+            303, 404, 404, 404, 200, 200, 200, 404, params=_PUBLISHED, label="published", page=True
+        ),
     ),
 ]
 

@@ -263,3 +263,26 @@ async def test_avoid_list_names_participants_only(
         url, json={"emails": [f"p{n}@example.edu" for n in range(11)]}, headers=alice.headers
     )
     assert too_many.status_code == 422
+
+
+async def test_avoid_requests_outlive_the_avoided_persons_withdrawal(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Withdrawing (and registering again) must not clear other students' requests about you,
+    and a list naming someone who withdrew can still be edited around them."""
+    program = await make_program(session, students=3)
+    await _register_all(client, program, complete=0)
+    alice, bob, carol = program.students
+    url = program.url + "/registration/avoid"
+    both = {"emails": [bob.user.email, carol.user.email]}
+    assert (await client.put(url, json=both, headers=alice.headers)).status_code == 200
+    gone = await client.delete(program.url + "/registration", headers=bob.headers)
+    assert gone.status_code == 204, gone.text
+    kept = await client.put(url, json={"emails": [bob.user.email]}, headers=alice.headers)
+    assert kept.status_code == 200, kept.text
+    assert [p["email"] for p in kept.json()["people"]] == [bob.user.email]
+    # Someone who withdrew cannot be added anew, only kept.
+    dropped = await client.put(url, json={"emails": []}, headers=alice.headers)
+    assert dropped.status_code == 200
+    again = await client.put(url, json={"emails": [bob.user.email]}, headers=alice.headers)
+    assert again.status_code == 422

@@ -156,6 +156,24 @@ async def test_sign_in_events_and_sign_out_in_chromium(live_url: str) -> None:
             if shot := _screenshot("events.png"):
                 await page.screenshot(path=str(shot), full_page=True)
 
+            # The profile: a refused class year comes back next to its field, with what was
+            # typed; then it saves.
+            await page.get_by_role("link", name="Profile").click()
+            await page.wait_for_url(f"{live_url}/profile")
+            await page.get_by_label("Major").fill("Mathematics")
+            await page.get_by_label("Class year").fill("1200")
+            await page.get_by_role("button", name="Save your profile").click()
+            await page.wait_for_load_state()
+            assert await page.get_by_label("Class year").get_attribute("aria-invalid") == "true"
+            year_error = await page.locator("#class_year-error").inner_text()
+            assert year_error.startswith("Class year must be between")
+            assert await page.get_by_label("Major").input_value() == "Mathematics"
+            await page.get_by_label("Class year").fill("2027")
+            await page.get_by_role("button", name="Save your profile").click()
+            await page.wait_for_url(f"{live_url}/profile")
+            assert await page.get_by_role("status").inner_text() == "Your profile is saved."
+            assert await _fits_width(page)
+
             await page.get_by_role("button", name="Sign out").click()
             await page.wait_for_url(f"{live_url}/sign-in")
             assert await page.get_by_role("status").inner_text() == "You are signed out."

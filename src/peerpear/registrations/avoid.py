@@ -51,7 +51,20 @@ async def replace_avoid(db: AsyncSession, access: EventAccess, data: AvoidIn) ->
         .join(Registration, Registration.user_id == User.id)
         .where(Registration.event_id == access.event.id, User.email.in_(wanted))
     )
-    by_email = {u.email: u for u in found}
+    # People already on the list stay allowed after they withdraw: the request keeps
+    # protecting its author if they register again (withdrawing must not be a way to clear
+    # other students' avoid lists), and the list can still be edited around them.
+    kept = await db.scalars(
+        select(User)
+        .join(PairRule, PairRule.user_b_id == User.id)
+        .where(
+            PairRule.event_id == access.event.id,
+            PairRule.kind == PairRuleKind.AVOID,
+            PairRule.user_a_id == access.user.id,
+            User.email.in_(wanted),
+        )
+    )
+    by_email = {u.email: u for u in [*found, *kept]}
     errors: list[dict[str, Any]] = []
     for index, email in enumerate(data.emails):
         address = normalize_email(email)

@@ -62,7 +62,7 @@ def _not_open(request: Request, loaded: EventPage, refused: AppError) -> Respons
     )
 
 
-async def _event_for(
+async def event_for(
     request: Request,
     event_id: int,
     user: User | None,
@@ -111,7 +111,7 @@ async def _event_page(
 async def event_detail(
     request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    loaded = await _event_for(request, event_id, user, db, sessions)
+    loaded = await event_for(request, event_id, user, db, sessions)
     if isinstance(loaded, Response):
         return loaded
     return await _event_page(request, loaded)
@@ -124,7 +124,7 @@ async def register(
     form = await checked_form(request)
     if form is None:
         return csrf_refused(request, user)
-    loaded = await _event_for(request, event_id, user, db, sessions)
+    loaded = await event_for(request, event_id, user, db, sessions)
     if isinstance(loaded, Response):
         return loaded
     role = str(form.get("role") or "") or None
@@ -174,7 +174,7 @@ async def _answers_page(
 async def answers_form(
     request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    loaded = await _event_for(request, event_id, user, db, sessions)
+    loaded = await event_for(request, event_id, user, db, sessions)
     if isinstance(loaded, Response):
         return loaded
     if await find_mine(db, loaded.access) is None:  # register first
@@ -195,7 +195,7 @@ async def save_answers(
     form = await checked_form(request)
     if form is None:
         return csrf_refused(request, user)
-    loaded = await _event_for(request, event_id, user, db, sessions)
+    loaded = await event_for(request, event_id, user, db, sessions)
     if isinstance(loaded, Response):
         return loaded
     questions = qform.ordered(await event_questions(db, event_id))
@@ -221,7 +221,7 @@ async def save_answers(
 async def withdraw_confirm(
     request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    loaded = await _event_for(request, event_id, user, db, sessions)
+    loaded = await event_for(request, event_id, user, db, sessions)
     if isinstance(loaded, Response):
         return loaded
     if await find_mine(db, loaded.access) is None:
@@ -243,7 +243,7 @@ async def withdraw(
     form = await checked_form(request)
     if form is None:
         return csrf_refused(request, user)
-    loaded = await _event_for(request, event_id, user, db, sessions)
+    loaded = await event_for(request, event_id, user, db, sessions)
     if isinstance(loaded, Response):
         return loaded
     try:

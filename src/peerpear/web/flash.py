@@ -20,6 +20,11 @@ MESSAGES: dict[str, str] = {
     "registered": "You are registered.",
     "saved": "Saved.",
     "withdrawn": "You withdrew from the event.",
+    # The student's profile and avoid list.
+    "profile-saved": "Your profile is saved.",
+    "avoid-added": "Added to your list.",
+    "avoid-removed": "Removed from your list.",
+    "avoid-unchanged": "That person is already on your list.",
     # Organizers: an event and its questionnaire (manage_event_router, questions_router).
     "event-created": "The event is created as a draft.",
     "event-saved": "The event's details are saved.",

@@ -29,7 +29,13 @@ from peerpear.llm.explanations import request_explanations
 from peerpear.models import Question, Registration
 from peerpear.web import event_form
 from peerpear.web.deps import checked_form, csrf_refused, page, redirect, settings_of
-from peerpear.web.manage import MANAGE_EVENT, ManagedEvent, manage_page, managed_event, managed_org
+from peerpear.web.manage_deps import (
+    MANAGE_EVENT,
+    ManagedEvent,
+    manage_page,
+    managed_event,
+    managed_org,
+)
 from peerpear.web.questions_router import router as questions_router
 from peerpear.web.text import sentence
 

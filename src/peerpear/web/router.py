@@ -34,6 +34,7 @@ from peerpear.web.events_page import PAGE_SIZE, organization_names
 from peerpear.web.join_router import router as join_router
 from peerpear.web.manage_event_router import router as manage_event_router
 from peerpear.web.signup_router import router as signup_router
+from peerpear.web.student_router import router as student_router
 
 router = APIRouter(include_in_schema=False)
 
@@ -174,4 +175,5 @@ async def events(
 router.include_router(signup_router)
 router.include_router(join_router)
 router.include_router(event_router)
+router.include_router(student_router)
 router.include_router(manage_event_router)
