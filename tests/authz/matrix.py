@@ -90,6 +90,13 @@ def _new_email(world: World) -> str:
     return f"added.{world.tag}@example.edu"
 
 
+def _manage_page(ok: int = 200, **kwargs: Any) -> Case:
+    """A console page of org A or its event for its admins and owner: sign-in for anonymous
+    visitors, ``ok`` for its admins and owner, the 403 page for its member (who sees org A and
+    its event), the 404 page for everyone else."""
+    return Case(303, 404, 404, 404, 403, ok, ok, 404, page=True, **kwargs)
+
+
 MATRIX: dict[tuple[str, str], Case] = {
     # --- probes (outside /api/v1) ---
     ("GET", "/health"): everyone(200),
@@ -152,6 +159,32 @@ MATRIX: dict[tuple[str, str], Case] = {
             "/admin-requests/{request_id}/deny",
         )
     },
+    # Organizers' event pages (org A's admins and owner; its member sees the event: 403; the
+    # others 404 as if it did not exist), and the questionnaire builder of org A's open event.
+    ("GET", "/organizations/{org_id}/events/new"): _manage_page(),
+    ("POST", "/organizations/{org_id}/events/new"): everyone(403, page=True, note="no CSRF"),
+    ("GET", "/manage/events/{event_id}"): _manage_page(),
+    ("POST", "/manage/events/{event_id}"): everyone(403, page=True, note="no CSRF token"),
+    ("POST", "/manage/events/{event_id}/image"): everyone(403, page=True, note="no CSRF"),
+    ("POST", "/manage/events/{event_id}/image/remove"): everyone(403, page=True, note="no CSRF"),
+    ("POST", "/manage/events/{event_id}/lifecycle/{action}"): everyone(
+        403, page=True, params={"action": lambda w: "close"}, note="no CSRF token"
+    ),
+    ("GET", "/manage/events/{event_id}/questions"): _manage_page(),
+    ("POST", "/manage/events/{event_id}/questions"): everyone(403, page=True, note="no CSRF"),
+    ("POST", "/manage/events/{event_id}/questions/copy"): everyone(
+        403, page=True, note="no CSRF token"
+    ),
+    ("GET", "/manage/events/{event_id}/questions/{question_id}"): _manage_page(),
+    ("POST", "/manage/events/{event_id}/questions/{question_id}"): everyone(
+        403, page=True, note="no CSRF token"
+    ),
+    ("POST", "/manage/events/{event_id}/questions/{question_id}/delete"): everyone(
+        403, page=True, note="no CSRF token"
+    ),
+    ("POST", "/manage/events/{event_id}/questions/{question_id}/move"): everyone(
+        403, page=True, note="no CSRF token"
+    ),
     # --- sign-in: open to everyone ---
     ("POST", "/api/v1/auth/signup"): everyone(
         202,
@@ -355,12 +388,6 @@ MATRIX.update(
 # --- the console's organizer pages of registrations, analytics and pair rules: admins of the
 # event's organization; members 403, everyone else 404, anonymous to sign-in (303) ---
 _MANAGED = "/manage/events/{event_id}"
-
-
-def _manage_page(ok: int = 200, **kwargs: Any) -> Case:
-    """A console page of org A's event: sign-in for anonymous visitors, ``ok`` for its admins
-    and owner, the 403 page for its member (who sees the event), the 404 page for the rest."""
-    return Case(303, 404, 404, 404, 403, ok, ok, 404, page=True, **kwargs)
 
 
 MATRIX.update(

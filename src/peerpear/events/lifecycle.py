@@ -101,18 +101,31 @@ def _refuse(action: str, event: Event, reasons: list[str]) -> InvalidState:
     )
 
 
+async def reasons_against(
+    db: AsyncSession, event: Event, action: str, now: datetime | None = None
+) -> list[str]:
+    """Why ``action`` would be refused on ``event`` right now (empty: it is allowed). The one
+    statement of the rules: ``apply`` refuses with these, and the console shows them next to
+    an unavailable button."""
+    transition = TRANSITIONS[action]
+    if event.status not in transition.sources:
+        allowed = " or ".join(sorted(s.value for s in transition.sources))
+        return [f"it is {event.status.value} (allowed from {allowed})"]
+    for guard in transition.guards:
+        reasons = await guard(db, event, now or utcnow())
+        if reasons:
+            return reasons
+    return []
+
+
 async def apply(db: AsyncSession, access: EventAccess, action: str) -> Event:
     """Perform ``action`` on the event (an admin's access) or raise InvalidState."""
     event = access.event
     transition = TRANSITIONS[action]
-    if event.status not in transition.sources:
-        allowed = " or ".join(sorted(s.value for s in transition.sources))
-        raise _refuse(action, event, [f"it is {event.status.value} (allowed from {allowed})"])
     now = utcnow()
-    for guard in transition.guards:
-        reasons = await guard(db, event, now)
-        if reasons:
-            raise _refuse(action, event, reasons)
+    reasons = await reasons_against(db, event, action, now)
+    if reasons:
+        raise _refuse(action, event, reasons)
     values: dict[str, Any] = {"status": transition.target, "updated_at": now}
     if transition.stamp is not None:
         values[transition.stamp] = now

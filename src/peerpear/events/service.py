@@ -21,6 +21,11 @@ from peerpear.pagination import paginate
 from peerpear.schemas_common import Page, Pagination
 
 IMAGE_PATH = "/api/v1/events/{event_id}/image"
+# What an admin sets on an event (EventCreate / EventUpdate).
+EVENT_FIELDS = (
+    "title", "description", "registration_deadline", "visibility", "role_scheme",
+    "default_group_size",
+)  # fmt: skip
 
 
 def image_version(key: str) -> str:
@@ -131,20 +136,34 @@ def _changes(event: Event, fields: dict[str, Any], name: str) -> bool:
     return name in fields and fields[name] != getattr(event, name)
 
 
+ARCHIVED_READ_ONLY = "an archived event cannot be changed"
+
+
+def locked_fields(status: EventStatus) -> dict[str, str]:
+    """The fields of an event in ``status`` that cannot change, each with the reason (shared by
+    ``update_event`` and the console's edit form). An archived event is wholly read-only."""
+    if status is EventStatus.ARCHIVED:
+        return dict.fromkeys(EVENT_FIELDS, ARCHIVED_READ_ONLY)
+    locked: dict[str, str] = {}
+    if status is not EventStatus.DRAFT:
+        locked["role_scheme"] = (
+            f"the role scheme is fixed once the event has been opened (it is {status.value})"
+        )
+    if status is EventStatus.PUBLISHED:
+        locked["default_group_size"] = (
+            "the group size cannot change while the pairing is published; unpublish first"
+        )
+    return locked
+
+
 def _check_update(event: Event, fields: dict[str, Any], now: datetime) -> None:
     status = event.status
     if status is EventStatus.ARCHIVED:
-        raise InvalidState("an archived event cannot be changed", details={"status": status})
-    if _changes(event, fields, "role_scheme") and status is not EventStatus.DRAFT:
-        raise InvalidState(
-            f"the role scheme is fixed once the event has been opened (it is {status.value})",
-            details={"status": status, "field": "role_scheme"},
-        )
-    if _changes(event, fields, "default_group_size") and status is EventStatus.PUBLISHED:
-        raise InvalidState(
-            "the group size cannot change while the pairing is published; unpublish first",
-            details={"status": status, "field": "default_group_size"},
-        )
+        raise InvalidState(ARCHIVED_READ_ONLY, details={"status": status})
+    locked = locked_fields(status)
+    for name in ("role_scheme", "default_group_size"):
+        if name in locked and _changes(event, fields, name):
+            raise InvalidState(locked[name], details={"status": status, "field": name})
     deadline = fields.get("registration_deadline")
     if status is EventStatus.OPEN and deadline is not None and deadline <= now:
         raise InvalidState(
@@ -176,14 +195,19 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def delete_refusal(event: Event) -> str | None:
+    """Why ``event`` cannot be deleted (None: it can): only drafts can."""
+    if event.status is EventStatus.DRAFT:
+        return None
+    return f"only a draft can be deleted; this event is {event.status} (archive it instead)"
+
+
 async def delete_event(db: AsyncSession, access: EventAccess) -> str | None:
     """Delete a draft (409 otherwise); the media key of its image, to remove once committed."""
     event = access.event
-    if event.status is not EventStatus.DRAFT:
-        raise InvalidState(
-            f"only a draft can be deleted; this event is {event.status} (archive it instead)",
-            details={"status": event.status},
-        )
+    refusal = delete_refusal(event)
+    if refusal is not None:
+        raise InvalidState(refusal, details={"status": event.status})
     audit.record(
         db,
         access.user,

@@ -27,16 +27,33 @@ def ensure_questionnaire_editable(event: Event) -> None:
         )
 
 
+def locked_fields(status: EventStatus) -> dict[str, str]:
+    """The question fields that cannot change while the event is in ``status``, each with the
+    reason (shared by ``ensure_changes_allowed`` and the console's question form)."""
+    locked: dict[str, str] = {}
+    if status is not EventStatus.DRAFT:
+        locked.update(
+            dict.fromkeys(
+                FROZEN_ONCE_OPEN,
+                f"fixed once the event has been opened (it is {status.value})",
+            )
+        )
+    if status not in SETTINGS_EDITABLE:
+        locked.update(dict.fromkeys(MATCHING_SETTINGS, f"fixed once the event is {status.value}"))
+    return locked
+
+
 def ensure_changes_allowed(event: Event, changed: set[str]) -> None:
-    frozen = sorted(changed & FROZEN_ONCE_OPEN)
-    if frozen and event.status is not EventStatus.DRAFT:
+    locked = locked_fields(event.status)
+    frozen = sorted(changed & FROZEN_ONCE_OPEN & locked.keys())
+    if frozen:
         raise InvalidState(
             f"{', '.join(frozen)} cannot change once the event has been opened (it is "
             f"{event.status.value}); only weight and mode can",
             details={"status": event.status.value, "fields": frozen},
         )
-    settings = sorted(changed & MATCHING_SETTINGS)
-    if settings and event.status not in SETTINGS_EDITABLE:
+    settings = sorted(changed & MATCHING_SETTINGS & locked.keys())
+    if settings:
         raise InvalidState(
             f"{', '.join(settings)} cannot change once the event is {event.status.value}",
             details={"status": event.status.value, "fields": settings},

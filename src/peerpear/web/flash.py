@@ -55,6 +55,23 @@ MESSAGES: dict[str, str] = {
     "invite-revoked": "The invite link was revoked: it no longer works.",
     "admin-request-approved": "The request was approved: the requester is now an admin.",
     "admin-request-denied": "The request was denied.",
+    # Organizers: an event and its questionnaire (manage_event_router, questions_router).
+    "event-created": "The event is created as a draft.",
+    "event-saved": "The event's details are saved.",
+    "event-image-set": "The image is saved.",
+    "event-image-removed": "The image is removed.",
+    "event-open": "Registration is open.",
+    "event-close": "Registration is closed.",
+    "event-reopen": "Registration is open again.",
+    "event-publish": "The pairing is published.",
+    "event-unpublish": "The pairing is unpublished.",
+    "event-archive": "The event is archived.",
+    "event-deleted": "The draft event is deleted.",
+    "question-added": "The question is added.",
+    "question-saved": "The question is saved.",
+    "question-deleted": "The question is deleted.",
+    "question-moved": "The question is moved.",
+    "questions-copied": "The questions are copied.",
 }
 
 

@@ -21,7 +21,7 @@ from peerpear.pairing.working_schemas import Edit, PairingOut
 from peerpear.web.text import sentence
 
 _GROUP_NAMED = re.compile(r"\bgroup (\d+)\b")
-_EDIT = TypeAdapter[Edit](Edit)
+_EDIT: TypeAdapter[Any] = TypeAdapter(Edit)  # an Annotated union: mypy reads it by cache state
 # The form's fields that carry a database id (anything else is sent as posted).
 _ID_FIELDS = ("registration_id", "group_id", "registration_a", "registration_b")
 NEW_GROUP = "new"  # the move select's value for "a new group"
@@ -134,7 +134,8 @@ def parse_edit(get: Callable[[str], Any]) -> Edit:
             fields[name] = None  # a new group
         elif value:
             fields[name] = value
-    return _EDIT.validate_python(fields)
+    edit: Edit = _EDIT.validate_python(fields)
+    return edit
 
 
 def edit_target(edit: Edit) -> Refusal:
