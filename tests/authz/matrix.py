@@ -312,6 +312,7 @@ MATRIX.update(
         ("POST", ORG + "/events"): _admin_only(201, body=lambda w: {"title": "New event"}),
         ("GET", ORG + "/events"): _admin_only(200),
         ("GET", "/api/v1/events"): signed_in(200),
+        ("GET", "/api/v1/events/registered"): signed_in(200),
         ("GET", EVENT): _visible(200),
         ("PATCH", EVENT): _admin_only(200, body=lambda w: {"description": "new"}),
         ("DELETE", EVENT): _admin_only(409, note="409: only drafts can be deleted"),

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerpear.db import utcnow
 from peerpear.models import EventStatus, EventVisibility, RoleScheme
 from tests.events.helpers import make_club
-from tests.factories import create_event
+from tests.factories import create_event, create_registration
 
 BAD_CREATES = [
     {"title": "x"},  # too short
@@ -106,6 +106,26 @@ async def test_open_list_for_students(client: httpx.AsyncClient, session: AsyncS
     assert [e["id"] for e in mine["items"]] == [soon.id, later.id, no_deadline.id]
     stranger = (await client.get("/api/v1/events", headers=club.outsider_headers)).json()
     assert [e["id"] for e in stranger["items"]] == [later.id]
+
+
+async def test_registered_list_keeps_events_past_open(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A student finds the events they registered for after registration closes (to see their
+    group once published); not drafts, archived events or other people's registrations."""
+    club = await make_club(session)
+    by_status = {s: await create_event(session, club.org, status=s) for s in EventStatus}
+    for status in (EventStatus.OPEN, EventStatus.CLOSED, EventStatus.PUBLISHED):
+        await create_registration(session, by_status[status], club.member)
+    await create_registration(session, by_status[EventStatus.ARCHIVED], club.member)
+    not_mine = await create_event(session, club.org, status=EventStatus.CLOSED)
+    await create_registration(session, not_mine, club.owner)
+    url = "/api/v1/events/registered"
+    mine = (await client.get(url, headers=club.member_headers)).json()
+    expected = [by_status[s].id for s in (EventStatus.PUBLISHED, EventStatus.CLOSED)]
+    assert [e["id"] for e in mine["items"]] == [*expected, by_status[EventStatus.OPEN].id]
+    assert mine["total"] == 3
+    assert (await client.get(url, headers=club.outsider_headers)).json()["items"] == []
 
 
 async def test_org_list_filters_by_status(client: httpx.AsyncClient, session: AsyncSession) -> None:

@@ -39,9 +39,9 @@ from tests.factories import (
     create_user,
 )
 from tests.web.axe import VIEWPORTS, audit, check_current
+from tests.web.browser_support import CHROMIUM
 from tests.web.live_server import serving
 
-CHROMIUM = Path("/usr/bin/chromium")
 EMAIL = "ada@example.edu"
 PASSWORD = "correct horse battery"
 INVITE_CODE = "accessibility-invite-code-0123456789"

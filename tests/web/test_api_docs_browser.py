@@ -15,9 +15,8 @@ from peerpear import migrate
 from peerpear.main import create_app
 from tests.conftest import make_settings
 from tests.db_backends import sqlite_url
+from tests.web.browser_support import CHROMIUM
 from tests.web.live_server import serving
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),

@@ -7,14 +7,13 @@ the pages are also saved to ``docs/screenshots/`` (the README shows them).
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import ConsoleMessage, Page, async_playwright
+from playwright.async_api import async_playwright
 
 from peerpear import migrate
 from peerpear.db import create_engine, create_sessionmaker, utcnow
@@ -29,10 +28,9 @@ from tests.factories import (
     create_question,
     create_user,
 )
+from tests.web.browser_support import CHROMIUM, fits_width, problems_of, screenshot
 from tests.web.live_server import serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 EMAIL = "ada@example.edu"
 PASSWORD = "correct horse battery"
 EVENT_TITLE = "Spring study pairs"
@@ -96,40 +94,19 @@ async def live_url(tmp_path: Path) -> AsyncIterator[str]:
         yield base_url
 
 
-def _screenshot(name: str) -> Path | None:
-    if os.environ.get("PEERPEAR_SCREENSHOTS") != "1":
-        return None
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS / name
-
-
-async def _fits_width(page: Page) -> bool:
-    width: int = await page.evaluate("document.documentElement.scrollWidth")
-    return width <= page.viewport_size["width"] if page.viewport_size else False
-
-
 async def test_sign_in_events_and_sign_out_in_chromium(live_url: str) -> None:
     problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        # A CSP violation (an inline script or style, a resource from elsewhere) is logged as
-        # a console error; so is any other failure to load or run what the page asks for.
-        # The one expected: the refused sign-in form comes back as 422.
-        if message.type in ("error", "warning") and "status of 422" not in message.text:
-            problems.append(f"{message.type}: {message.text}")
-
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM))
         try:
             page = await browser.new_page(viewport={"width": 375, "height": 740})
-            page.on("console", on_console)
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+            problems_of(page, problems)
 
             await page.goto(f"{live_url}/events")
             assert page.url == f"{live_url}/sign-in?next=/events"
             assert await page.title() == "Sign in · PeerPear"
-            assert await _fits_width(page)
-            if shot := _screenshot("sign-in.png"):
+            assert await fits_width(page)
+            if shot := screenshot("sign-in.png"):
                 await page.screenshot(path=str(shot), full_page=True)
             await page.keyboard.press("Tab")  # the skip link comes first, and shows
             skip = page.get_by_role("link", name="Skip to main content")
@@ -152,8 +129,8 @@ async def test_sign_in_events_and_sign_out_in_chromium(live_url: str) -> None:
             card = page.get_by_role("listitem").filter(has_text=EVENT_TITLE)
             assert "Chess Club" in await card.inner_text()
             assert "Open" in await card.inner_text()
-            assert await _fits_width(page)
-            if shot := _screenshot("events.png"):
+            assert await fits_width(page)
+            if shot := screenshot("events.png"):
                 await page.screenshot(path=str(shot), full_page=True)
 
             # The profile: a refused class year comes back next to its field, with what was
@@ -172,7 +149,7 @@ async def test_sign_in_events_and_sign_out_in_chromium(live_url: str) -> None:
             await page.get_by_role("button", name="Save your profile").click()
             await page.wait_for_url(f"{live_url}/profile")
             assert await page.get_by_role("status").inner_text() == "Your profile is saved."
-            assert await _fits_width(page)
+            assert await fits_width(page)
 
             await page.get_by_role("button", name="Sign out").click()
             await page.wait_for_url(f"{live_url}/sign-in")
@@ -184,24 +161,13 @@ async def test_sign_in_events_and_sign_out_in_chromium(live_url: str) -> None:
     assert not problems, problems
 
 
-def _problems_of(page: Page, problems: list[str]) -> None:
-    def on_console(message: ConsoleMessage) -> None:
-        # Refused forms come back as 422 (the browser logs the status); anything else logged as
-        # an error or warning (a CSP violation, a failed load) is a problem.
-        if message.type in ("error", "warning") and "status of 422" not in message.text:
-            problems.append(f"{message.type}: {message.text}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-
-
 async def test_a_new_student_signs_up_joins_registers_and_answers(live_url: str) -> None:
     problems: list[str] = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM))
         try:
             page = await browser.new_page(viewport={"width": 375, "height": 740})
-            _problems_of(page, problems)
+            problems_of(page, problems)
             # The invite link, signed out: sign in (or create an account), then back here.
             await page.goto(f"{live_url}/join?code={INVITE_CODE}")
             assert page.url == f"{live_url}/sign-in?next=/join/{INVITE_CODE}"
@@ -226,8 +192,8 @@ async def test_a_new_student_signs_up_joins_registers_and_answers(live_url: str)
             await page.get_by_role("link", name=CIRCLE_TITLE).click()
             await page.wait_for_load_state()
             assert await page.title() == f"{CIRCLE_TITLE} · PeerPear"
-            assert await _fits_width(page)
-            if shot := _screenshot("event.png"):
+            assert await fits_width(page)
+            if shot := screenshot("event.png"):
                 await page.screenshot(path=str(shot), full_page=True)
             await page.get_by_label("Your role").select_option("mentee")
             await page.get_by_role("button", name="Register").click()
@@ -256,8 +222,8 @@ async def test_a_new_student_signs_up_joins_registers_and_answers(live_url: str)
             await page.wait_for_url(f"{live_url}/events/*/answers")
             assert await page.get_by_role("status").inner_text() == "Saved."
             assert await page.locator("#completeness").inner_text() == "Your answers are complete."
-            assert await _fits_width(page)
-            if shot := _screenshot("questionnaire.png"):
+            assert await fits_width(page)
+            if shot := screenshot("questionnaire.png"):
                 await page.screenshot(path=str(shot), full_page=True)
         finally:
             await browser.close()

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import ConsoleMessage, Page, async_playwright
+from playwright.async_api import async_playwright
 
 from peerpear import migrate
 from peerpear.db import create_engine, create_sessionmaker
@@ -17,8 +17,8 @@ from peerpear.main import create_app
 from tests.conftest import make_settings
 from tests.db_backends import sqlite_url
 from tests.factories import create_organization, create_user
+from tests.web.browser_support import CHROMIUM, fits_width, problems_of, screenshot
 from tests.web.live_server import serving
-from tests.web.test_browser import CHROMIUM, _fits_width, _screenshot
 
 ORGANIZER = "grace@example.edu"
 PASSWORD = "correct horse battery"
@@ -45,25 +45,13 @@ async def organizer_url(tmp_path: Path) -> AsyncIterator[str]:
         yield f"{base_url}/organizations/{club_id}/events/new"
 
 
-def _watch(page: Page, problems: list[str]) -> None:
-    def on_console(message: ConsoleMessage) -> None:
-        # The refused forms come back as 422 / 409 on purpose; anything else is a problem.
-        if message.type in ("error", "warning") and not any(
-            f"status of {code}" in message.text for code in (409, 422)
-        ):
-            problems.append(f"{message.type}: {message.text}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-
-
 async def test_an_organizer_creates_builds_opens_and_closes(organizer_url: str) -> None:
     problems: list[str] = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM))
         try:
             page = await browser.new_page(viewport={"width": 375, "height": 740})
-            _watch(page, problems)
+            problems_of(page, problems, expected=(409, 422))  # refused on purpose
             await page.goto(organizer_url)
             await page.get_by_label("Email").fill(ORGANIZER)
             await page.get_by_label("Password").fill(PASSWORD)
@@ -101,8 +89,8 @@ async def test_an_organizer_creates_builds_opens_and_closes(organizer_url: str) 
             assert await page.get_by_role("status").inner_text() == "The question is added."
             row = page.get_by_role("row").filter(has_text="How social are you?")
             assert "1 to 7" in await row.inner_text()
-            assert await _fits_width(page)
-            if shot := _screenshot("question-builder.png"):
+            assert await fits_width(page)
+            if shot := screenshot("question-builder.png"):
                 await page.screenshot(path=str(shot), full_page=True)
 
             await page.goto(overview)
@@ -113,8 +101,8 @@ async def test_an_organizer_creates_builds_opens_and_closes(organizer_url: str) 
             assert await page.get_by_role(
                 "button", name="Open registration", exact=True
             ).is_disabled()
-            assert await _fits_width(page)
-            if shot := _screenshot("event-overview.png"):
+            assert await fits_width(page)
+            if shot := screenshot("event-overview.png"):
                 await page.screenshot(path=str(shot), full_page=True)
             await page.get_by_role("button", name="Close registration", exact=True).click()
             await page.wait_for_load_state()

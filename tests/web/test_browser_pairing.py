@@ -24,8 +24,8 @@ from tests.conftest import make_settings
 from tests.db_backends import sqlite_url
 from tests.factories import add_member, auth_headers, create_user
 from tests.pairing.helpers import make_paired, succeeded_run
+from tests.web.browser_support import CHROMIUM, fits_width, problems_of, screenshot
 from tests.web.live_server import serving
-from tests.web.test_browser import CHROMIUM, _fits_width, _problems_of, _screenshot
 
 ADMIN_EMAIL = "grace@example.edu"
 PASSWORD = "correct horse battery"
@@ -76,7 +76,7 @@ async def test_drag_a_member_to_another_group_then_lock_a_group(live: Live) -> N
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM))
         try:
             page = await browser.new_page(viewport={"width": 1024, "height": 900})
-            _problems_of(page, problems)
+            problems_of(page, problems)
             await page.goto(pairing_url)
             await page.get_by_label("Email").fill(ADMIN_EMAIL)
             await page.get_by_label("Password").fill(PASSWORD)
@@ -125,11 +125,11 @@ async def test_drag_a_member_to_another_group_then_lock_a_group(live: Live) -> N
             # Nobody can be dragged out of a locked group; the others still can.
             assert await locked.locator('[draggable="true"]').count() == 0
             assert await groups.nth(0).locator('[draggable="true"]').count() == 1
-            if shot := _screenshot("pairing.png"):
+            if shot := screenshot("pairing.png"):
                 await page.screenshot(path=str(shot), full_page=True)
 
             await page.set_viewport_size({"width": 375, "height": 740})
-            assert await _fits_width(page)
+            assert await fits_width(page)
             # Without the script the same page works with full page loads: a reload shows it.
             await page.reload()
             assert "Locked" in await locked.get_by_role("heading").inner_text()

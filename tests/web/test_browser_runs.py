@@ -4,12 +4,11 @@ its groups appear without reloading by hand (run_progress.js polls, then reloads
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import ConsoleMessage, Page, async_playwright
+from playwright.async_api import Page, async_playwright
 
 from peerpear import migrate
 from peerpear.db import create_engine, create_sessionmaker
@@ -25,10 +24,9 @@ from tests.factories import (
     create_registration,
     create_user,
 )
+from tests.web.browser_support import CHROMIUM, problems_of, screenshot
 from tests.web.live_server import serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 EMAIL = "olga@example.edu"
 PASSWORD = "correct horse battery"
 PEOPLE = 12
@@ -73,20 +71,12 @@ async def live(tmp_path: Path) -> AsyncIterator[tuple[str, int]]:
 
 
 async def _screenshot(page: Page, name: str) -> None:
-    """With ``PEERPEAR_SCREENSHOTS=1``, the page saved to ``docs/screenshots/`` (as in
-    test_browser.py)."""
-    if os.environ.get("PEERPEAR_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    if shot := screenshot(name):
+        await page.screenshot(path=str(shot), full_page=True)
 
 
 def _watch(page: Page, problems: list[str], statuses: list[str]) -> None:
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):  # a CSP violation, a failed load or script
-            problems.append(f"{message.type}: {message.text}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    problems_of(page, problems, expected=())
     page.on(
         "response", lambda r: statuses.append(f"{r.status} {r.url}") if "/api/" in r.url else None
     )

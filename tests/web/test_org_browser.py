@@ -17,8 +17,8 @@ from peerpear.main import create_app
 from tests.conftest import make_settings
 from tests.db_backends import sqlite_url
 from tests.factories import create_user
+from tests.web.browser_support import CHROMIUM, fits_width, problems_of, screenshot
 from tests.web.live_server import serving
-from tests.web.test_browser import CHROMIUM, _fits_width, _problems_of, _screenshot
 
 EMAIL = "olga@example.edu"
 PASSWORD = "correct horse battery"
@@ -58,7 +58,7 @@ async def test_an_organizer_sets_up_an_organization(live_url: str) -> None:
             context = await browser.new_context(viewport={"width": 375, "height": 740})
             await context.grant_permissions(["clipboard-read", "clipboard-write"])
             page = await context.new_page()
-            _problems_of(page, problems)
+            problems_of(page, problems)
             page.on("dialog", confirm)
             await page.goto(f"{live_url}/organizations")
             await page.get_by_label("Email").fill(EMAIL)
@@ -75,7 +75,7 @@ async def test_an_organizer_sets_up_an_organization(live_url: str) -> None:
             await page.wait_for_url(f"{live_url}/organizations/*")
             assert await page.title() == "Chess Club · PeerPear"
             assert "Your organization is ready." in await page.get_by_role("status").inner_text()
-            assert await _fits_width(page)
+            assert await fits_width(page)
 
             await page.get_by_role("link", name="Members").last.click()
             await page.wait_for_url(f"{live_url}/organizations/*/members")
@@ -87,14 +87,14 @@ async def test_an_organizer_sets_up_an_organization(live_url: str) -> None:
             await page.get_by_text("Copied.").wait_for()
             copied = await page.evaluate("navigator.clipboard.readText()")
             assert copied == await link.input_value()
-            assert await _fits_width(page)
+            assert await fits_width(page)
 
             await page.get_by_label("Email addresses").fill("ben@example.edu")
             await page.get_by_role("button", name="Add members").click()
             await page.wait_for_load_state()
             assert "1 added" in await page.locator(".report").inner_text()
-            assert await _fits_width(page)
-            if shot := _screenshot("organization-members.png"):
+            assert await fits_width(page)
+            if shot := screenshot("organization-members.png"):
                 await page.screenshot(path=str(shot), full_page=True)
             row = page.get_by_role("row").filter(has_text="ben@example.edu").last
             await row.get_by_role("button", name="Remove").click()
@@ -104,7 +104,7 @@ async def test_an_organizer_sets_up_an_organization(live_url: str) -> None:
             )
             assert confirmations == ["Remove ben@example.edu from Chess Club?"]
             assert "ben@example.edu" not in await page.get_by_role("main").inner_text()
-            assert await _fits_width(page)
+            assert await fits_width(page)
         finally:
             await browser.close()
     assert not problems, problems

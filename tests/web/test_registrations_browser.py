@@ -24,8 +24,8 @@ from tests.factories import (
     create_registration,
     create_user,
 )
+from tests.web.browser_support import CHROMIUM, fits_width, problems_of, screenshot
 from tests.web.live_server import serving
-from tests.web.test_browser import CHROMIUM, _fits_width, _problems_of, _screenshot
 
 OWNER = "owner@example.edu"
 PASSWORD = "correct horse battery"
@@ -78,7 +78,7 @@ async def test_an_organizer_reads_the_registrations_charts_and_adds_a_rule(
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM))
         try:
             page = await browser.new_page(viewport={"width": 375, "height": 740})
-            _problems_of(page, problems)
+            problems_of(page, problems)
             await page.goto(f"{manage}/registrations")
             await page.get_by_label("Email").fill(OWNER)
             await page.get_by_label("Password").fill(PASSWORD)
@@ -86,13 +86,13 @@ async def test_an_organizer_reads_the_registrations_charts_and_adds_a_rule(
             await page.wait_for_url(f"{manage}/registrations")
             table = page.get_by_role("table", name="Registrations, by last name")
             assert "Ada Lovelace" in await table.inner_text()
-            assert await _fits_width(page)
+            assert await fits_width(page)
             await page.get_by_label("Role of Bob Moses").select_option("little")
             await page.get_by_role("button", name="Set the role of Bob Moses").click()
             await page.wait_for_load_state()
             assert await page.get_by_role("status").inner_text() == "The role is saved."
             assert await page.get_by_label("Role of Bob Moses").input_value() == "little"
-            if shot := _screenshot("registrations.png"):
+            if shot := screenshot("registrations.png"):
                 await page.screenshot(path=str(shot), full_page=True)
 
             csv = tmp_path / "responses.csv"
@@ -104,15 +104,15 @@ async def test_an_organizer_reads_the_registrations_charts_and_adds_a_rule(
             await page.wait_for_url(f"{manage}/registrations/import")
             report = page.get_by_role("region", name="What the import would do")
             assert "1 of 2 rows would be accepted, 1 rejected" in await report.inner_text()
-            assert await _fits_width(page)
+            assert await fits_width(page)
 
             await page.goto(f"{manage}/analytics")
             chart = page.get_by_role("img", name="Picks per option: Tea or coffee?")
             assert await chart.is_visible()
             box = await chart.bounding_box()
             assert box is not None and box["width"] <= 375
-            assert await _fits_width(page)
-            if shot := _screenshot("analytics.png"):
+            assert await fits_width(page)
+            if shot := screenshot("analytics.png"):
                 await page.screenshot(path=str(shot), full_page=True)
 
             await page.goto(f"{manage}/rules")
@@ -124,8 +124,8 @@ async def test_an_organizer_reads_the_registrations_charts_and_adds_a_rule(
             assert await page.get_by_role("status").inner_text() == "The rule is added."
             rules = page.get_by_role("region", name="Never pair (1)")
             assert "Ada Lovelace" in await rules.inner_text()
-            assert await _fits_width(page)
-            if shot := _screenshot("pair-rules.png"):
+            assert await fits_width(page)
+            if shot := screenshot("pair-rules.png"):
                 await page.screenshot(path=str(shot), full_page=True)
         finally:
             await browser.close()

@@ -50,6 +50,16 @@ async def list_org_events(
     return await service.list_org_events(db, sessions, access.organization.id, status, page)
 
 
+@router.get("/events/registered")
+async def list_registered_events(
+    user: CurrentUser, db: SessionDep, sessions: SessionmakerDep, page: PageDep
+) -> Page[EventOut]:
+    """The events the caller is registered for (open, closed or published; not archived),
+    newest first: where a student goes back to their answers or, once published, their
+    group."""
+    return await service.list_registered_for(db, sessions, user, page)
+
+
 @router.get("/events")
 async def list_open_events(
     user: CurrentUser, db: SessionDep, sessions: SessionmakerDep, page: PageDep

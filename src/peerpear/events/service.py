@@ -15,7 +15,15 @@ from peerpear.errors import InvalidState
 from peerpear.events.access import EventAccess
 from peerpear.events.deadlines import expired, settle_listed
 from peerpear.events.schemas import AuditEntryOut, EventCreate, EventOut, EventUpdate
-from peerpear.models import AuditLogEntry, Event, EventStatus, EventVisibility, Membership, User
+from peerpear.models import (
+    AuditLogEntry,
+    Event,
+    EventStatus,
+    EventVisibility,
+    Membership,
+    Registration,
+    User,
+)
 from peerpear.organizations.access import OrgAccess
 from peerpear.pagination import paginate
 from peerpear.schemas_common import Page, Pagination
@@ -128,6 +136,29 @@ async def list_open_to(
             Event.registration_deadline,
             Event.id,
         ),
+        to_item=lambda row: to_out(row[0]),
+    )
+
+
+async def list_registered_for(
+    db: AsyncSession, sessions: async_sessionmaker[AsyncSession], user: User, page: Pagination
+) -> Page[EventOut]:
+    """The events the caller is registered for and may still see, whatever their status since
+    (closed, published: where a student finds their group), newest first; archived ones are
+    left out."""
+    await settle_listed(db, sessions, utcnow())
+    my_orgs = select(Membership.organization_id).where(Membership.user_id == user.id)
+    mine = select(Registration.event_id).where(Registration.user_id == user.id)
+    stmt = select(Event).where(
+        Event.id.in_(mine),
+        Event.status.not_in((EventStatus.DRAFT, EventStatus.ARCHIVED)),
+        or_(Event.visibility == EventVisibility.PUBLIC, Event.organization_id.in_(my_orgs)),
+    )
+    return await paginate(
+        db,
+        stmt,
+        page,
+        order_by=(Event.created_at.desc(), Event.id.desc()),
         to_item=lambda row: to_out(row[0]),
     )
 

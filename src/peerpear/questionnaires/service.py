@@ -3,7 +3,7 @@ change is allowed is in rules.py."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import func, select
@@ -24,7 +24,7 @@ from peerpear.questionnaires.schemas import (
 from peerpear.schemas_common import Page, Pagination
 
 QUESTION_NOT_FOUND = "question not found"
-_QUESTION_IN: TypeAdapter[Any] = TypeAdapter(QuestionIn)  # an Annotated union of the types
+_QUESTION_IN: TypeAdapter[Any] = TypeAdapter(cast(Any, QuestionIn))  # an Annotated union
 # The columns a question body sets (besides type), by type.
 _TYPE_FIELDS = {
     QuestionType.TEXT: (),

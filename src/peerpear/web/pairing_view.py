@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter
 
@@ -21,7 +21,8 @@ from peerpear.pairing.working_schemas import Edit, PairingOut
 from peerpear.web.text import sentence
 
 _GROUP_NAMED = re.compile(r"\bgroup (\d+)\b")
-_EDIT: TypeAdapter[Any] = TypeAdapter(Edit)  # an Annotated union: mypy reads it by cache state
+# cast: mypy reads an Annotated union differently with and without its cache
+_EDIT: TypeAdapter[Any] = TypeAdapter(cast(Any, Edit))
 # The form's fields that carry a database id (anything else is sent as posted).
 _ID_FIELDS = ("registration_id", "group_id", "registration_a", "registration_b")
 NEW_GROUP = "new"  # the move select's value for "a new group"

@@ -19,7 +19,7 @@ from peerpear.auth.router import clear_session_cookie, set_session_cookie
 from peerpear.auth.sessions import revoke_session
 from peerpear.deps import SessionDep, SessionmakerDep
 from peerpear.errors import AppError
-from peerpear.events.service import list_open_to
+from peerpear.events.service import list_open_to, list_registered_for
 from peerpear.schemas_common import Pagination
 from peerpear.web.deps import (
     checked_form,
@@ -161,8 +161,11 @@ async def events(
 ) -> Response:
     if user is None:
         return to_sign_in(request)
-    listed = await list_open_to(db, sessions, user, Pagination(limit=PAGE_SIZE, offset=0))
-    names = await organization_names(db, (event.organization_id for event in listed.items))
+    first_page = Pagination(limit=PAGE_SIZE, offset=0)
+    listed = await list_open_to(db, sessions, user, first_page)
+    registered = await list_registered_for(db, sessions, user, first_page)
+    shown = [*listed.items, *registered.items]
+    names = await organization_names(db, (event.organization_id for event in shown))
     return page(
         request,
         "events.html",
@@ -171,6 +174,8 @@ async def events(
         current="events",
         events=listed.items,
         total=listed.total,
+        registered=registered.items,
+        registered_total=registered.total,
         organizations=names,
     )
 
