@@ -160,6 +160,10 @@ class Settings(BaseSettings):
     mail_max_attempts: int = Field(default=6, ge=1, le=20)
     mail_retry_seconds: float = Field(default=60.0, ge=0)
     mail_check_seconds: float = Field(default=30.0, ge=0)
+    # Reminders (mail/reminders.py): students whose questionnaire is unfinished get one this
+    # many hours before the deadline; how often due events are looked for (0: never).
+    reminder_hours_before_deadline: float = Field(default=48.0, gt=0, le=24 * 60)
+    reminder_check_seconds: float = Field(default=300.0, ge=0)
     # CAS single sign-on (disabled while cas_server_url is empty)
     cas_server_url: str = ""
     cas_service_url: str = "http://127.0.0.1:8000/api/v1/auth/cas/callback"

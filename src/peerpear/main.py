@@ -27,6 +27,7 @@ from peerpear.llm.calls_router import router as llm_calls_router
 from peerpear.llm.factory import create_llm
 from peerpear.llm.suggest_router import router as suggest_router
 from peerpear.logging_setup import configure_logging
+from peerpear.mail.notices_router import router as mail_notices_router
 from peerpear.mail.router import router as mail_router
 from peerpear.me.router import router as me_router
 from peerpear.middleware import RequestContextMiddleware
@@ -65,6 +66,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     pairing_router,
     llm_calls_router,
     mail_router,
+    mail_notices_router,
 )
 # The order FastAPI tries them in: it tests a request against one route after another, a few
 # µs each, so the routers of the hottest reads (GET /me, GET /organizations) come first. Their
@@ -82,6 +84,7 @@ MATCH_ORDER: tuple[APIRouter, ...] = (
     pairing_router,
     llm_calls_router,
     mail_router,
+    mail_notices_router,
     auth_router,
     account_router,
 )

@@ -9,14 +9,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Body, Query, Response, status
 
 from peerpear.auth.deps import CurrentUser
-from peerpear.deps import JobsDep, PageDep, RawReaderDep, SessionDep, SessionmakerDep
+from peerpear.deps import (
+    JobsDep,
+    PageDep,
+    RawReaderDep,
+    SessionDep,
+    SessionmakerDep,
+    SettingsDep,
+)
 from peerpear.events import fast_read, lifecycle, service
 from peerpear.events.deps import AdminEvent, EventIdPath, MediaDep
 from peerpear.events.schemas import AuditEntryOut, EventCreate, EventOut, EventUpdate
 from peerpear.llm.explanations import request_explanations
+from peerpear.mail.delivery import enqueue_mail
+from peerpear.mail.introductions import queue_introductions
+from peerpear.mail.notice_schemas import PublishOptions
 from peerpear.models import EventStatus
 from peerpear.openapi import errors
 from peerpear.organizations.deps import OrgAdmin
@@ -111,26 +121,44 @@ _ACTION_DOCS = {
 
 
 def _add_action(action: str) -> None:
-    async def endpoint(
-        access: AdminEvent, db: SessionDep, jobs: JobsDep, background: BackgroundTasks
-    ) -> EventOut:
-        event = await lifecycle.apply(db, access, action)
-        if action == "publish":
-            # The explanations are final now: rephrased in friendly words in the background,
-            # after the commit (llm/explanations.py; offline, the engine's own stay).
-            background.add_task(request_explanations, jobs, event.id)
-        return service.to_out(event)
+    async def endpoint(access: AdminEvent, db: SessionDep) -> EventOut:
+        return service.to_out(await lifecycle.apply(db, access, action))
 
     endpoint.__name__ = f"{action}_event"
     endpoint.__doc__ = _ACTION_DOCS[action] + " Admins; 409 with the reason when not allowed."
     router.add_api_route(
         f"/events/{{event_id:int}}/{action}",
-        endpoint,
+        publish_event if action == "publish" else endpoint,
         methods=["POST"],
         response_model=EventOut,
         responses=errors(403, 409, why=STATE_409),
         summary=f"{action.capitalize()} event",
     )
+
+
+async def publish_event(
+    access: AdminEvent,
+    db: SessionDep,
+    jobs: JobsDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+    options: Annotated[PublishOptions | None, Body()] = None,
+) -> EventOut:
+    event = await lifecycle.apply(db, access, "publish")
+    # The explanations are final now: rephrased in friendly words in the background, after the
+    # commit (llm/explanations.py; offline, the engine's own stay).
+    background.add_task(request_explanations, jobs, event.id)
+    if options is not None and options.introduce:
+        introduced = await queue_introductions(db, settings, event, options.message)
+        background.add_task(enqueue_mail, jobs, introduced)  # after the commit, as every mail
+    return service.to_out(event)
+
+
+publish_event.__doc__ = (
+    _ACTION_DOCS["publish"]
+    + " With `introduce`, each group not introduced before is emailed an introduction."
+    + " Admins; 409 with the reason when not allowed."
+)
 
 
 for _action in lifecycle.ACTIONS:

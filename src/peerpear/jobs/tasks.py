@@ -11,6 +11,7 @@ from peerpear.events.deadlines import close_expired
 from peerpear.jobs.base import JobContext, PeriodicTask, Task
 from peerpear.llm import explanations, summaries
 from peerpear.mail import delivery as mail
+from peerpear.mail import reminders
 from peerpear.models import AuthSession
 from peerpear.pairing.execute import execute_run
 from peerpear.pairing.recovery import waiting_runs
@@ -69,6 +70,7 @@ TASKS: dict[str, Task] = {
     explanations.EXPLAIN: explanations.rephrase_explanations,
     mail.SEND_MAIL: mail.send_mail,
     mail.SEND_DUE: mail.send_due_mail,
+    reminders.REMIND_DUE: reminders.send_due_reminders,
 }
 
 PERIODIC: list[PeriodicTask] = [
@@ -77,4 +79,5 @@ PERIODIC: list[PeriodicTask] = [
     PeriodicTask("pairing.recover", lambda settings: settings.run_recovery_seconds),
     PeriodicTask("llm.recover_summaries", lambda settings: summaries.RECOVERY_SECONDS),
     PeriodicTask(mail.SEND_DUE, lambda settings: settings.mail_check_seconds),
+    PeriodicTask(reminders.REMIND_DUE, lambda settings: settings.reminder_check_seconds),
 ]

@@ -57,6 +57,7 @@ async def queue_mail(
     context: dict[str, Any],
     user_id: int | None = None,
     event_id: int | None = None,
+    dedupe_key: str | None = None,
 ) -> int:
     """Render ``template`` for ``to`` and record it as queued (flushed, in the caller's
     transaction); its id, to :func:`enqueue_mail` once that transaction has committed."""
@@ -72,10 +73,38 @@ async def queue_mail(
         user_id=user_id,
         event_id=event_id,
         next_attempt_at=utcnow(),
+        dedupe_key=dedupe_key,
     )
     db.add(row)
     await db.flush()
     return row.id
+
+
+async def queue_mail_once(
+    db: AsyncSession,
+    *,
+    dedupe_key: str,
+    template: str,
+    to: str,
+    context: dict[str, Any],
+    user_id: int | None = None,
+    event_id: int | None = None,
+) -> int | None:
+    """:func:`queue_mail`, unless a message with ``dedupe_key`` was ever queued (None then).
+    The unique key is the last word: two transactions racing to queue the same one cannot both
+    commit (the loser's transaction fails; a periodic pass simply tries again later)."""
+    already = await db.scalar(select(MailMessage.id).where(MailMessage.dedupe_key == dedupe_key))
+    if already is not None:
+        return None
+    return await queue_mail(
+        db,
+        template=template,
+        to=to,
+        context=context,
+        user_id=user_id,
+        event_id=event_id,
+        dedupe_key=dedupe_key,
+    )
 
 
 async def enqueue_mail(queue: JobQueue, message_ids: list[int]) -> None:

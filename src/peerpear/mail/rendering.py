@@ -1,9 +1,10 @@
 """Messages from templates: ``templates/<name>.txt`` (the plain text) and ``<name>.html`` (a
 simple HTML alternative, autoescaped), with the subject from ``TEMPLATES``.
 
-Every message that is not transactional (introductions, reminders: later) must be given a
-``preferences_url``; it is shown in the footer and sent as ``List-Unsubscribe``. Account
-emails are transactional: the person asked for them.
+Every message that is not transactional (introductions, reminders) must be given a
+``preferences_url`` (the signed one-click link of mail/preferences.py); it is shown in the
+footer and sent as ``List-Unsubscribe`` with ``List-Unsubscribe-Post`` (RFC 8058: a mail client
+may POST there to unsubscribe). Account emails are transactional: the person asked for them.
 """
 
 from __future__ import annotations
@@ -28,11 +29,15 @@ class MailTemplate:
 VERIFY_EMAIL = "verify_email"
 PASSWORD_RESET = "password_reset"
 PASSWORD_CHANGED = "password_changed"
+INTRODUCTION = "introduction"
+REMINDER = "reminder"
 
 TEMPLATES: dict[str, MailTemplate] = {
     VERIFY_EMAIL: MailTemplate("Confirm your email address for PeerPear"),
     PASSWORD_RESET: MailTemplate("Reset your PeerPear password"),
     PASSWORD_CHANGED: MailTemplate("Your PeerPear password was changed"),
+    INTRODUCTION: MailTemplate("Meet your group for {{ event_title }}", transactional=False),
+    REMINDER: MailTemplate("Finish your registration for {{ event_title }}", transactional=False),
 }
 
 _environment = Environment(
@@ -51,6 +56,7 @@ def render(name: str, to: str, context: dict[str, Any]) -> OutgoingMessage:
     if not template.transactional:
         preferences = context["preferences_url"]  # required: see the module's docstring
         headers["List-Unsubscribe"] = f"<{preferences}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     values = {"transactional": template.transactional, **context}
     subject = _environment.from_string(template.subject).render(values)
     return OutgoingMessage(

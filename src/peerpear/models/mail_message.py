@@ -55,3 +55,6 @@ class MailMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # What the message is about, where it must be sent once only (unique; mail/delivery.py):
+    # ``intro:<event>:<group's user ids>:<user>``, ``reminder:<registration>:<deadline>``.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -45,6 +45,10 @@ class User(TimestampMixin, Base):
     # When the person proved they receive mail at ``email`` (a verification link, a password
     # reset, a CAS sign-in); None: not proved (auth/account.py).
     email_verified_at: Mapped[datetime | None]
+    # The mail that is not transactional, each the person's to turn off (mail/preferences.py):
+    # introductions to their group on publish, and reminders of an unfinished questionnaire.
+    email_introductions: Mapped[bool] = mapped_column(default=True, server_default=true())
+    email_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     # The database cascades deletes of a user's rows (ON DELETE CASCADE); passive_deletes keeps
     # the ORM from loading them first, which lazy="raise" would refuse anyway.

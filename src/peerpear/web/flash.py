@@ -72,8 +72,32 @@ MESSAGES: dict[str, str] = {
     "question-deleted": "The question is deleted.",
     "question-moved": "The question is moved.",
     "questions-copied": "The questions are copied.",
+    # Email preferences and unsubscribe links (web/notices_router.py).
+    "email-preferences-saved": "Your email preferences are saved.",
+}
+
+# Lines that say a number: the cookie holds ``<key>:<count>`` (digits only), still never text;
+# each key has its line for none, for one and for many. Reminders sent now (notices_router.py).
+COUNTED: dict[str, tuple[str, str, str]] = {
+    "reminders-queued": (
+        "Nobody to remind: every registration is complete, or its person turned reminders off.",
+        "1 reminder is on its way to the one person who has not finished the questionnaire.",
+        "{count} reminders are on their way to the people who have not finished the questionnaire.",
+    ),
 }
 
 
+def counted(key: str, count: int) -> str:
+    """The flash key of a :data:`COUNTED` line for ``count``."""
+    return f"{key}:{count}"
+
+
 def message_of(key: str | None) -> str | None:
-    return MESSAGES.get(key) if key else None
+    if not key:
+        return None
+    name, _, count = key.partition(":")
+    if name in COUNTED and count.isdigit() and len(count) <= 9:
+        none, one, many = COUNTED[name]
+        number = int(count)
+        return none if number == 0 else one if number == 1 else many.format(count=number)
+    return MESSAGES.get(key)

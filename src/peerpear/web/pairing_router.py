@@ -22,11 +22,14 @@ from peerpear.errors import AppError, Conflict, NotFound, ValidationFailed
 from peerpear.events import lifecycle
 from peerpear.jobs.tasks import RUN_PAIRING, run_key
 from peerpear.llm.explanations import request_explanations
+from peerpear.mail.delivery import enqueue_mail
+from peerpear.mail.introductions import MAX_MESSAGE, queue_introductions
+from peerpear.mail.notice_schemas import PublishOptions
 from peerpear.pairing import export_service, rerun, working
 from peerpear.pairing.export_service import ExportFormat
 from peerpear.pairing.working_schemas import ExcludeEdit, PairingOut
 from peerpear.web import flash
-from peerpear.web.deps import checked_form, csrf_refused, page, redirect
+from peerpear.web.deps import checked_form, csrf_refused, page, redirect, settings_of
 from peerpear.web.manage_deps import MANAGE_EVENT, ManagedEvent, manage_page, managed_event
 from peerpear.web.pairing_view import Refusal, edit_done, edit_target, parse_edit, view_of
 from peerpear.web.text import sentence
@@ -36,6 +39,10 @@ router = APIRouter(include_in_schema=False)
 PAIRING = MANAGE_EVENT + "/pairing"
 STALE = "Someone changed the pairing meanwhile; here is the current pairing. Make your edit again."
 NOT_UNDERSTOOD = "This edit was not understood: choose who to move and where, then try again."
+MESSAGE_TOO_LONG = (
+    f"The introduction's message is too long: keep it to {MAX_MESSAGE} characters. Nothing "
+    "was published."
+)
 EXPORT_FORMATS: dict[str, ExportFormat] = {"csv": "csv", "txt": "txt", "pdf": "pdf"}
 
 
@@ -238,11 +245,20 @@ async def publish_pairing(
     except AppError as refused:
         return await _refused_page(request, managed, refused)
     try:
+        options = PublishOptions.model_validate(
+            {"introduce": form.get("introduce") == "yes", "message": form.get("message") or ""}
+        )
+    except ValidationError:
+        return await _refused_page(request, managed, ValidationFailed(MESSAGE_TOO_LONG))
+    try:
         event = await lifecycle.apply(db, managed.access, "publish")
     except AppError as refused:
         return await _refused_page(request, managed, refused)
     # The explanations are final now: rephrased in the background after the commit (as the API).
     background.add_task(request_explanations, jobs, event.id)
+    if options.introduce:
+        introduced = await queue_introductions(db, settings_of(request), event, options.message)
+        background.add_task(enqueue_mail, jobs, introduced)
     return redirect(managed.url + "/pairing", flash_key="pairing-published")
 
 

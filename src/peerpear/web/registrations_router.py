@@ -21,12 +21,15 @@ from peerpear.auth.deps import OptionalUser
 from peerpear.deps import JobsDep, SessionDep, SessionmakerDep
 from peerpear.errors import InvalidState, ValidationFailed
 from peerpear.llm import summaries
-from peerpear.models import Question, Registration, RegistrationRole, User
+from peerpear.mail.delivery import enqueue_mail
+from peerpear.mail.reminders import queue_reminders
+from peerpear.models import EventStatus, Question, Registration, RegistrationRole, User
 from peerpear.registrations import admin
 from peerpear.registrations.service import ROLES_BY_SCHEME, event_questions
 from peerpear.schemas_common import Pagination
-from peerpear.web.deps import checked_form, csrf_refused, redirect
+from peerpear.web.deps import checked_form, csrf_refused, redirect, settings_of
 from peerpear.web.events_access import MAX_ID
+from peerpear.web.flash import counted
 from peerpear.web.manage_deps import (
     MANAGE_EVENT,
     ManagedEvent,
@@ -105,6 +108,7 @@ async def _list_page(
     view: ListView,
     *,
     row_errors: dict[int, str] | None = None,
+    reminder_error: str | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
     event = managed.access.event
@@ -134,6 +138,8 @@ async def _list_page(
         else None,
         next_url=view.url(base, offset=following) if following < listed.total else None,
         import_error=None,
+        reminder_error=reminder_error,
+        can_remind=event.status == EventStatus.OPEN,
     )
 
 
@@ -253,3 +259,37 @@ async def request_summaries(
         background.add_task(summaries.request_event_summaries, jobs, event_id)
     flash = "summaries-requested" if requested else "summaries-none"
     return redirect(managed.url + "/registrations", flash_key=flash)
+
+
+@router.post(REGISTRATIONS + "/reminders")
+async def send_reminders(
+    request: Request,
+    event_id: int,
+    user: OptionalUser,
+    db: SessionDep,
+    sessions: SessionmakerDep,
+    jobs: JobsDep,
+    background: BackgroundTasks,
+) -> Response:
+    """Remind now the people whose questionnaire is unfinished (as the API's POST .../reminders);
+    a closed event's list comes back with the reason next to the button."""
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request, user)
+    managed = await managed_event(request, event_id, user, db, sessions)
+    if isinstance(managed, Response):
+        return managed
+    try:
+        queued = await queue_reminders(db, settings_of(request), managed.access.event)
+    except InvalidState as refused:
+        return await _list_page(
+            request,
+            managed,
+            ListView(),
+            reminder_error=sentence(refused.message),
+            status_code=status.HTTP_409_CONFLICT,
+        )
+    background.add_task(enqueue_mail, jobs, queued)  # after the commit, as every mail
+    return redirect(
+        managed.url + "/registrations", flash_key=counted("reminders-queued", len(queued))
+    )

@@ -33,6 +33,7 @@ from peerpear.web.event_router import router as event_router
 from peerpear.web.events_page import PAGE_SIZE, organization_names
 from peerpear.web.join_router import router as join_router
 from peerpear.web.manage_event_router import router as manage_event_router
+from peerpear.web.notices_router import router as notices_router
 from peerpear.web.org_router import router as org_router
 from peerpear.web.pairing_router import router as pairing_router
 from peerpear.web.registrations_area_router import router as registrations_area
@@ -190,3 +191,4 @@ router.include_router(registrations_area)  # organizers: registrations, analytic
 router.include_router(pairing_router)
 router.include_router(org_router)
 router.include_router(manage_event_router)
+router.include_router(notices_router)  # email preferences, unsubscribe links
