@@ -471,6 +471,27 @@ MATRIX.update(
     }
 )
 
+# --- introductions, reminders and email preferences (issue 12) ---
+MATRIX.update(
+    {
+        ("POST", EVENT + "/reminders"): _admin_only(202, note="org A's event is open"),
+        ("GET", "/api/v1/me/email-preferences"): signed_in(200),
+        ("PUT", "/api/v1/me/email-preferences"): signed_in(
+            200, body=lambda w: {"introductions": True, "reminders": False}
+        ),
+        ("POST", "/manage/events/{event_id}/registrations/reminders"): everyone(
+            403, page=True, note="no CSRF token"
+        ),
+        ("POST", "/profile/email-preferences"): everyone(403, page=True, note="no CSRF token"),
+        ("GET", "/unsubscribe"): everyone(
+            400, page=True, note="no token: the signed link alone decides (tests/mail)"
+        ),
+        ("POST", "/unsubscribe"): everyone(
+            403, page=True, note="no CSRF token nor one-click body (tests/mail)"
+        ),
+    }
+)
+
 _PUBLIC = {"event_id": lambda w: w.public_event.id}
 _DRAFT = {"event_id": lambda w: w.draft_event.id}
 _CLOSED = {"event_id": lambda w: w.closed_event.id}
@@ -638,6 +659,17 @@ EVENT_VARIANTS: list[tuple[str, str, Case]] = [
 PAIRING_VARIANTS: list[tuple[str, str, Case]] = [
     ("POST", EVENT + "/publish", _admin_only(200, params=_CLOSED, label="closed, paired")),
     ("POST", EVENT + "/unpublish", _admin_only(200, params=_PUBLISHED, label="published")),
+    (
+        "POST",
+        EVENT + "/publish",
+        _admin_only(
+            200,
+            params=_CLOSED,
+            body=lambda w: {"introduce": True, "message": "Hello!"},
+            label="closed, paired, introduce",
+        ),
+    ),
+    ("POST", EVENT + "/reminders", _admin_only(409, params=_CLOSED, label="closed")),
     (
         "GET",
         EVENT + "/my-group",

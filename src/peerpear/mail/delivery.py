@@ -32,7 +32,7 @@ from peerpear.mail.mailer import (
     TemporaryFailure,
     create_mailer,
 )
-from peerpear.mail.rendering import render
+from peerpear.mail.rendering import UNSUBSCRIBE_HEADER, render, unsubscribe_headers
 from peerpear.models import MailMessage, MailStatus
 
 logger = logging.getLogger("peerpear.mail")
@@ -74,6 +74,7 @@ async def queue_mail(
         event_id=event_id,
         next_attempt_at=utcnow(),
         dedupe_key=dedupe_key,
+        unsubscribe_url=message.headers.get(UNSUBSCRIBE_HEADER),
     )
     db.add(row)
     await db.flush()
@@ -148,6 +149,7 @@ async def _claim(
             subject=row.subject,
             text=row.body_text or "",
             html=row.body_html or "",
+            headers=unsubscribe_headers(row.unsubscribe_url),
         )
 
 
@@ -177,6 +179,7 @@ async def deliver(
             "last_error": None,
             "body_text": None,
             "body_html": None,
+            "unsubscribe_url": None,
         }
     async with sessions.begin() as db:
         await db.execute(update(MailMessage).where(MailMessage.id == message_id).values(outcome))
@@ -191,6 +194,7 @@ def _failed(reason: str) -> dict[str, Any]:
         "last_error": reason[:500],
         "body_text": None,
         "body_html": None,
+        "unsubscribe_url": None,
     }
 
 

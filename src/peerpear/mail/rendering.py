@@ -40,6 +40,17 @@ TEMPLATES: dict[str, MailTemplate] = {
     REMINDER: MailTemplate("Finish your registration for {{ event_title }}", transactional=False),
 }
 
+UNSUBSCRIBE_HEADER = "List-Unsubscribe"
+
+
+def unsubscribe_headers(value: str | None) -> dict[str, str]:
+    """The headers of a message whose ``List-Unsubscribe`` is ``value`` (none: transactional),
+    with RFC 8058's one-click POST."""
+    if value is None:
+        return {}
+    return {UNSUBSCRIBE_HEADER: value, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
 _environment = Environment(
     loader=FileSystemLoader(TEMPLATE_DIR),
     autoescape=select_autoescape(enabled_extensions=("html",), default=False),
@@ -55,8 +66,7 @@ def render(name: str, to: str, context: dict[str, Any]) -> OutgoingMessage:
     headers: dict[str, str] = {}
     if not template.transactional:
         preferences = context["preferences_url"]  # required: see the module's docstring
-        headers["List-Unsubscribe"] = f"<{preferences}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        headers = unsubscribe_headers(f"<{preferences}>")
     values = {"transactional": template.transactional, **context}
     subject = _environment.from_string(template.subject).render(values)
     return OutgoingMessage(

@@ -58,3 +58,6 @@ class MailMessage(Base):
     # What the message is about, where it must be sent once only (unique; mail/delivery.py):
     # ``intro:<event>:<group's user ids>:<user>``, ``reminder:<registration>:<deadline>``.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The one-click link of a message that is not transactional (its List-Unsubscribe header),
+    # kept like the bodies until it is sent.
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(500))
