@@ -142,7 +142,9 @@ def _report(problems: list[str]) -> str:
 
 async def test_the_pages_of_someone_signed_out(chromium: Browser, site: Site) -> None:
     page = await chromium.new_page()
-    problems = await audit(page, site.url, ["/sign-in", "/sign-up", "/no-such-page"])
+    # /unsubscribe with a link that is not valid: the page that says so (issue 12)
+    paths = ["/sign-in", "/sign-up", "/no-such-page", "/unsubscribe?token=1.reminders.x"]
+    problems = await audit(page, site.url, paths)
 
     # Refused: the forms again, with the reason next to the field or above the form.
     await page.goto(f"{site.url}/sign-in")
@@ -171,6 +173,7 @@ async def test_the_pages_of_a_signed_in_student(chromium: Browser, site: Site) -
         f"/events/{site.circle}/answers",
         f"/events/{site.circle}/withdraw",
         f"/join/{INVITE_CODE}",
+        "/profile",  # with the email preferences (issue 12)
         # error pages: an unknown invite, an event one cannot see, a path that is no page
         "/join/no-such-invite-code",
         "/events/2147483000",
