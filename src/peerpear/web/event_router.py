@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear.auth.deps import OptionalUser
 from peerpear.deps import JobsDep, SessionDep, SessionmakerDep
-from peerpear.errors import AppError, InvalidState, NotFound, ValidationFailed
+from peerpear.errors import AppError, Forbidden, InvalidState, NotFound, ValidationFailed
 from peerpear.events.service import to_out
 from peerpear.llm.summaries import request_summary
 from peerpear.models import EventStatus, User
@@ -40,6 +40,16 @@ router = APIRouter(include_in_schema=False)
 
 EVENT = "/events/{event_id:int}"
 CHOOSE_ROLE = "Choose one of the roles."
+# The registrations service's 403 when the server requires a confirmed address (issue 12); the
+# page says it in its own words, next to a button that sends a new link.
+UNVERIFIED = (
+    "Confirm your email address first: follow the link we emailed to {email}, or ask for a "
+    "new one with the button below."
+)
+
+
+def _is_unverified(refused: Forbidden) -> bool:
+    return isinstance(refused.details, dict) and refused.details.get("reason") == "unverified"
 
 
 def _not_found(request: Request, user: User) -> Response:
@@ -89,6 +99,7 @@ async def _event_page(
     loaded: EventPage,
     *,
     role_error: str | None = None,
+    unverified: str | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
     access, db = loaded.access, loaded.db
@@ -110,6 +121,7 @@ async def _event_page(
         registration=progress,
         roles=sorted(ROLES_BY_SCHEME[event.role_scheme]),
         role_error=role_error,
+        unverified=unverified,
         question_count=len(await event_questions(db, event.id)),
     )
 
@@ -142,6 +154,11 @@ async def register(
         return await _event_page(request, loaded, role_error=CHOOSE_ROLE, status_code=422)
     except InvalidState as refused:
         return _not_open(request, loaded, refused)
+    except Forbidden as refused:
+        if not _is_unverified(refused):
+            raise
+        unverified = UNVERIFIED.format(email=loaded.access.user.email)
+        return await _event_page(request, loaded, unverified=unverified, status_code=403)
     except ValidationFailed as refused:
         message = field_errors(refused.details, ["role"]).get("role", sentence(refused.message))
         return await _event_page(request, loaded, role_error=message, status_code=422)

@@ -46,3 +46,24 @@ def field_errors(details: Any, fields: Iterable[str]) -> dict[str, str]:
         if name in wanted and name not in found:
             found[name] = sentence(readable(item))
     return found
+
+
+def _duration(seconds: int) -> str:
+    """A wait in words, rounded up to the minute past one minute: "about 59 minutes"."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    parts += [f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes else []
+    return " and ".join(parts)
+
+
+def wait_sentence(message: str, headers: dict[str, str] | None) -> str:
+    """A throttled service's refusal (``too many x; try again in N seconds`` with Retry-After)
+    as a sentence a person reads: what was too much, and how long to wait in words."""
+    retry_after = (headers or {}).get("Retry-After", "")
+    if not retry_after.isdigit():
+        return sentence(message)
+    what = message.split(";")[0].strip()
+    return sentence(f"{what}: try again in {_duration(int(retry_after))}")
