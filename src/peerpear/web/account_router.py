@@ -95,10 +95,12 @@ async def verify_email(request: Request, user: OptionalUser, db: SessionDep) -> 
     token = str(form.get("token") or "")[:_MAX_FIELD]
     try:
         body = VerifyEmailIn.model_validate({"token": token})
+    except ValidationError:  # blank or far too long: no link we sent
+        return _verify_page(request, user, token, error=LINK_REFUSED, status_code=422)
+    try:
         await verification.verify_email(db, body.token)
-    except (ValidationError, AppError) as refused:  # unknown, used, expired: one message
-        error = _refusal(refused) if isinstance(refused, AppError) else LINK_REFUSED
-        status_code = _answer_status(refused) if isinstance(refused, AppError) else 422
+    except AppError as refused:  # unknown, used, expired: one message (422)
+        error, status_code = _refusal(refused), _answer_status(refused)
         return _verify_page(request, user, token, error=error, status_code=status_code)
     # Signed in (as anyone): the profile shows the address's state; else sign in with it.
     return redirect("/profile" if user is not None else "/sign-in", flash_key="email-verified")
