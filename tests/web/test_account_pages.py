@@ -2,7 +2,8 @@
 outbox the app writes (no SMTP): the sign-up's confirmation link opened and confirmed (once),
 a new link from the profile, a forgotten password (the same answer for any address, throttled),
 resetting it with the emailed link, changing it and signing out everywhere from the profile,
-and registering refused while the address is unconfirmed when the server requires it."""
+and registering or joining refused while the address is unconfirmed when the server
+requires it."""
 
 from __future__ import annotations
 
@@ -31,7 +32,13 @@ from peerpear.models import (
     Registration,
     User,
 )
-from tests.factories import add_member, create_event, create_organization, create_user
+from tests.factories import (
+    add_member,
+    create_event,
+    create_invite,
+    create_organization,
+    create_user,
+)
 from tests.mail.helpers import mail_settles
 from tests.web.helpers import PASSWORD, browser, csrf_token_of, sign_in
 
@@ -39,6 +46,7 @@ __all__ = ["browser"]  # the fixture
 
 NEW_PASSWORD = "a much better passphrase"
 FORGOT = "/forgot-password"
+INVITE_CODE = "account-pages-invite-code-0123456789"
 _CSRF = re.compile(r'name="csrf_token" value="[0-9a-f]+"')
 
 
@@ -346,6 +354,14 @@ async def test_registering_waits_for_a_confirmed_address_when_required(
     assert "Send a new confirmation link" in refused.text
     registered = select(Registration).where(Registration.user_id == student.id)
     assert await session.scalar(registered) is None
+
+    other_club = await create_organization(session, owner, name="Debate Society")
+    await create_invite(session, other_club, code=INVITE_CODE)
+    await session.commit()
+    joining = await post_form(browser, f"/join/{INVITE_CODE}", f"/join/{INVITE_CODE}", {})
+    assert joining.status_code == 403
+    assert "Confirm your email address first" in joining.text
+    assert "/api/v1" not in joining.text and 'href="/profile#verification-heading"' in joining.text
 
     resent = await post_form(browser, page, "/verify-email/resend", {"next": page})
     assert resent.status_code == 303 and resent.headers["location"] == page

@@ -34,22 +34,12 @@ from peerpear.web.deps import (
     to_sign_in,
 )
 from peerpear.web.events_access import EventPage, load_event
-from peerpear.web.text import field_errors, sentence
+from peerpear.web.text import field_errors, is_unverified, sentence, unverified_sentence
 
 router = APIRouter(include_in_schema=False)
 
 EVENT = "/events/{event_id:int}"
 CHOOSE_ROLE = "Choose one of the roles."
-# The registrations service's 403 when the server requires a confirmed address (issue 12); the
-# page says it in its own words, next to a button that sends a new link.
-UNVERIFIED = (
-    "Confirm your email address first: follow the link we emailed to {email}, or ask for a "
-    "new one with the button below."
-)
-
-
-def _is_unverified(refused: Forbidden) -> bool:
-    return isinstance(refused.details, dict) and refused.details.get("reason") == "unverified"
 
 
 def _not_found(request: Request, user: User) -> Response:
@@ -155,9 +145,9 @@ async def register(
     except InvalidState as refused:
         return _not_open(request, loaded, refused)
     except Forbidden as refused:
-        if not _is_unverified(refused):
+        if not is_unverified(refused):
             raise
-        unverified = UNVERIFIED.format(email=loaded.access.user.email)
+        unverified = unverified_sentence(loaded.access.user.email, "with the button below")
         return await _event_page(request, loaded, unverified=unverified, status_code=403)
     except ValidationFailed as refused:
         message = field_errors(refused.details, ["role"]).get("role", sentence(refused.message))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from peerpear.errors import AppError
+
 # Statuses that ask the client to wait (Retry-After): a page keeps them; other refusals of a
 # form answer 422 (never 401, which asks the browser for HTTP authentication).
 WAIT_STATUSES = frozenset({429, 503})
@@ -67,3 +69,22 @@ def wait_sentence(message: str, headers: dict[str, str] | None) -> str:
         return sentence(message)
     what = message.split(";")[0].strip()
     return sentence(f"{what}: try again in {_duration(int(retry_after))}")
+
+
+def unverified_sentence(email: str, where: str) -> str:
+    """The page's words for the services' 403 when the server requires a confirmed address
+    (issue 12; the service's own message names the API's resend endpoint)."""
+    return (
+        f"Confirm your email address first: follow the link we emailed to {email}, or ask for "
+        f"a new one {where}."
+    )
+
+
+def is_unverified(refused: AppError) -> bool:
+    """Whether a refusal is ``ensure_verified``'s (auth/verification.py)."""
+    details = refused.details
+    return (
+        refused.status_code == 403
+        and isinstance(details, dict)
+        and (details.get("reason") == "unverified")
+    )
