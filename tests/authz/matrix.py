@@ -128,6 +128,17 @@ MATRIX: dict[tuple[str, str], Case] = {
     # for the open event: the group page says it is not published yet).
     ("GET", "/profile"): Case(303, 200, 200, 200, 200, 200, 200, 200, page=True),
     ("POST", "/profile"): everyone(403, page=True, note="no CSRF token"),
+    # The account emails' pages (a link's GET only shows a button: anyone may open it) and the
+    # profile's account forms.
+    ("GET", "/verify-email"): everyone(200, page=True, query={"token": "matrix-link-token"}),
+    ("POST", "/verify-email"): everyone(403, page=True, note="no CSRF token"),
+    ("POST", "/verify-email/resend"): everyone(403, page=True, note="no CSRF token"),
+    ("GET", "/forgot-password"): everyone(200, page=True),
+    ("POST", "/forgot-password"): everyone(403, page=True, note="no CSRF token"),
+    ("GET", "/reset-password"): everyone(200, page=True, query={"token": "matrix-link-token"}),
+    ("POST", "/reset-password"): everyone(403, page=True, note="no CSRF token"),
+    ("POST", "/profile/password"): everyone(403, page=True, note="no CSRF token"),
+    ("POST", "/profile/sign-out-everywhere"): everyone(403, page=True, note="no CSRF token"),
     ("GET", "/events/{event_id}/avoid"): Case(303, 404, 404, 404, 200, 200, 200, 404, page=True),
     ("POST", "/events/{event_id}/avoid"): everyone(403, page=True, note="no CSRF token"),
     ("POST", "/events/{event_id}/avoid/remove"): everyone(403, page=True, note="no CSRF token"),
