@@ -25,13 +25,14 @@ from peerpear.models import Question, Registration, RegistrationRole, User
 from peerpear.registrations import admin
 from peerpear.registrations.service import ROLES_BY_SCHEME, event_questions
 from peerpear.schemas_common import Pagination
-from peerpear.web.deps import checked_form, csrf_refused, redirect
+from peerpear.web.deps import redirect
 from peerpear.web.events_access import MAX_ID
 from peerpear.web.manage_deps import (
     MANAGE_EVENT,
     ManagedEvent,
     manage_page,
     managed_event,
+    managed_post,
     refused_page,
 )
 from peerpear.web.text import field_errors, sentence
@@ -197,12 +198,10 @@ async def set_role(
     db: SessionDep,
     sessions: SessionmakerDep,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     registration = await _registration_of(request, managed, registration_id)
     if isinstance(registration, Response):
         return registration
@@ -241,12 +240,10 @@ async def request_summaries(
     jobs: JobsDep,
     background: BackgroundTasks,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     requested = await summaries.mark_pending(db, event_id, everyone=form.get("all") == "yes")
     if requested:
         # After the response, hence after the commit: the job reads the pending rows.
