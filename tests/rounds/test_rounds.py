@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerpear.jobs.tasks import schedule_rounds
 from peerpear.models import PairingRun, Registration, Round, RoundStatus
 from peerpear.rounds.scheduler import TOO_FEW
+from peerpear.rounds.spec import ROUND_HISTORY_PENALTY
 from tests.events.helpers import make_club
 from tests.rounds.helpers import START, WEEK, coffee_chat, members_of, pairs_of, rounds_of, tick
 
@@ -97,7 +98,7 @@ async def test_a_weekly_coffee_chat_makes_four_rounds_without_a_repeated_pair(
         assert len(pairs) == 4 and not pairs & seen, f"round {round_.number} repeats a pair"
         seen |= pairs
         run = await session.get_one(PairingRun, round_.run_id)
-        assert run.parameters["history_penalty"] == 10.0
+        assert run.parameters["round"]["history_penalty"] == ROUND_HISTORY_PENALTY
     listed = await client.get(f"{API}/events/{paired.event.id}/rounds", headers=paired.headers)
     assert listed.status_code == 200, listed.text
     assert [r["status"] for r in listed.json()] == ["published"] * 4

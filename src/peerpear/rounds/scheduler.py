@@ -36,7 +36,7 @@ from peerpear.models import (
 )
 from peerpear.models.enums import FINISHED_RUN_STATUSES
 from peerpear.rounds.recurrence import Recurrence, read
-from peerpear.rounds.spec import ROUND_HISTORY_PENALTY, ROUND_KEY, RoundSpec
+from peerpear.rounds.spec import ROUND_KEY, RoundSpec
 
 logger = logging.getLogger("peerpear.rounds")
 
@@ -116,7 +116,7 @@ async def _start(db: AsyncSession, event: Event, number: int, recurrence: Recurr
         run = PairingRun(
             event_id=event.id,
             status=RunStatus.QUEUED,
-            parameters={"history_penalty": ROUND_HISTORY_PENALTY, ROUND_KEY: spec.model_dump()},
+            parameters={ROUND_KEY: spec.model_dump()},
         )
         db.add(run)
         await db.flush()

@@ -22,5 +22,8 @@ async def round_snapshot(
     if spec is None:
         return None
     snapshot = await load_snapshot(db, event, params, registration_ids=set(spec.participants))
-    snapshot.problem["settings"]["history"] += await round_history(db, event, spec.number)
+    settings = snapshot.problem["settings"]
+    settings["history"] += await round_history(db, event, spec.number)
+    # set here, not in the run's parameters: above what an admin may set (rounds/spec.py)
+    settings["history_penalty"] = spec.history_penalty
     return snapshot

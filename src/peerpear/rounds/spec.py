@@ -9,15 +9,20 @@ from typing import Any
 from pydantic import BaseModel
 
 ROUND_KEY = "round"
-# Rounds weigh history at the maximum a run allows (RunParameters.history_penalty <= 10):
-# a repeated pair costs more than any affinity gains, so a pair repeats only when avoiding it
-# is impossible (docs/benchmarks.md, "Recurring rounds").
-ROUND_HISTORY_PENALTY = 10.0
+# What a repeated pair costs in a round: far above anything an admin sets on a one-off run
+# (RunParameters.history_penalty <= 10) and far below a never-pair (engine NEVER_COST, 1e6).
+# A pair's affinity weighs at most 0.86 (the fair objective), so one repeat (cost 200 in
+# pairs) outweighs the affinity of more than 230 other pairs: the engine's exact matching
+# repeats a pair only when no pairing without one exists. At 10, 100 people paired for 100
+# rounds saw avoidable repeats near the end of the round-robin (docs/benchmarks.md,
+# "Recurring rounds").
+ROUND_HISTORY_PENALTY = 100.0
 
 
 class RoundSpec(BaseModel):
     number: int
     participants: list[int]  # registration ids
+    history_penalty: float = ROUND_HISTORY_PENALTY
 
 
 def round_spec(parameters: dict[str, Any]) -> RoundSpec | None:
