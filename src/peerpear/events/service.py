@@ -30,10 +30,11 @@ from peerpear.rounds import recurrence
 from peerpear.schemas_common import Page, Pagination
 
 IMAGE_PATH = "/api/v1/events/{event_id}/image"
-# What an admin sets on an event (EventCreate / EventUpdate).
+# What an admin sets on an event (EventCreate / EventUpdate) in the console's event form too;
+# ``recurrence`` (rounds/recurrence.py) is set through the API only.
 EVENT_FIELDS = (
     "title", "description", "registration_deadline", "visibility", "role_scheme",
-    "default_group_size", "recurrence",
+    "default_group_size",
 )  # fmt: skip
 
 
