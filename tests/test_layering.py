@@ -20,7 +20,8 @@ import peerpear
 PACKAGE = Path(peerpear.__file__).parent
 WEB = {"fastapi", "starlette"}
 EDGE_NAMES = {"router.py", "deps.py"}  # the HTTP edge of a feature, by design
-EDGE_SUFFIXES = ("_router.py", "_routes.py", "_deps.py")  # further routers, their dependencies
+# further routers, their dependencies, and the console pages they render
+EDGE_SUFFIXES = ("_router.py", "_routes.py", "_deps.py", "_page.py")
 
 
 def is_edge(path: Path) -> bool:

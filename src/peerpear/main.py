@@ -39,6 +39,7 @@ from peerpear.questionnaires.router import router as questions_router
 from peerpear.raw_reads import create_raw_reader
 from peerpear.registrations.admin_router import router as registrations_admin_router
 from peerpear.registrations.router import router as registration_router
+from peerpear.rounds.router import router as rounds_router
 from peerpear.routing import iter_routes
 from peerpear.web.assets import STATIC_DIR, STATIC_URL
 from peerpear.web.deps import console_not_found
@@ -64,6 +65,7 @@ FEATURE_ROUTERS: tuple[APIRouter, ...] = (
     runs_router,
     suggest_router,
     pairing_router,
+    rounds_router,
     llm_calls_router,
     mail_router,
     mail_notices_router,
@@ -82,6 +84,7 @@ MATCH_ORDER: tuple[APIRouter, ...] = (
     runs_router,
     suggest_router,
     pairing_router,
+    rounds_router,
     llm_calls_router,
     mail_router,
     mail_notices_router,

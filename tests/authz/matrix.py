@@ -38,6 +38,7 @@ PATH_PARAMS: dict[str, Resolver] = {
     "question_id": lambda w: w.question.id,
     "registration_id": lambda w: w.registration.id,
     "run_id": lambda w: w.run.id,
+    "number": lambda w: 1,  # a round's number (issue 12)
     "code": lambda w: w.invite_code,  # the console's invite link, /join/{code}
 }
 
@@ -128,6 +129,17 @@ MATRIX: dict[tuple[str, str], Case] = {
     # for the open event: the group page says it is not published yet).
     ("GET", "/profile"): Case(303, 200, 200, 200, 200, 200, 200, 200, page=True),
     ("POST", "/profile"): everyone(403, page=True, note="no CSRF token"),
+    # The account emails' pages (a link's GET only shows a button: anyone may open it) and the
+    # profile's account forms.
+    ("GET", "/verify-email"): everyone(200, page=True, query={"token": "matrix-link-token"}),
+    ("POST", "/verify-email"): everyone(403, page=True, note="no CSRF token"),
+    ("POST", "/verify-email/resend"): everyone(403, page=True, note="no CSRF token"),
+    ("GET", "/forgot-password"): everyone(200, page=True),
+    ("POST", "/forgot-password"): everyone(403, page=True, note="no CSRF token"),
+    ("GET", "/reset-password"): everyone(200, page=True, query={"token": "matrix-link-token"}),
+    ("POST", "/reset-password"): everyone(403, page=True, note="no CSRF token"),
+    ("POST", "/profile/password"): everyone(403, page=True, note="no CSRF token"),
+    ("POST", "/profile/sign-out-everywhere"): everyone(403, page=True, note="no CSRF token"),
     ("GET", "/events/{event_id}/avoid"): Case(303, 404, 404, 404, 200, 200, 200, 404, page=True),
     ("POST", "/events/{event_id}/avoid"): everyone(403, page=True, note="no CSRF token"),
     ("POST", "/events/{event_id}/avoid/remove"): everyone(403, page=True, note="no CSRF token"),
@@ -563,6 +575,25 @@ MATRIX.update(
             403, page=True, params={"run_id": lambda w: w.queued_run.id}, note="no CSRF token"
         ),
         ("POST", RUN_PAGES + "/{run_id}/adopt"): everyone(403, page=True, note="no CSRF token"),
+    }
+)
+
+
+# --- recurring rounds (issue 12), on the members-only event, which is not recurring and has
+# no rounds: admins list none and find no round 1 (404); the registered personas are told the
+# event has no rounds to skip or pause (409) and find no round 1 to read (404) ---
+ROUNDS = EVENT + "/rounds"
+
+
+MATRIX.update(
+    {
+        ("GET", ROUNDS): _admin_only(200),
+        ("POST", ROUNDS + "/{number}/publish"): _admin_only(404, note="404: no round 1"),
+        ("POST", ROUNDS + "/{number}/skip"): _visible(409, note="409: not recurring"),
+        ("GET", ROUNDS + "/{number}/my-group"): _visible(404, note="404: no round 1"),
+        ("PUT", EVENT + "/registration/pause"): _visible(
+            409, body=lambda w: {"paused": True}, note="409: not recurring"
+        ),
     }
 )
 

@@ -142,8 +142,13 @@ def _report(problems: list[str]) -> str:
 
 async def test_the_pages_of_someone_signed_out(chromium: Browser, site: Site) -> None:
     page = await chromium.new_page()
+    paths = ["/sign-in", "/sign-up", "/no-such-page", "/forgot-password"]
+    # The account emails' links (the GET shows a button; the token is checked on POST), and a
+    # link without its token.
+    paths += ["/verify-email?token=an-emailed-token", "/verify-email"]
+    paths += ["/reset-password?token=an-emailed-token", "/reset-password"]
     # /unsubscribe with a link that is not valid: the page that says so (issue 12)
-    paths = ["/sign-in", "/sign-up", "/no-such-page", "/unsubscribe?token=1.reminders.x"]
+    paths += ["/unsubscribe?token=1.reminders.x"]
     problems = await audit(page, site.url, paths)
 
     # Refused: the forms again, with the reason next to the field or above the form.
@@ -160,6 +165,24 @@ async def test_the_pages_of_someone_signed_out(chromium: Browser, site: Site) ->
     await page.get_by_role("button", name="Create account").click()
     await page.get_by_role("alert").wait_for()
     problems += await _each_viewport(page, "sign-up refused")
+
+    # A reset link with too short a password, then the link refused (unknown to the server).
+    await page.goto(f"{site.url}/reset-password?token=an-emailed-token")
+    await page.locator("#password").fill("short")
+    await page.get_by_label("New password again").fill("short")
+    await page.get_by_role("button", name="Set my new password").click()
+    await page.locator("#password-error").wait_for()
+    problems += await _each_viewport(page, "reset refused")
+    await page.locator("#password").fill("long enough at last")
+    await page.get_by_label("New password again").fill("long enough at last")
+    await page.get_by_role("button", name="Set my new password").click()
+    await page.get_by_role("link", name="Ask for a new link").wait_for()
+    problems += await _each_viewport(page, "reset link refused")
+
+    await page.goto(f"{site.url}/verify-email?token=an-emailed-token")
+    await page.get_by_role("button", name="Confirm my email address").click()
+    await page.locator("#verify-error").wait_for()
+    problems += await _each_viewport(page, "confirmation link refused")
     assert not problems, _report(problems)
 
 
@@ -167,6 +190,7 @@ async def test_the_pages_of_a_signed_in_student(chromium: Browser, site: Site) -
     page = await _signed_in(chromium, site)
     paths = [
         "/events",
+        "/profile",  # with its account part: the address unconfirmed, password, sign out
         f"/events/{site.public_event}",
         f"/events/{site.mentoring}",
         f"/events/{site.circle}",
@@ -204,6 +228,15 @@ async def test_refused_forms_of_a_signed_in_student(chromium: Browser, site: Sit
     await page.locator("main").get_by_role("button").click()
     await page.get_by_role("heading", name="This form has expired").wait_for()
     problems += await _each_viewport(page, "form expired")
+
+    # Changing the password with a wrong current one and two new ones that differ.
+    await page.goto(f"{site.url}/profile")
+    await page.get_by_label("Current password").fill("not my password")
+    await page.locator("#new_password").fill("a new passphrase")
+    await page.get_by_label("New password again").fill("another passphrase")
+    await page.get_by_role("button", name="Change your password").click()
+    await page.locator("#new_password_again-error").wait_for()
+    problems += await _each_viewport(page, "password change refused")
     assert not problems, _report(problems)
 
 

@@ -151,7 +151,7 @@ async def test_sign_in_events_and_sign_out_in_chromium(live_url: str) -> None:
             assert await page.get_by_role("status").inner_text() == "Your profile is saved."
             assert await fits_width(page)
 
-            await page.get_by_role("button", name="Sign out").click()
+            await page.get_by_role("button", name="Sign out", exact=True).click()
             await page.wait_for_url(f"{live_url}/sign-in")
             assert await page.get_by_role("status").inner_text() == "You are signed out."
             await page.goto(f"{live_url}/events")  # the session is over

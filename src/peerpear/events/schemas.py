@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, field_val
 from pydantic.json_schema import SkipJsonSchema
 
 from peerpear.models import EventStatus, EventVisibility, RoleScheme
+from peerpear.rounds.recurrence import Recurrence
 from peerpear.schemas_common import InputModel, TrimmedText
 
 Title = Annotated[str, TrimmedText(min_length=2, max_length=200)]
@@ -41,6 +42,11 @@ class EventCreate(InputModel):
     visibility: EventVisibility = EventVisibility.MEMBERS_ONLY
     role_scheme: RoleScheme = RoleScheme.NONE
     default_group_size: GroupSize = 2
+    recurrence: Recurrence | None = Field(
+        default=None,
+        description="Make the event recurring (coffee chats): a new round of groups every few "
+        "days or weeks, avoiding earlier pairs; null: a one-off event.",
+    )
 
 
 class EventUpdate(InputModel):
@@ -53,6 +59,9 @@ class EventUpdate(InputModel):
     visibility: EventVisibility | SkipJsonSchema[None] = None
     role_scheme: RoleScheme | SkipJsonSchema[None] = None
     default_group_size: GroupSize | SkipJsonSchema[None] = None
+    recurrence: Recurrence | None = Field(
+        default=None, description="The new recurrence; null ends it (rounds held stay)."
+    )
 
     @field_validator(
         "title", "description", "visibility", "role_scheme", "default_group_size", mode="before"
@@ -80,6 +89,7 @@ class EventOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     has_image: bool
+    recurrence: Recurrence | None = Field(description="Null for a one-off event.")
     image_url: str | None = Field(description="Where to GET the image; null without one.")
 
 

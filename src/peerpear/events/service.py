@@ -26,10 +26,12 @@ from peerpear.models import (
 )
 from peerpear.organizations.access import OrgAccess
 from peerpear.pagination import paginate
+from peerpear.rounds import recurrence
 from peerpear.schemas_common import Page, Pagination
 
 IMAGE_PATH = "/api/v1/events/{event_id}/image"
-# What an admin sets on an event (EventCreate / EventUpdate).
+# What an admin sets on an event (EventCreate / EventUpdate) in the console's event form too;
+# ``recurrence`` (rounds/recurrence.py) is set through the API only.
 EVENT_FIELDS = (
     "title", "description", "registration_deadline", "visibility", "role_scheme",
     "default_group_size",
@@ -55,12 +57,17 @@ def event_out(values: dict[str, Any]) -> EventOut:
     if key is not None:
         url = IMAGE_PATH.format(event_id=values["id"]) + f"?v={image_version(key)}"
     return EventOut(
-        **{name: values[name] for name in _OUT_FIELDS}, has_image=key is not None, image_url=url
+        **{name: values[name] for name in _OUT_FIELDS},
+        has_image=key is not None,
+        image_url=url,
+        recurrence=recurrence.read(values["recurrence"]),
     )
 
 
 def to_out(event: Event) -> EventOut:
-    return event_out({name: getattr(event, name) for name in (*_OUT_FIELDS, "image_key")})
+    return event_out(
+        {name: getattr(event, name) for name in (*_OUT_FIELDS, "image_key", "recurrence")}
+    )
 
 
 def audit_event(
@@ -84,7 +91,8 @@ async def create_event(db: AsyncSession, access: OrgAccess, data: EventCreate) -
         organization_id=access.organization.id,
         created_by_id=access.user.id,
         status=EventStatus.DRAFT,
-        **data.model_dump(),
+        **data.model_dump(exclude={"recurrence"}),
+        recurrence=recurrence.stored(data.recurrence),
     )
     db.add(event)
     await db.flush()
@@ -207,6 +215,8 @@ def _check_update(event: Event, fields: dict[str, Any], now: datetime) -> None:
 async def update_event(db: AsyncSession, access: EventAccess, data: EventUpdate) -> EventOut:
     event = access.event
     fields = data.model_dump(exclude_unset=True)
+    if "recurrence" in fields:
+        fields["recurrence"] = recurrence.stored(data.recurrence)
     _check_update(event, fields, utcnow())
     changes: dict[str, dict[str, Any]] = {}
     for name, value in fields.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 
@@ -15,8 +15,10 @@ from peerpear.mail import reminders
 from peerpear.models import AuthSession
 from peerpear.pairing.execute import execute_run
 from peerpear.pairing.recovery import waiting_runs
+from peerpear.rounds import scheduler as rounds_scheduler
 
 RUN_PAIRING = "pairing.run"
+SCHEDULE_ROUNDS = "rounds.schedule"
 
 
 def run_key(run_id: int) -> str:
@@ -59,6 +61,15 @@ async def recover_runs(ctx: JobContext, queued_for: float | None = None) -> list
     return waiting
 
 
+async def schedule_rounds(ctx: JobContext, now: datetime | None = None) -> list[int]:
+    """Start the recurring events' due rounds and settle finished ones (rounds/scheduler.py);
+    ``now``: the time to act at (tests move it forward). The ids of the runs enqueued."""
+    runs = await rounds_scheduler.tick(ctx.sessions, now or utcnow())
+    for run_id in runs:
+        await ctx.queue.enqueue(RUN_PAIRING, key=run_key(run_id), run_id=run_id)
+    return runs
+
+
 TASKS: dict[str, Task] = {
     RUN_PAIRING: run_pairing,
     "events.close_expired": close_expired_events,
@@ -71,6 +82,7 @@ TASKS: dict[str, Task] = {
     mail.SEND_MAIL: mail.send_mail,
     mail.SEND_DUE: mail.send_due_mail,
     reminders.REMIND_DUE: reminders.send_due_reminders,
+    SCHEDULE_ROUNDS: schedule_rounds,
 }
 
 PERIODIC: list[PeriodicTask] = [
@@ -80,4 +92,6 @@ PERIODIC: list[PeriodicTask] = [
     PeriodicTask("llm.recover_summaries", lambda settings: summaries.RECOVERY_SECONDS),
     PeriodicTask(mail.SEND_DUE, lambda settings: settings.mail_check_seconds),
     PeriodicTask(reminders.REMIND_DUE, lambda settings: settings.reminder_check_seconds),
+    # Rounds are due at whole days or weeks: checking as often as deadlines is plenty.
+    PeriodicTask(SCHEDULE_ROUNDS, lambda settings: settings.deadline_check_seconds),
 ]

@@ -37,6 +37,7 @@ from peerpear.models.pairing_run import PairingRun
 from peerpear.models.profile import Profile
 from peerpear.models.question import Question
 from peerpear.models.registration import Registration
+from peerpear.models.round import Round, RoundStatus
 from peerpear.models.user import User, normalize_email
 
 __all__ = [
@@ -75,6 +76,8 @@ __all__ = [
     "Registration",
     "RegistrationRole",
     "RoleScheme",
+    "Round",
+    "RoundStatus",
     "RunStatus",
     "RunStrategy",
     "SummaryStatus",

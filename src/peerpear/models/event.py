@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peerpear.db import Base, TimestampMixin
@@ -55,6 +55,9 @@ class Event(TimestampMixin, Base):
     # The stored image's media key (peerpear.media), None without an image. A new key per
     # upload, so a replaced image never reuses the URL (and cache entries) of the old one.
     image_key: Mapped[str | None] = mapped_column(String(200))
+    # Recurring rounds (issue 12): peerpear.rounds.recurrence.Recurrence as JSON; NULL: a
+    # one-off event.
+    recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     organization: Mapped[Organization] = relationship(back_populates="events", lazy="raise")
     questions: Mapped[list[Question]] = relationship(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peerpear.db import Base, TimestampMixin
@@ -38,6 +39,10 @@ class Registration(TimestampMixin, Base):
     summary_status: Mapped[SummaryStatus | None] = mapped_column(
         enum_type(SummaryStatus, "summary_status")
     )
+    # Recurring rounds (issue 12): paused students are left out of every round until they
+    # resume; ``skipped_rounds`` lists the round numbers the student opted out of.
+    paused_at: Mapped[datetime | None]
+    skipped_rounds: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
 
     event: Mapped[Event] = relationship(back_populates="registrations", lazy="raise")
     user: Mapped[User] = relationship(lazy="raise")

@@ -42,6 +42,7 @@ from peerpear.pairing.run_result import StoredResult, stored_result, with_propos
 from peerpear.pairing.snapshot import Snapshot, load_snapshot
 from peerpear.pairing.solver_process import Given, Kept, SolverCrashed, solve_in_subprocess
 from peerpear.pairing.text_embeddings import local_label, provider_embedder
+from peerpear.rounds.snapshot import round_snapshot
 
 logger = logging.getLogger("peerpear.pairing")
 
@@ -147,7 +148,9 @@ async def _snapshots(
     async with sessions() as db:
         event = await db.get_one(Event, run.event_id)
         if spec is None:
-            snapshot = await load_snapshot(db, event, params)
+            snapshot = await round_snapshot(db, event, params, run.parameters)
+            if snapshot is None:
+                snapshot = await load_snapshot(db, event, params)
             return snapshot, snapshot, None
         locked = {rid for group in spec.locked for rid in group}
         subset = await load_snapshot(db, event, params, registration_ids=set(spec.participants))

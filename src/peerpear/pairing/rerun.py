@@ -34,6 +34,7 @@ from peerpear.pairing.run_result import StoredResult
 from peerpear.pairing.runs import queue_run
 from peerpear.pairing.state import claim, ensure_closed, load_state, require_pairing, tidy
 from peerpear.pairing.working import settled
+from peerpear.rounds.spec import ROUND_KEY
 
 RERUN_KEY = "rerun"
 
@@ -46,7 +47,7 @@ class RerunSpec(BaseModel):
 
 def split_parameters(stored: dict[str, Any]) -> tuple[RunParameters, RerunSpec | None]:
     """A run's parameters, and what it keeps when it is a re-run."""
-    rest = {k: v for k, v in stored.items() if k != RERUN_KEY}
+    rest = {k: v for k, v in stored.items() if k not in (RERUN_KEY, ROUND_KEY)}
     spec = RerunSpec.model_validate(stored[RERUN_KEY]) if RERUN_KEY in stored else None
     return RunParameters.model_validate(rest), spec
 

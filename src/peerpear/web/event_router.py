@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear.auth.deps import OptionalUser
 from peerpear.deps import JobsDep, SessionDep, SessionmakerDep
-from peerpear.errors import AppError, InvalidState, NotFound, ValidationFailed
+from peerpear.errors import AppError, Forbidden, InvalidState, NotFound, ValidationFailed
 from peerpear.events.service import to_out
 from peerpear.llm.summaries import request_summary
 from peerpear.models import EventStatus, User
@@ -34,7 +34,7 @@ from peerpear.web.deps import (
     to_sign_in,
 )
 from peerpear.web.events_access import EventPage, load_event
-from peerpear.web.text import field_errors, sentence
+from peerpear.web.text import field_errors, is_unverified, sentence, unverified_sentence
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,6 +89,7 @@ async def _event_page(
     loaded: EventPage,
     *,
     role_error: str | None = None,
+    unverified: str | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
     access, db = loaded.access, loaded.db
@@ -110,6 +111,7 @@ async def _event_page(
         registration=progress,
         roles=sorted(ROLES_BY_SCHEME[event.role_scheme]),
         role_error=role_error,
+        unverified=unverified,
         question_count=len(await event_questions(db, event.id)),
     )
 
@@ -142,6 +144,11 @@ async def register(
         return await _event_page(request, loaded, role_error=CHOOSE_ROLE, status_code=422)
     except InvalidState as refused:
         return _not_open(request, loaded, refused)
+    except Forbidden as refused:
+        if not is_unverified(refused):
+            raise
+        unverified = unverified_sentence(loaded.access.user.email, "with the button below")
+        return await _event_page(request, loaded, unverified=unverified, status_code=403)
     except ValidationFailed as refused:
         message = field_errors(refused.details, ["role"]).get("role", sentence(refused.message))
         return await _event_page(request, loaded, role_error=message, status_code=422)

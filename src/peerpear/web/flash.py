@@ -72,6 +72,16 @@ MESSAGES: dict[str, str] = {
     "question-deleted": "The question is deleted.",
     "question-moved": "The question is moved.",
     "questions-copied": "The questions are copied.",
+    # Account emails and the profile's account part (account_router.py, profile_account_router.py).
+    "email-verified": "Your email address is confirmed.",
+    "verification-sent": "A new confirmation link is on its way to your address.",
+    "already-verified": "Your email address is already confirmed.",
+    # Neutral on purpose: the page does not say whether the address has an account.
+    "reset-requested": "If this address has an account with a password, a link to reset it is on "
+    "its way; it works once, for a limited time.",
+    "password-reset": "Your password is set. Sign in with your new password.",
+    "password-changed": "Your password is changed; your other devices are signed out.",
+    "signed-out-everywhere": "You are signed out on every device and browser.",
     # Email preferences and unsubscribe links (web/notices_router.py).
     "email-preferences-saved": "Your email preferences are saved.",
 }

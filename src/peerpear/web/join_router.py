@@ -21,7 +21,7 @@ from peerpear.organizations import invites
 from peerpear.organizations.access import get_membership
 from peerpear.organizations.schemas import JoinIn
 from peerpear.web.deps import checked_form, csrf_refused, page, redirect, settings_of, to_sign_in
-from peerpear.web.text import WAIT_STATUSES, sentence
+from peerpear.web.text import WAIT_STATUSES, is_unverified, sentence, unverified_sentence
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,6 +31,17 @@ _TITLES = {404: "Unknown invite link", 410: "This invite link no longer works"}
 def _refused(request: Request, user: User, refused: AppError) -> Response:
     """A code that does not work (404 unknown, 410 revoked, expired or used up, 429 too many
     tries) as a page with that status, saying what to do."""
+    if is_unverified(refused):
+        return page(
+            request,
+            "error.html",
+            title="Confirm your email address first",
+            user=user,
+            status_code=refused.status_code,
+            message=unverified_sentence(user.email, "on your profile"),
+            back_url="/profile#verification-heading",
+            back_label="Send a new confirmation link from your profile",
+        )
     response = page(
         request,
         "error.html",

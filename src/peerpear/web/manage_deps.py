@@ -14,12 +14,13 @@ from typing import Any
 from fastapi import Request, status
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import FormData
 
 from peerpear.errors import Forbidden, NotFound
 from peerpear.events.access import EventAccess, event_access
 from peerpear.models import MembershipRole, Organization, User
 from peerpear.organizations.access import OrgAccess, require_org_role
-from peerpear.web.deps import page, to_sign_in
+from peerpear.web.deps import checked_form, csrf_refused, page, to_sign_in
 from peerpear.web.events_access import MAX_ID
 
 # The organizer's tabs of an event: (key, label, path under /manage/events/{id}).
@@ -96,6 +97,23 @@ async def managed_event(
     organization = await db.get(Organization, access.event.organization_id)
     assert organization is not None  # the event's foreign key
     return ManagedEvent(access, organization, db, sessions)
+
+
+async def managed_post(
+    request: Request,
+    event_id: int,
+    user: User | None,
+    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+) -> tuple[FormData, ManagedEvent] | Response:
+    """An organizer's POST about an event: its form if the CSRF token checks out (else the
+    expired-form page, before anything is loaded) and the event if ``user`` administers it
+    (else the page ``managed_event`` answers)."""
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request, user)
+    managed = await managed_event(request, event_id, user, db, sessions)
+    return managed if isinstance(managed, Response) else (form, managed)
 
 
 async def managed_org(

@@ -35,6 +35,7 @@ from peerpear.web.manage_deps import (
     manage_page,
     managed_event,
     managed_org,
+    managed_post,
 )
 from peerpear.web.questions_router import router as questions_router
 from peerpear.web.text import sentence
@@ -195,12 +196,10 @@ async def overview(
 async def update_event(
     request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     typed, body = event_form.read(form)
     shown = {**event_form.values_of(managed.access.event), **typed}
     try:
@@ -225,12 +224,10 @@ async def upload_image(
     media: MediaDep,
     background: BackgroundTasks,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     upload = form.get("image")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return await _overview(
@@ -263,12 +260,10 @@ async def remove_image(
     media: MediaDep,
     background: BackgroundTasks,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    _form, managed = posted
     try:
         key = await image_service.remove_image(db, managed.access)
     except NotFound:  # already removed (another tab): nothing to do
@@ -293,12 +288,10 @@ async def lifecycle_action(
     media: MediaDep,
     background: BackgroundTasks,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    _form, managed = posted
     if action not in BUTTONS:
         return page(
             request,

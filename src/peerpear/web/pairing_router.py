@@ -29,8 +29,14 @@ from peerpear.pairing import export_service, rerun, working
 from peerpear.pairing.export_service import ExportFormat
 from peerpear.pairing.working_schemas import ExcludeEdit, PairingOut
 from peerpear.web import flash
-from peerpear.web.deps import checked_form, csrf_refused, page, redirect, settings_of
-from peerpear.web.manage_deps import MANAGE_EVENT, ManagedEvent, manage_page, managed_event
+from peerpear.web.deps import page, redirect, settings_of
+from peerpear.web.manage_deps import (
+    MANAGE_EVENT,
+    ManagedEvent,
+    manage_page,
+    managed_event,
+    managed_post,
+)
 from peerpear.web.pairing_view import Refusal, edit_done, edit_target, parse_edit, view_of
 from peerpear.web.text import sentence
 
@@ -151,12 +157,10 @@ async def pairing_page(
 async def edit_pairing(
     request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     fragment = form.get("fragment") == "1"
     try:
         edit = parse_edit(form.get)
@@ -195,12 +199,10 @@ async def rerun_pairing(
     jobs: JobsDep,
     background: BackgroundTasks,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     version = _version_of(form.get("version"))
     if version is None:
         refusal = Refusal(NOT_UNDERSTOOD)
@@ -226,12 +228,10 @@ async def publish_pairing(
 ) -> Response:
     """Leave out the people ticked (exclude edits, from the version shown), then publish: all
     of it or, when publishing is refused, none of it."""
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     left_out = form.getlist("exclude")
     try:
         version = _version_of(form.get("version"))
@@ -266,12 +266,10 @@ async def publish_pairing(
 async def unpublish_pairing(
     request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    _form, managed = posted
     try:
         await lifecycle.apply(db, managed.access, "unpublish")
     except AppError as refused:

@@ -1,19 +1,23 @@
 """The signed-in person's own profile (``/profile``): their name (``PATCH /api/v1/me``) and the
 profile the pairing reads (``PUT /api/v1/me/profile``: class year, major, hobbies, bio), on one
-form, checked by the API's schemas and saved by the ``me`` service; and their organizations.
+form, checked by the API's schemas and saved by the ``me`` service; their organizations; and
+their account (profile_account_router.py: the address's confirmation, the password, sessions).
 
 Nothing is saved unless both parts are valid: a mistake in the bio does not half-save the name.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
+from peerpear.auth import service as auth_service
 from peerpear.auth.deps import OptionalUser
 from peerpear.deps import RawReaderDep, SessionDep
 from peerpear.me import service
@@ -22,7 +26,7 @@ from peerpear.models import User
 from peerpear.organizations.service import list_mine
 from peerpear.raw_reads import RawReader
 from peerpear.schemas_common import Pagination
-from peerpear.web.deps import checked_form, csrf_refused, page, redirect, to_sign_in
+from peerpear.web.deps import checked_form, csrf_refused, page, redirect, settings_of, to_sign_in
 from peerpear.web.text import readable, sentence
 
 router = APIRouter(include_in_schema=False)
@@ -83,13 +87,30 @@ def _validated(typed: dict[str, str]) -> tuple[MePatch, ProfileIn] | dict[str, s
     return patch, profile
 
 
+@dataclass(frozen=True)
+class AccountForms:
+    """The refusals shown in the account part of the page (profile_account_router.py)."""
+
+    password_errors: dict[str, str] = field(default_factory=dict)
+    password_error: str | None = None
+    verification_error: str | None = None
+
+
+async def _has_password(db: AsyncSession, user: User) -> bool:
+    """Whether ``user`` signs in with a password (CAS accounts have none to change)."""
+    credentials = await auth_service.local_credentials(db, user.email)
+    return credentials is not None and credentials.user_id == user.id
+
+
 async def _profile_page(
     request: Request,
     user: User,
+    db: AsyncSession,
     reader: RawReader,
     values: dict[str, str],
     *,
     errors: dict[str, str] | None = None,
+    account: AccountForms | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
     organizations = await list_mine(reader, user, Pagination(limit=ORGANIZATIONS_SHOWN, offset=0))
@@ -108,6 +129,38 @@ async def _profile_page(
         year_low=low,
         year_high=high,
         max_hobbies=MAX_HOBBIES,
+        verified=user.email_verified_at is not None,
+        has_password=settings_of(request).allow_local_accounts and await _has_password(db, user),
+        min_password=settings_of(request).min_password_length,
+        account=account or AccountForms(),
+    )
+
+
+async def _stored_values(db: AsyncSession, user: User) -> dict[str, str]:
+    profile = await service.get_profile(db, user)
+    values: dict[str, Any] = {"first_name": user.first_name, "last_name": user.last_name}
+    values |= {
+        "class_year": "" if profile is None or profile.class_year is None else profile.class_year,
+        "major": (profile.major if profile is not None else None) or "",
+        "hobbies": "\n".join(profile.hobbies if profile is not None else []),
+        "bio": profile.bio if profile is not None else "",
+    }
+    return {k: str(v) for k, v in values.items()}
+
+
+async def profile_page(
+    request: Request,
+    user: User,
+    db: AsyncSession,
+    reader: RawReader,
+    *,
+    account: AccountForms | None = None,
+    status_code: int = status.HTTP_200_OK,
+) -> Response:
+    """The profile as stored, with the account part's refusals (the account routes' answer)."""
+    values = await _stored_values(db, user)
+    return await _profile_page(
+        request, user, db, reader, values, account=account, status_code=status_code
     )
 
 
@@ -121,15 +174,7 @@ async def profile_form(
 ) -> Response:
     if user is None:
         return to_sign_in(request)
-    profile = await service.get_profile(db, user)
-    values: dict[str, Any] = {"first_name": user.first_name, "last_name": user.last_name}
-    values |= {
-        "class_year": "" if profile is None or profile.class_year is None else profile.class_year,
-        "major": (profile.major if profile is not None else None) or "",
-        "hobbies": "\n".join(profile.hobbies if profile is not None else []),
-        "bio": profile.bio if profile is not None else "",
-    }
-    return await _profile_page(request, user, reader, {k: str(v) for k, v in values.items()})
+    return await profile_page(request, user, db, reader)
 
 
 @router.post("/profile")
@@ -147,6 +192,7 @@ async def save_profile(
         return await _profile_page(
             request,
             user,
+            db,
             reader,
             typed,
             errors=checked,

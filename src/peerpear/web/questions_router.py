@@ -28,7 +28,13 @@ from peerpear.schemas_common import Pagination
 from peerpear.web import question_form as qform
 from peerpear.web.deps import checked_form, csrf_refused, redirect
 from peerpear.web.events_access import MAX_ID
-from peerpear.web.manage_deps import MANAGE_EVENT, ManagedEvent, manage_page, managed_event
+from peerpear.web.manage_deps import (
+    MANAGE_EVENT,
+    ManagedEvent,
+    manage_page,
+    managed_event,
+    managed_post,
+)
 from peerpear.web.text import sentence
 
 router = APIRouter(include_in_schema=False)
@@ -120,12 +126,10 @@ async def builder(
 async def add_question(
     request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     typed = qform.read(form)
     shown = {**qform.BLANK, "required": "", **typed}
     try:
@@ -305,12 +309,10 @@ async def move_question(
 async def copy_questions(
     request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     source = str(form.get("from_event_id") or "").strip()
     if not source.isdigit() or not 1 <= int(source) <= MAX_ID:
         return await _builder(

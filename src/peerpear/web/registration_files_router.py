@@ -21,8 +21,7 @@ from peerpear.errors import InvalidState, ValidationFailed
 from peerpear.organizations.member_import import MAX_CSV_BYTES
 from peerpear.registrations import export, registration_import
 from peerpear.registrations.schemas import ImportReport
-from peerpear.web.deps import checked_form, csrf_refused
-from peerpear.web.manage_deps import ManagedEvent, manage_page, managed_event
+from peerpear.web.manage_deps import ManagedEvent, manage_page, managed_event, managed_post
 from peerpear.web.registrations_router import REGISTRATIONS
 from peerpear.web.text import sentence
 
@@ -72,12 +71,10 @@ async def import_registrations(
     # CSRF-checked form below.
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     upload = form.get("file")
     if not isinstance(upload, StarletteUpload) or not upload.filename:
         return _import_page(request, managed, error="Choose a CSV file to import.", status_code=422)

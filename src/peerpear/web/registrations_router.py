@@ -27,7 +27,7 @@ from peerpear.models import EventStatus, Question, Registration, RegistrationRol
 from peerpear.registrations import admin
 from peerpear.registrations.service import ROLES_BY_SCHEME, event_questions
 from peerpear.schemas_common import Pagination
-from peerpear.web.deps import checked_form, csrf_refused, redirect, settings_of
+from peerpear.web.deps import redirect, settings_of
 from peerpear.web.events_access import MAX_ID
 from peerpear.web.flash import counted
 from peerpear.web.manage_deps import (
@@ -35,6 +35,7 @@ from peerpear.web.manage_deps import (
     ManagedEvent,
     manage_page,
     managed_event,
+    managed_post,
     refused_page,
 )
 from peerpear.web.text import field_errors, sentence
@@ -203,12 +204,10 @@ async def set_role(
     db: SessionDep,
     sessions: SessionmakerDep,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     registration = await _registration_of(request, managed, registration_id)
     if isinstance(registration, Response):
         return registration
@@ -247,12 +246,10 @@ async def request_summaries(
     jobs: JobsDep,
     background: BackgroundTasks,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     requested = await summaries.mark_pending(db, event_id, everyone=form.get("all") == "yes")
     if requested:
         # After the response, hence after the commit: the job reads the pending rows.
@@ -273,12 +270,10 @@ async def send_reminders(
 ) -> Response:
     """Remind now the people whose questionnaire is unfinished (as the API's POST .../reminders);
     a closed event's list comes back with the reason next to the button."""
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    _, managed = posted
     try:
         queued = await queue_reminders(db, settings_of(request), managed.access.event)
     except InvalidState as refused:

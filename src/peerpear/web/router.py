@@ -21,6 +21,7 @@ from peerpear.deps import SessionDep, SessionmakerDep
 from peerpear.errors import AppError
 from peerpear.events.service import list_open_to, list_registered_for
 from peerpear.schemas_common import Pagination
+from peerpear.web.account_router import router as account_router
 from peerpear.web.deps import (
     checked_form,
     csrf_refused,
@@ -192,3 +193,4 @@ router.include_router(pairing_router)
 router.include_router(org_router)
 router.include_router(manage_event_router)
 router.include_router(notices_router)  # email preferences, unsubscribe links
+router.include_router(account_router)  # the account emails' pages, the profile's account part

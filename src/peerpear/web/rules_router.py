@@ -23,8 +23,14 @@ from peerpear.models import PairRuleKind
 from peerpear.registrations import admin, pair_rules
 from peerpear.registrations.schemas import MAX_RULES, PairRulesIn, PairRulesOut, Person
 from peerpear.schemas_common import Pagination
-from peerpear.web.deps import checked_form, csrf_refused, redirect
-from peerpear.web.manage_deps import MANAGE_EVENT, ManagedEvent, manage_page, managed_event
+from peerpear.web.deps import redirect
+from peerpear.web.manage_deps import (
+    MANAGE_EVENT,
+    ManagedEvent,
+    manage_page,
+    managed_event,
+    managed_post,
+)
 from peerpear.web.text import sentence
 
 router = APIRouter(include_in_schema=False)
@@ -151,12 +157,10 @@ async def _replace(
 async def add_rule(
     request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     kind_value = str(form.get("kind") or "")
     kind = PairRuleKind(kind_value) if kind_value in KIND_LABELS else None
     chosen = _ids([str(value) for value in form.getlist("user_id")])
@@ -181,12 +185,10 @@ async def add_rule(
 async def remove_rule(
     request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     kind_value = str(form.get("kind") or "")
     pair = _ids([str(value) for value in form.getlist("user_id")])
     pairs = pairs_of(await pair_rules.read_rules(db, event_id))

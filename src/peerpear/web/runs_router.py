@@ -33,13 +33,14 @@ from peerpear.pairing.run_schemas import RunOut
 from peerpear.pairing.working_schemas import AdoptIn
 from peerpear.schemas_common import Pagination
 from peerpear.web import run_form
-from peerpear.web.deps import checked_form, csrf_refused, redirect
+from peerpear.web.deps import redirect
 from peerpear.web.events_access import MAX_ID
 from peerpear.web.manage_deps import (
     MANAGE_EVENT,
     ManagedEvent,
     manage_page,
     managed_event,
+    managed_post,
     refused_page,
 )
 from peerpear.web.text import WAIT_STATUSES, sentence
@@ -131,12 +132,10 @@ async def start_run(
     llm: LLMDep,
     background: BackgroundTasks,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     questions = await _questions(managed)
     start = run_form.read(form, questions)
     params = run_form.parameters(start, questions)
@@ -169,12 +168,10 @@ async def suggest_settings(
     settings: SettingsDep,
     llm: LLMDep,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    form, managed = posted
     wish = str(form.get("wish") or "")[: 2 * MAX_WISH]  # longer is refused all the same
     start = run_form.initial()
     try:
@@ -300,12 +297,10 @@ async def _posted_run(
     sessions: async_sessionmaker[AsyncSession],
 ) -> tuple[ManagedEvent, PairingRun] | Response:
     """The CSRF check, the event and the run of a POST on a run, else the page to answer."""
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    posted = await managed_post(request, event_id, user, db, sessions)
+    if isinstance(posted, Response):
+        return posted
+    _form, managed = posted
     run = await _run_of(request, managed, run_id)
     return run if isinstance(run, Response) else (managed, run)
 

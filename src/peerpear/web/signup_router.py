@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, BackgroundTasks, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -21,8 +21,9 @@ from peerpear.auth.cas import safe_next
 from peerpear.auth.deps import ClientAddress, OptionalUser
 from peerpear.auth.router import set_session_cookie
 from peerpear.auth.schemas import SignupIn
-from peerpear.deps import SessionDep, SessionmakerDep
+from peerpear.deps import JobsDep, SessionDep, SessionmakerDep
 from peerpear.errors import AppError
+from peerpear.mail.delivery import enqueue_mail
 from peerpear.web.deps import checked_form, csrf_refused, page, redirect, settings_of
 from peerpear.web.text import WAIT_STATUSES, field_errors, sentence
 
@@ -73,7 +74,12 @@ async def sign_up_form(request: Request, user: OptionalUser) -> Response:
 
 @router.post("/sign-up")
 async def sign_up(
-    request: Request, address: ClientAddress, db: SessionDep, sessions: SessionmakerDep
+    request: Request,
+    address: ClientAddress,
+    db: SessionDep,
+    sessions: SessionmakerDep,
+    jobs: JobsDep,
+    background: BackgroundTasks,
 ) -> Response:
     form = await checked_form(request)
     if form is None:
@@ -93,7 +99,7 @@ async def sign_up(
     except ValidationError as invalid:
         return again(errors=field_errors(invalid.errors(), FIELDS))
     try:
-        await auth_service.signup(
+        message_ids = await auth_service.signup(
             db,
             sessions,
             settings,
@@ -112,6 +118,8 @@ async def sign_up(
             headers=refused.headers,
         )
     await db.commit()  # the account exists before the sign-in looks for it
+    # The confirmation link leaves now, as from the API: handed to the queue after the response.
+    background.add_task(enqueue_mail, jobs, message_ids)
     try:
         signed_in = await auth_service.login(
             db, sessions, settings, email=str(body.email), password=body.password,
