@@ -26,9 +26,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(
-            sa.Column(
-                "email_introductions", sa.Boolean(), server_default=sa.true(), nullable=False
-            )
+            sa.Column("email_introductions", sa.Boolean(), server_default=sa.true(), nullable=False)
         )
         batch.add_column(
             sa.Column("email_reminders", sa.Boolean(), server_default=sa.true(), nullable=False)
