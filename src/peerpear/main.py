@@ -42,7 +42,7 @@ from peerpear.registrations.router import router as registration_router
 from peerpear.rounds.router import router as rounds_router
 from peerpear.routing import iter_routes
 from peerpear.web.assets import STATIC_DIR, STATIC_URL
-from peerpear.web.deps import console_not_found
+from peerpear.web.deps import PageInstead, console_not_found, page_instead
 from peerpear.web.head import HeadAsGetMiddleware
 from peerpear.web.router import router as console_router
 
@@ -139,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app, not_found_page=console_not_found)
+    app.add_exception_handler(PageInstead, page_instead)  # the console's own answers
     # Middleware runs outermost-last-added: request id, security headers and access log (one
     # layer), then CORS, then the body limit right before the app reads anything, then HEAD
     # for console pages run as GET (the access log still says HEAD).

@@ -25,7 +25,7 @@ from peerpear.deps import JobsDep, SessionDep, SessionmakerDep
 from peerpear.errors import AppError
 from peerpear.mail.delivery import enqueue_mail
 from peerpear.models import User
-from peerpear.web.deps import checked_form, csrf_refused, page, redirect, settings_of
+from peerpear.web.deps import PostedForm, page, redirect, settings_of
 from peerpear.web.profile_account_router import router as profile_account_router
 from peerpear.web.text import WAIT_STATUSES, field_errors, sentence, wait_sentence
 
@@ -88,10 +88,9 @@ async def verify_email_form(request: Request, user: OptionalUser) -> Response:
 
 
 @router.post("/verify-email")
-async def verify_email(request: Request, user: OptionalUser, db: SessionDep) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
+async def verify_email(
+    request: Request, form: PostedForm, user: OptionalUser, db: SessionDep
+) -> Response:
     token = str(form.get("token") or "")[:_MAX_FIELD]
     try:
         body = VerifyEmailIn.model_validate({"token": token})
@@ -142,6 +141,7 @@ async def forgot_password_form(request: Request, user: OptionalUser) -> Response
 @router.post("/forgot-password")
 async def forgot_password(
     request: Request,
+    form: PostedForm,
     user: OptionalUser,
     address: ClientAddress,
     db: SessionDep,
@@ -149,9 +149,6 @@ async def forgot_password(
     jobs: JobsDep,
     background: BackgroundTasks,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
     email = str(form.get("email") or "")[:_MAX_FIELD].strip()
     try:
         body = PasswordResetIn.model_validate({"email": email})
@@ -215,14 +212,12 @@ async def reset_password_form(request: Request, user: OptionalUser) -> Response:
 @router.post("/reset-password")
 async def reset_password(
     request: Request,
+    form: PostedForm,
     user: OptionalUser,
     db: SessionDep,
     jobs: JobsDep,
     background: BackgroundTasks,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
     token = str(form.get("token") or "")[:_MAX_FIELD]
     password = str(form.get("password") or "")[:_MAX_FIELD]
 

@@ -10,12 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from peerpear.auth.deps import OptionalUser
-from peerpear.deps import SessionDep, SessionmakerDep
+from peerpear.deps import SessionDep
 from peerpear.registrations.analytics import event_analytics
 from peerpear.registrations.analytics_schemas import QuestionAnalytics
 from peerpear.web import charts
-from peerpear.web.manage_deps import MANAGE_EVENT, manage_page, managed_event
+from peerpear.web.manage_deps import MANAGE_EVENT, ManagedEventDep, manage_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,12 +46,7 @@ def question_chart(question: QuestionAnalytics) -> Chart | None:
 
 
 @router.get(MANAGE_EVENT + "/analytics")
-async def analytics_page(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> Response:
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+async def analytics_page(request: Request, managed: ManagedEventDep, db: SessionDep) -> Response:
     found = await event_analytics(db, managed.access.event)
     per_day = [(day.date.isoformat(), day.count) for day in found.registrations_over_time]
     running = [(day.date.isoformat(), day.cumulative) for day in found.registrations_over_time]

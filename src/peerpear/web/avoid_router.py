@@ -15,15 +15,13 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from peerpear.auth.deps import OptionalUser
-from peerpear.deps import SessionDep, SessionmakerDep
+from peerpear.deps import SessionDep
 from peerpear.errors import InvalidState, NotFound, ValidationFailed
 from peerpear.models import EventStatus, normalize_email
 from peerpear.registrations.avoid import read_avoid, replace_avoid
 from peerpear.registrations.schemas import MAX_AVOID, AvoidIn
-from peerpear.registrations.service import find_mine
-from peerpear.web.deps import checked_form, csrf_refused, page, redirect
-from peerpear.web.event_router import event_for
+from peerpear.web.deps import PostedForm, page, redirect
+from peerpear.web.event_router import RegisteredEventPage
 from peerpear.web.events_access import EventPage
 from peerpear.web.text import readable, sentence
 
@@ -63,26 +61,8 @@ async def _avoid_page(
     )
 
 
-async def _registered(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> EventPage | Response:
-    """The event when the person is registered for it; else sign-in, 404, or the event page
-    (where they can register first)."""
-    loaded = await event_for(request, event_id, user, db, sessions)
-    if isinstance(loaded, Response):
-        return loaded
-    if await find_mine(db, loaded.access) is None:
-        return redirect(f"/events/{event_id}")
-    return loaded
-
-
 @router.get(AVOID)
-async def avoid_list(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> Response:
-    loaded = await _registered(request, event_id, user, db, sessions)
-    if isinstance(loaded, Response):
-        return loaded
+async def avoid_list(request: Request, loaded: RegisteredEventPage) -> Response:
     return await _avoid_page(request, loaded)
 
 
@@ -141,14 +121,8 @@ async def _save(
 
 @router.post(AVOID)
 async def add_to_avoid_list(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request, form: PostedForm, loaded: RegisteredEventPage, event_id: int, db: SessionDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    loaded = await _registered(request, event_id, user, db, sessions)
-    if isinstance(loaded, Response):
-        return loaded
     typed = str(form.get("email") or "")[:_MAX_EMAIL].strip()
     if not typed:
         return await _avoid_page(
@@ -166,14 +140,8 @@ async def add_to_avoid_list(
 
 @router.post(AVOID + "/remove")
 async def remove_from_avoid_list(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request, form: PostedForm, loaded: RegisteredEventPage, event_id: int, db: SessionDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    loaded = await _registered(request, event_id, user, db, sessions)
-    if isinstance(loaded, Response):
-        return loaded
     people = (await read_avoid(db, loaded.access)).people
     removed = str(form.get("user_id") or "")
     kept = [person.email for person in people if str(person.user_id) != removed]

@@ -1,16 +1,17 @@
 """The console's HTTP edge helpers: rendering a page with its headers, the CSRF binding of a
-browser, and reading a form whose token checks out."""
+browser, reading a form whose token checks out, and the dependencies that answer a request
+with a page of their own (:class:`PageInstead`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Request, status
+from fastapi import Depends, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from peerpear.auth.deps import SESSION_COOKIE, token_of
+from peerpear.auth.deps import SESSION_COOKIE, OptionalUser, token_of
 from peerpear.auth.router import secure_cookies
 from peerpear.auth.sessions import SessionLookup
 from peerpear.config import Settings
@@ -128,3 +129,40 @@ async def console_not_found(request: Request) -> Response | None:
         back_url="/events" if user is not None else "/",
         back_label="Back to your events" if user is not None else "Back to PeerPear",
     )
+
+
+class PageInstead(Exception):
+    """Raised by a console dependency that answers the request itself (sign-in for nobody, the
+    expired-form page, the 404 or 403 page): the app returns its response (``page_instead``),
+    so a route receives only what it may work with."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+async def page_instead(request: Request, exc: Exception) -> Response:
+    """The app's handler of :class:`PageInstead`."""
+    assert isinstance(exc, PageInstead)
+    return exc.response
+
+
+async def _signed_in(request: Request, user: OptionalUser) -> User:
+    if user is None:
+        raise PageInstead(to_sign_in(request))
+    return user
+
+
+async def _posted_form(request: Request, user: OptionalUser) -> FormData:
+    form = await checked_form(request)
+    if form is None:
+        raise PageInstead(csrf_refused(request, user))
+    return form
+
+
+# The signed-in user; anyone else goes to sign-in and comes back.
+SignedIn = Annotated[User, Depends(_signed_in)]
+# The POSTed form whose CSRF token checks out, else the expired-form page (nothing changed).
+# FastAPI solves a route's dependencies in the order of its parameters: put it first, so the
+# token is checked before anything is loaded (as the authorization matrix expects).
+PostedForm = Annotated[FormData, Depends(_posted_form)]

@@ -8,12 +8,11 @@ page with the reason next to what it is about.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear.auth.deps import OptionalUser
 from peerpear.deps import JobsDep, SessionDep, SessionmakerDep
@@ -26,12 +25,12 @@ from peerpear.registrations.schemas import RegistrationIn
 from peerpear.registrations.service import ROLES_BY_SCHEME, event_questions, find_mine
 from peerpear.web import questionnaire_form as qform
 from peerpear.web.deps import (
-    checked_form,
-    csrf_refused,
+    PageInstead,
+    PostedForm,
+    SignedIn,
     page,
     redirect,
     settings_of,
-    to_sign_in,
 )
 from peerpear.web.events_access import EventPage, load_event
 from peerpear.web.text import field_errors, is_unverified, sentence, unverified_sentence
@@ -69,19 +68,28 @@ def _not_open(request: Request, loaded: EventPage, refused: AppError) -> Respons
     )
 
 
-async def event_for(
-    request: Request,
-    event_id: int,
-    user: User | None,
-    db: AsyncSession,
-    sessions: async_sessionmaker[AsyncSession],
-) -> EventPage | Response:
-    """The event as the signed-in person may see it, else the page to show instead: sign-in
-    for nobody, 404 for an event they cannot see."""
-    if user is None:
-        return to_sign_in(request)
+async def visible_event(
+    request: Request, event_id: int, user: SignedIn, db: SessionDep, sessions: SessionmakerDep
+) -> EventPage:
+    """The event of the path as the signed-in person may see it (the API's ``VisibleEvent``),
+    else the 404 page."""
     loaded = await load_event(db, sessions, user, event_id)
-    return _not_found(request, user) if loaded is None else loaded
+    if loaded is None:
+        raise PageInstead(_not_found(request, user))
+    return loaded
+
+
+VisibleEventPage = Annotated[EventPage, Depends(visible_event)]
+
+
+async def registered_event(loaded: VisibleEventPage) -> EventPage:
+    """The event when the person is registered for it; else its page, to register first."""
+    if await find_mine(loaded.db, loaded.access) is None:
+        raise PageInstead(redirect(f"/events/{loaded.access.event.id}"))
+    return loaded
+
+
+RegisteredEventPage = Annotated[EventPage, Depends(registered_event)]
 
 
 async def _event_page(
@@ -117,25 +125,19 @@ async def _event_page(
 
 
 @router.get(EVENT)
-async def event_detail(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> Response:
-    loaded = await event_for(request, event_id, user, db, sessions)
-    if isinstance(loaded, Response):
-        return loaded
+async def event_detail(request: Request, loaded: VisibleEventPage) -> Response:
     return await _event_page(request, loaded)
 
 
 @router.post(EVENT + "/register")
 async def register(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request,
+    form: PostedForm,
+    loaded: VisibleEventPage,
+    event_id: int,
+    user: OptionalUser,
+    db: SessionDep,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    loaded = await event_for(request, event_id, user, db, sessions)
-    if isinstance(loaded, Response):
-        return loaded
     role = str(form.get("role") or "") or None
     try:
         body = RegistrationIn.model_validate({"role": role})
@@ -185,33 +187,20 @@ async def _answers_page(
 
 
 @router.get(EVENT + "/answers")
-async def answers_form(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> Response:
-    loaded = await event_for(request, event_id, user, db, sessions)
-    if isinstance(loaded, Response):
-        return loaded
-    if await find_mine(db, loaded.access) is None:  # register first
-        return redirect(f"/events/{event_id}")
+async def answers_form(request: Request, loaded: RegisteredEventPage) -> Response:
     return await _answers_page(request, loaded)
 
 
 @router.post(EVENT + "/answers")
 async def save_answers(
     request: Request,
+    form: PostedForm,
+    loaded: VisibleEventPage,
     event_id: int,
-    user: OptionalUser,
     db: SessionDep,
-    sessions: SessionmakerDep,
     jobs: JobsDep,
     background: BackgroundTasks,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    loaded = await event_for(request, event_id, user, db, sessions)
-    if isinstance(loaded, Response):
-        return loaded
     questions = qform.ordered(await event_questions(db, event_id))
     typed = qform.typed_values(questions, form)
     body = qform.answers_body(questions, typed)
@@ -232,19 +221,12 @@ async def save_answers(
 
 
 @router.get(EVENT + "/withdraw")
-async def withdraw_confirm(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> Response:
-    loaded = await event_for(request, event_id, user, db, sessions)
-    if isinstance(loaded, Response):
-        return loaded
-    if await find_mine(db, loaded.access) is None:
-        return redirect(f"/events/{event_id}")
+async def withdraw_confirm(request: Request, loaded: RegisteredEventPage) -> Response:
     return page(
         request,
         "withdraw.html",
         title=f"Withdraw from {loaded.access.event.title}",
-        user=user,
+        user=loaded.access.user,
         current="events",
         event=loaded.access.event,
     )
@@ -252,14 +234,8 @@ async def withdraw_confirm(
 
 @router.post(EVENT + "/withdraw")
 async def withdraw(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request, form: PostedForm, loaded: VisibleEventPage, event_id: int, db: SessionDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    loaded = await event_for(request, event_id, user, db, sessions)
-    if isinstance(loaded, Response):
-        return loaded
     try:
         await registrations.withdraw(db, loaded.access)
     except NotFound:  # already withdrawn (a second tab): nothing to do

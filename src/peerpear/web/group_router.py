@@ -11,12 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from peerpear.auth.deps import OptionalUser
-from peerpear.deps import SessionDep, SessionmakerDep
+from peerpear.deps import SessionDep
 from peerpear.errors import InvalidState, NotFound
 from peerpear.pairing.my_group import my_group
 from peerpear.registrations.service import find_mine
 from peerpear.web.deps import page
-from peerpear.web.event_router import event_for
+from peerpear.web.event_router import VisibleEventPage
 from peerpear.web.text import sentence
 
 router = APIRouter(include_in_schema=False)
@@ -24,11 +24,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/events/{event_id:int}/group")
 async def group_page(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request, loaded: VisibleEventPage, user: OptionalUser, db: SessionDep
 ) -> Response:
-    loaded = await event_for(request, event_id, user, db, sessions)
-    if isinstance(loaded, Response):
-        return loaded
     access = loaded.access
     group = None
     unavailable: str | None = None

@@ -13,14 +13,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from peerpear.auth.deps import ClientAddress, OptionalUser
+from peerpear.auth.deps import ClientAddress
 from peerpear.deps import SessionDep, SessionmakerDep
 from peerpear.errors import AppError, NotFound
 from peerpear.models import Organization, User
 from peerpear.organizations import invites
 from peerpear.organizations.access import get_membership
 from peerpear.organizations.schemas import JoinIn
-from peerpear.web.deps import checked_form, csrf_refused, page, redirect, settings_of, to_sign_in
+from peerpear.web.deps import (
+    PostedForm,
+    SignedIn,
+    page,
+    redirect,
+    settings_of,
+)
 from peerpear.web.text import WAIT_STATUSES, is_unverified, sentence, unverified_sentence
 
 router = APIRouter(include_in_schema=False)
@@ -73,13 +79,11 @@ async def join_link(request: Request) -> Response:
 async def join_page(
     request: Request,
     code: str,
-    user: OptionalUser,
+    user: SignedIn,
     db: SessionDep,
     sessions: SessionmakerDep,
     address: ClientAddress,
 ) -> Response:
-    if user is None:
-        return to_sign_in(request)
     try:
         checked = JoinIn(code=code)
         invite = await invites.usable_invite(
@@ -106,17 +110,13 @@ async def join_page(
 @router.post("/join/{code}")
 async def join(
     request: Request,
+    form: PostedForm,
     code: str,
-    user: OptionalUser,
+    user: SignedIn,
     db: SessionDep,
     sessions: SessionmakerDep,
     address: ClientAddress,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    if user is None:
-        return to_sign_in(request)
     try:
         checked = JoinIn(code=code)
         joined = await invites.join(db, sessions, settings_of(request), user, checked.code, address)

@@ -1,26 +1,27 @@
 """Loading what an organizer's page is about, with the API's rules, and rendering it inside the
 organizer's layout (the event's tabs).
 
-``managed_event`` is the console's ``AdminEvent``: sign-in for nobody, the 404 page for an event
-the person cannot see, the 403 page for one they see but do not administer (as the API answers).
-``managed_org`` does the same for an organization (``require_org_role``).
+``ManagedEventDep`` is the console's ``AdminEvent``: sign-in for nobody, the 404 page for an
+event the person cannot see, the 403 page for one they see but do not administer (as the API
+answers). ``AdminOrgPage`` and ``MemberOrgPage`` do the same for an organization
+(``require_org_role``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, status
+from fastapi import Depends, Request, status
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.datastructures import FormData
 
+from peerpear.deps import SessionDep, SessionmakerDep
 from peerpear.errors import Forbidden, NotFound
-from peerpear.events.access import EventAccess, event_access
+from peerpear.events.access import EventAccess, Part, event_access
 from peerpear.models import MembershipRole, Organization, User
 from peerpear.organizations.access import OrgAccess, require_org_role
-from peerpear.web.deps import checked_form, csrf_refused, page, to_sign_in
+from peerpear.web.deps import PageInstead, SignedIn, page
 from peerpear.web.events_access import MAX_ID
 
 # The organizer's tabs of an event: (key, label, path under /manage/events/{id}).
@@ -77,63 +78,69 @@ def refused_page(request: Request, user: User, *, forbidden: bool, what: str) ->
 
 
 async def managed_event(
-    request: Request,
-    event_id: int,
-    user: User | None,
-    db: AsyncSession,
-    sessions: async_sessionmaker[AsyncSession],
-) -> ManagedEvent | Response:
-    """The event if ``user`` administers it, else the page to answer with instead."""
-    if user is None:
-        return to_sign_in(request)
+    request: Request, event_id: int, user: SignedIn, db: SessionDep, sessions: SessionmakerDep
+) -> ManagedEvent:
+    """The event of the path if the signed-in person administers it; else the 404 page (an
+    event they cannot see) or the 403 page (one they see but do not administer)."""
     if not 1 <= event_id <= MAX_ID:
-        return refused_page(request, user, forbidden=False, what="event")
+        raise PageInstead(refused_page(request, user, forbidden=False, what="event"))
     try:
         access = await event_access(db, sessions, user, event_id, admin=True)
     except NotFound:
-        return refused_page(request, user, forbidden=False, what="event")
+        raise PageInstead(refused_page(request, user, forbidden=False, what="event")) from None
     except Forbidden:
-        return refused_page(request, user, forbidden=True, what="event")
+        raise PageInstead(refused_page(request, user, forbidden=True, what="event")) from None
     organization = await db.get(Organization, access.event.organization_id)
     assert organization is not None  # the event's foreign key
     return ManagedEvent(access, organization, db, sessions)
 
 
-async def managed_post(
-    request: Request,
-    event_id: int,
-    user: User | None,
-    db: AsyncSession,
-    sessions: async_sessionmaker[AsyncSession],
-) -> tuple[FormData, ManagedEvent] | Response:
-    """An organizer's POST about an event: its form if the CSRF token checks out (else the
-    expired-form page, before anything is loaded) and the event if ``user`` administers it
-    (else the page ``managed_event`` answers)."""
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    managed = await managed_event(request, event_id, user, db, sessions)
-    return managed if isinstance(managed, Response) else (form, managed)
+async def part_of_event(
+    request: Request, managed: ManagedEvent, model: type[Part], row_id: int, what: str
+) -> Part:
+    """The row ``row_id`` of ``model`` (a run, a registration) if it belongs to the managed
+    event, else the 404 page: one of another event is not found here."""
+    row = await managed.db.get(model, row_id) if 1 <= row_id <= MAX_ID else None
+    if row is None or row.event_id != managed.access.event.id:
+        raise PageInstead(refused_page(request, managed.access.user, forbidden=False, what=what))
+    return row
 
 
-async def managed_org(
-    request: Request,
-    org_id: int,
-    user: User | None,
-    db: AsyncSession,
-    minimum: MembershipRole = MembershipRole.ADMIN,
-) -> OrgAccess | Response:
-    """The organization if ``user`` holds at least ``minimum`` in it, else the page instead."""
-    if user is None:
-        return to_sign_in(request)
+async def _org_with(
+    request: Request, org_id: int, user: User, db: AsyncSession, minimum: MembershipRole
+) -> OrgAccess:
     if not 1 <= org_id <= MAX_ID:
-        return refused_page(request, user, forbidden=False, what="organization")
+        raise PageInstead(refused_page(request, user, forbidden=False, what="organization"))
     try:
         return await require_org_role(db, user, org_id, minimum)
     except NotFound:
-        return refused_page(request, user, forbidden=False, what="organization")
+        raise PageInstead(
+            refused_page(request, user, forbidden=False, what="organization")
+        ) from None
     except Forbidden:
-        return refused_page(request, user, forbidden=True, what="organization")
+        raise PageInstead(
+            refused_page(request, user, forbidden=True, what="organization")
+        ) from None
+
+
+async def _admin_org(request: Request, org_id: int, user: SignedIn, db: SessionDep) -> OrgAccess:
+    return await _org_with(request, org_id, user, db, MembershipRole.ADMIN)
+
+
+async def _owner_org(request: Request, org_id: int, user: SignedIn, db: SessionDep) -> OrgAccess:
+    return await _org_with(request, org_id, user, db, MembershipRole.OWNER)
+
+
+async def _member_org(request: Request, org_id: int, user: SignedIn, db: SessionDep) -> OrgAccess:
+    return await _org_with(request, org_id, user, db, MembershipRole.MEMBER)
+
+
+# The console's AdminEvent, OrgAdmin and OrgMember: what the API answers 404 or 403 to is the
+# 404 or 403 page, and nobody signed in goes to sign-in.
+ManagedEventDep = Annotated[ManagedEvent, Depends(managed_event)]
+AdminOrgPage = Annotated[OrgAccess, Depends(_admin_org)]
+MemberOrgPage = Annotated[OrgAccess, Depends(_member_org)]
+OwnerOrgPage = Annotated[OrgAccess, Depends(_owner_org)]
 
 
 def manage_page(

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from starlette.datastructures import UploadFile
 
 from peerpear.auth.deps import OptionalUser
-from peerpear.deps import JobsDep, SessionDep, SessionmakerDep
+from peerpear.deps import JobsDep, SessionDep
 from peerpear.errors import AppError, InvalidState, NotFound
 from peerpear.events import image_service, lifecycle
 from peerpear.events import service as events
@@ -28,14 +28,13 @@ from peerpear.events.schemas import EventCreate, EventUpdate
 from peerpear.llm.explanations import request_explanations
 from peerpear.models import Question, Registration
 from peerpear.web import event_form
-from peerpear.web.deps import checked_form, csrf_refused, page, redirect, settings_of
+from peerpear.web.deps import PostedForm, page, redirect, settings_of
 from peerpear.web.manage_deps import (
     MANAGE_EVENT,
+    AdminOrgPage,
     ManagedEvent,
+    ManagedEventDep,
     manage_page,
-    managed_event,
-    managed_org,
-    managed_post,
 )
 from peerpear.web.questions_router import router as questions_router
 from peerpear.web.text import sentence
@@ -70,12 +69,7 @@ def _form_context(
 
 
 @router.get(NEW_EVENT)
-async def new_event_form(
-    request: Request, org_id: int, user: OptionalUser, db: SessionDep
-) -> Response:
-    access = await managed_org(request, org_id, user, db)
-    if isinstance(access, Response):
-        return access
+async def new_event_form(request: Request, access: AdminOrgPage, user: OptionalUser) -> Response:
     return page(
         request,
         "event_new.html",
@@ -89,14 +83,8 @@ async def new_event_form(
 
 @router.post(NEW_EVENT)
 async def create_event(
-    request: Request, org_id: int, user: OptionalUser, db: SessionDep
+    request: Request, form: PostedForm, access: AdminOrgPage, user: OptionalUser, db: SessionDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    access = await managed_org(request, org_id, user, db)
-    if isinstance(access, Response):
-        return access
     typed, body = event_form.read(form)
     try:
         created = await events.create_event(db, access, EventCreate.model_validate(body))
@@ -183,23 +171,14 @@ async def _overview(
 
 
 @router.get(MANAGE_EVENT)
-async def overview(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> Response:
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+async def overview(request: Request, managed: ManagedEventDep) -> Response:
     return await _overview(request, managed)
 
 
 @router.post(MANAGE_EVENT)
 async def update_event(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request, form: PostedForm, managed: ManagedEventDep, db: SessionDep
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
     typed, body = event_form.read(form)
     shown = {**event_form.values_of(managed.access.event), **typed}
     try:
@@ -217,17 +196,12 @@ async def update_event(
 @router.post(MANAGE_EVENT + "/image")
 async def upload_image(
     request: Request,
-    event_id: int,
-    user: OptionalUser,
+    form: PostedForm,
+    managed: ManagedEventDep,
     db: SessionDep,
-    sessions: SessionmakerDep,
     media: MediaDep,
     background: BackgroundTasks,
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
     upload = form.get("image")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return await _overview(
@@ -253,17 +227,12 @@ async def upload_image(
 @router.post(MANAGE_EVENT + "/image/remove")
 async def remove_image(
     request: Request,
-    event_id: int,
-    user: OptionalUser,
+    _csrf: PostedForm,
+    managed: ManagedEventDep,
     db: SessionDep,
-    sessions: SessionmakerDep,
     media: MediaDep,
     background: BackgroundTasks,
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    _form, managed = posted
     try:
         key = await image_service.remove_image(db, managed.access)
     except NotFound:  # already removed (another tab): nothing to do
@@ -279,19 +248,15 @@ async def remove_image(
 @router.post(MANAGE_EVENT + "/lifecycle/{action}")
 async def lifecycle_action(
     request: Request,
-    event_id: int,
+    _csrf: PostedForm,
+    managed: ManagedEventDep,
     action: str,
     user: OptionalUser,
     db: SessionDep,
-    sessions: SessionmakerDep,
     jobs: JobsDep,
     media: MediaDep,
     background: BackgroundTasks,
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    _form, managed = posted
     if action not in BUTTONS:
         return page(
             request,

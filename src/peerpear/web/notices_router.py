@@ -19,12 +19,13 @@ from peerpear.mail import preferences
 from peerpear.mail.preferences import UNSUBSCRIBE_PATH, EmailPreferences, Kind
 from peerpear.models import User
 from peerpear.web.deps import (
+    PostedForm,
+    SignedIn,
     checked_form,
     csrf_refused,
     page,
     redirect,
     settings_of,
-    to_sign_in,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -82,12 +83,9 @@ async def unsubscribe(request: Request, user: OptionalUser, db: SessionDep) -> R
 
 
 @router.post("/profile/email-preferences")
-async def save_email_preferences(request: Request, user: OptionalUser, db: SessionDep) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    if user is None:
-        return to_sign_in(request)
+async def save_email_preferences(
+    request: Request, form: PostedForm, user: SignedIn, db: SessionDep
+) -> Response:
     chosen = EmailPreferences(
         introductions=form.get("introductions") == "yes",
         reminders=form.get("reminders") == "yes",

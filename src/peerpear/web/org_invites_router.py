@@ -12,20 +12,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from peerpear.auth.deps import OptionalUser
 from peerpear.deps import SessionDep
 from peerpear.errors import AppError, NotFound
 from peerpear.organizations import invites
 from peerpear.organizations.schemas import InviteCreate
-from peerpear.web.deps import redirect
+from peerpear.web.deps import PostedForm, redirect
 from peerpear.web.events_access import MAX_ID
+from peerpear.web.manage_deps import AdminOrgPage
 from peerpear.web.org_members_page import (
     Outcome,
     after_refusal,
     join_url,
     members_page,
     members_url,
-    posted_to,
     refusal_status,
 )
 from peerpear.web.text import field_errors, sentence
@@ -40,12 +39,8 @@ _MAX_NUMBER = 20  # characters of a typed number passed on (the schema bounds it
 
 @router.post(INVITES)
 async def create_invite(
-    request: Request, org_id: int, user: OptionalUser, db: SessionDep
+    request: Request, form: PostedForm, access: AdminOrgPage, db: SessionDep
 ) -> Response:
-    posted = await posted_to(request, org_id, user, db)
-    if isinstance(posted, Response):
-        return posted
-    form, access = posted
     typed = {name: str(form.get(name) or "").strip()[:_MAX_NUMBER] for name in LIMIT_FIELDS}
     try:  # an empty field means no limit, as an omitted one does in the API
         body = InviteCreate.model_validate({k: v for k, v in typed.items() if v})
@@ -61,12 +56,8 @@ async def create_invite(
 
 @router.post(INVITE + "/rotate")
 async def rotate_invite(
-    request: Request, org_id: int, invite_id: int, user: OptionalUser, db: SessionDep
+    request: Request, _csrf: PostedForm, access: AdminOrgPage, invite_id: int, db: SessionDep
 ) -> Response:
-    posted = await posted_to(request, org_id, user, db)
-    if isinstance(posted, Response):
-        return posted
-    _, access = posted
     try:
         if not 1 <= invite_id <= MAX_ID:
             raise NotFound(invites.NOT_FOUND)
@@ -84,12 +75,8 @@ async def rotate_invite(
 
 @router.post(INVITE + "/revoke")
 async def revoke_invite(
-    request: Request, org_id: int, invite_id: int, user: OptionalUser, db: SessionDep
+    request: Request, _csrf: PostedForm, access: AdminOrgPage, invite_id: int, db: SessionDep
 ) -> Response:
-    posted = await posted_to(request, org_id, user, db)
-    if isinstance(posted, Response):
-        return posted
-    _, access = posted
     try:
         if not 1 <= invite_id <= MAX_ID:
             raise NotFound(invites.NOT_FOUND)

@@ -15,16 +15,14 @@ from urllib.parse import urlencode
 from fastapi import Request, status
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import FormData
 
 from peerpear.errors import AppError
-from peerpear.models import AdminRequestStatus, MembershipRole, User
+from peerpear.models import AdminRequestStatus, MembershipRole
 from peerpear.organizations import admin_requests, invites, members
 from peerpear.organizations.access import OrgAccess
 from peerpear.organizations.schemas import MemberAddReport
 from peerpear.schemas_common import Pagination
-from peerpear.web.deps import checked_form, csrf_refused, page
-from peerpear.web.manage_deps import managed_org
+from peerpear.web.deps import page
 
 MEMBERS_PAGE_SIZE = 50
 # Invites and pending admin requests shown (newest first); older ones are rarely of use.
@@ -127,22 +125,6 @@ async def members_page(
         current="organizations",
         **context,
     )
-
-
-async def posted_to(
-    request: Request,
-    org_id: int,
-    user: User | None,
-    db: AsyncSession,
-    minimum: MembershipRole = MembershipRole.ADMIN,
-) -> tuple[FormData, OrgAccess] | Response:
-    """An action's form and the organization, when the CSRF token checks out and the person
-    holds ``minimum`` there (as the API's route would require); else the page to answer."""
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    access = await managed_org(request, org_id, user, db, minimum=minimum)
-    return access if isinstance(access, Response) else (form, access)
 
 
 async def after_refusal(db: AsyncSession, access: OrgAccess) -> None:

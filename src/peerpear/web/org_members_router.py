@@ -14,17 +14,19 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from peerpear.auth.deps import OptionalUser
 from peerpear.deps import SessionDep
 from peerpear.errors import AppError, NotFound
-from peerpear.models import AdminRequest, MembershipRole
+from peerpear.models import AdminRequest
 from peerpear.organizations import admin_requests, member_import, members
+from peerpear.organizations.access import OrgAccess
 from peerpear.organizations.schemas import MAX_EMAILS_PER_REQUEST, MemberRoleUpdate, MembersAdd
-from peerpear.web.deps import redirect
+from peerpear.web.deps import PostedForm, redirect
 from peerpear.web.events_access import MAX_ID
-from peerpear.web.manage_deps import managed_org
+from peerpear.web.manage_deps import AdminOrgPage, OwnerOrgPage
 from peerpear.web.org_invites_router import router as invites_router
 from peerpear.web.org_members_page import (
     MembersView,
@@ -32,7 +34,6 @@ from peerpear.web.org_members_page import (
     after_refusal,
     members_page,
     members_url,
-    posted_to,
     refusal_status,
 )
 from peerpear.web.text import field_errors, sentence
@@ -53,23 +54,14 @@ def _member_not_found(user_id: int) -> NotFound:
 
 
 @router.get(ORG + "/members")
-async def members_list(
-    request: Request, org_id: int, user: OptionalUser, db: SessionDep
-) -> Response:
-    access = await managed_org(request, org_id, user, db)
-    if isinstance(access, Response):
-        return access
+async def members_list(request: Request, access: AdminOrgPage, db: SessionDep) -> Response:
     return await members_page(request, access, db, view=MembersView.from_query(request))
 
 
 @router.post(MEMBER + "/role")
 async def change_role(
-    request: Request, org_id: int, user_id: int, user: OptionalUser, db: SessionDep
+    request: Request, form: PostedForm, access: OwnerOrgPage, user_id: int, db: SessionDep
 ) -> Response:
-    posted = await posted_to(request, org_id, user, db, MembershipRole.OWNER)
-    if isinstance(posted, Response):
-        return posted
-    form, access = posted
     try:
         role = MemberRoleUpdate.model_validate({"role": str(form.get("role") or "")}).role
     except ValidationError:
@@ -92,12 +84,13 @@ async def change_role(
 
 @router.post(MEMBER + "/remove")
 async def remove_member(
-    request: Request, org_id: int, user_id: int, user: OptionalUser, db: SessionDep
+    request: Request,
+    _csrf: PostedForm,
+    access: AdminOrgPage,
+    user_id: int,
+    user: OptionalUser,
+    db: SessionDep,
 ) -> Response:
-    posted = await posted_to(request, org_id, user, db)
-    if isinstance(posted, Response):
-        return posted
-    _, access = posted
     try:
         if not 1 <= user_id <= MAX_ID:
             raise _member_not_found(user_id)
@@ -115,13 +108,9 @@ async def remove_member(
 
 @router.post(ORG + "/members/add")
 async def add_members(
-    request: Request, org_id: int, user: OptionalUser, db: SessionDep
+    request: Request, form: PostedForm, access: AdminOrgPage, db: SessionDep
 ) -> Response:
     """Addresses pasted into the form, as the API's ``POST .../members`` takes them."""
-    posted = await posted_to(request, org_id, user, db)
-    if isinstance(posted, Response):
-        return posted
-    form, access = posted
     typed = str(form.get("emails") or "")[:_MAX_PASTE]
     emails = [part for part in _SEPARATORS.split(typed) if part]
     try:
@@ -145,13 +134,9 @@ async def add_members(
 
 @router.post(ORG + "/members/import")
 async def import_members(
-    request: Request, org_id: int, user: OptionalUser, db: SessionDep
+    request: Request, form: PostedForm, access: AdminOrgPage, db: SessionDep
 ) -> Response:
     """A CSV file of addresses, as the API's ``POST .../members/import`` reads it."""
-    posted = await posted_to(request, org_id, user, db)
-    if isinstance(posted, Response):
-        return posted
-    form, access = posted
     upload = form.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
@@ -172,13 +157,8 @@ async def import_members(
 
 
 async def _decide(
-    request: Request, org_id: int, request_id: int, user: OptionalUser, db: SessionDep, *,
-    approve: bool,
-) -> Response:  # fmt: skip
-    posted = await posted_to(request, org_id, user, db, MembershipRole.OWNER)
-    if isinstance(posted, Response):
-        return posted
-    _, access = posted
+    request: Request, access: OrgAccess, request_id: int, db: AsyncSession, *, approve: bool
+) -> Response:
     try:
         # Only this organization's requests are reached through its page.
         found = await db.get(AdminRequest, request_id) if 1 <= request_id <= MAX_ID else None
@@ -197,16 +177,16 @@ async def _decide(
 
 @router.post(REQUEST + "/approve")
 async def approve_admin_request(
-    request: Request, org_id: int, request_id: int, user: OptionalUser, db: SessionDep
+    request: Request, _csrf: PostedForm, access: OwnerOrgPage, request_id: int, db: SessionDep
 ) -> Response:
-    return await _decide(request, org_id, request_id, user, db, approve=True)
+    return await _decide(request, access, request_id, db, approve=True)
 
 
 @router.post(REQUEST + "/deny")
 async def deny_admin_request(
-    request: Request, org_id: int, request_id: int, user: OptionalUser, db: SessionDep
+    request: Request, _csrf: PostedForm, access: OwnerOrgPage, request_id: int, db: SessionDep
 ) -> Response:
-    return await _decide(request, org_id, request_id, user, db, approve=False)
+    return await _decide(request, access, request_id, db, approve=False)
 
 
 # Creating, rotating and revoking the invite link, on the same page.

@@ -28,9 +28,15 @@ from peerpear.organizations.access import may_create_organization
 from peerpear.organizations.schemas import AdminRequestCreate, OrganizationCreate
 from peerpear.raw_reads import RawReader
 from peerpear.schemas_common import Pagination
-from peerpear.web.deps import checked_form, csrf_refused, page, redirect, settings_of, to_sign_in
+from peerpear.web.deps import (
+    PostedForm,
+    SignedIn,
+    page,
+    redirect,
+    settings_of,
+)
 from peerpear.web.events_access import MAX_ID
-from peerpear.web.manage_deps import managed_org
+from peerpear.web.manage_deps import MemberOrgPage
 from peerpear.web.org_members_router import router as members_router
 from peerpear.web.text import field_errors, sentence
 
@@ -90,22 +96,15 @@ async def _organizations_page(
 
 @router.get("/organizations")
 async def organizations_list(
-    request: Request, user: OptionalUser, reader: RawReaderDep, db: SessionDep
+    request: Request, user: SignedIn, reader: RawReaderDep, db: SessionDep
 ) -> Response:
-    if user is None:
-        return to_sign_in(request)
     return await _organizations_page(request, user, reader, db)
 
 
 @router.post("/organizations")
 async def create_organization(
-    request: Request, user: OptionalUser, reader: RawReaderDep, db: SessionDep
+    request: Request, form: PostedForm, user: SignedIn, reader: RawReaderDep, db: SessionDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    if user is None:
-        return to_sign_in(request)
     typed = {name: str(form.get(name) or "")[:_MAX_FIELD] for name in CREATE_FIELDS}
 
     async def again(status_code: int, errors: dict[str, str]) -> Response:
@@ -137,14 +136,14 @@ async def create_organization(
 
 @router.post(ORG + "/admin-requests")
 async def request_admin(
-    request: Request, org_id: int, user: OptionalUser, reader: RawReaderDep, db: SessionDep
+    request: Request,
+    form: PostedForm,
+    org_id: int,
+    user: SignedIn,
+    reader: RawReaderDep,
+    db: SessionDep,
 ) -> Response:
     """Ask the owners of an organization to make the person an admin (as the API does)."""
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    if user is None:
-        return to_sign_in(request)
     try:
         body = AdminRequestCreate.model_validate({"message": str(form.get("message") or "")})
         if not 1 <= org_id <= MAX_ID:
@@ -172,11 +171,13 @@ async def request_admin(
 
 @router.get(ORG)
 async def organization_overview(
-    request: Request, org_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request,
+    access: MemberOrgPage,
+    org_id: int,
+    user: OptionalUser,
+    db: SessionDep,
+    sessions: SessionmakerDep,
 ) -> Response:
-    access = await managed_org(request, org_id, user, db, minimum=MembershipRole.MEMBER)
-    if isinstance(access, Response):
-        return access
     is_admin = access.has_role(MembershipRole.ADMIN)
     listed = await list_org_events(
         db, sessions, org_id, None, Pagination(limit=LIST_SIZE, offset=0)

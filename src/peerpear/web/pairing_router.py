@@ -16,8 +16,7 @@ from fastapi import APIRouter, BackgroundTasks, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from peerpear.auth.deps import OptionalUser
-from peerpear.deps import JobsDep, SessionDep, SessionmakerDep
+from peerpear.deps import JobsDep, SessionDep
 from peerpear.errors import AppError, Conflict, NotFound, ValidationFailed
 from peerpear.events import lifecycle
 from peerpear.jobs.tasks import RUN_PAIRING, run_key
@@ -29,13 +28,13 @@ from peerpear.pairing import export_service, rerun, working
 from peerpear.pairing.export_service import ExportFormat
 from peerpear.pairing.working_schemas import ExcludeEdit, PairingOut
 from peerpear.web import flash
-from peerpear.web.deps import page, redirect, settings_of
+from peerpear.web.deps import PostedForm, page, redirect, settings_of
 from peerpear.web.manage_deps import (
     MANAGE_EVENT,
     ManagedEvent,
+    ManagedEventDep,
     manage_page,
     managed_event,
-    managed_post,
 )
 from peerpear.web.pairing_view import Refusal, edit_done, edit_target, parse_edit, view_of
 from peerpear.web.text import sentence
@@ -93,8 +92,9 @@ async def _pairing_page(
     )
 
 
-async def _undo(request: Request, managed: ManagedEvent) -> ManagedEvent | Response:
-    """Roll the refused write back, and load the event afresh for the page that says why."""
+async def _undo(request: Request, managed: ManagedEvent) -> ManagedEvent:
+    """Roll the refused write back, and load the event afresh for the page that says why (the
+    403 page instead if the person no longer administers it meanwhile)."""
     user, event_id = managed.access.user, managed.access.event.id
     await managed.db.rollback()  # everything loaded is expired now: read anew below
     await managed.db.refresh(user)
@@ -134,8 +134,6 @@ async def _refused_page(
     fragment: bool = False,
 ) -> Response:
     reloaded = await _undo(request, managed)
-    if isinstance(reloaded, Response):  # no longer an admin of it meanwhile
-        return reloaded
     refusal, code = _refusal(refused, target)
     return await _pairing_page(
         request, reloaded, refusal=refusal, fragment=fragment, status_code=code
@@ -143,24 +141,15 @@ async def _refused_page(
 
 
 @router.get(PAIRING)
-async def pairing_page(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> Response:
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+async def pairing_page(request: Request, managed: ManagedEventDep) -> Response:
     fragment = request.query_params.get("fragment") == "1"
     return await _pairing_page(request, managed, fragment=fragment)
 
 
 @router.post(PAIRING + "/edits")
 async def edit_pairing(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request, form: PostedForm, managed: ManagedEventDep, db: SessionDep
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
     fragment = form.get("fragment") == "1"
     try:
         edit = parse_edit(form.get)
@@ -192,17 +181,12 @@ def _version_of(value: object) -> int | None:
 @router.post(PAIRING + "/rerun")
 async def rerun_pairing(
     request: Request,
-    event_id: int,
-    user: OptionalUser,
+    form: PostedForm,
+    managed: ManagedEventDep,
     db: SessionDep,
-    sessions: SessionmakerDep,
     jobs: JobsDep,
     background: BackgroundTasks,
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
     version = _version_of(form.get("version"))
     if version is None:
         refusal = Refusal(NOT_UNDERSTOOD)
@@ -219,19 +203,14 @@ async def rerun_pairing(
 @router.post(PAIRING + "/publish")
 async def publish_pairing(
     request: Request,
-    event_id: int,
-    user: OptionalUser,
+    form: PostedForm,
+    managed: ManagedEventDep,
     db: SessionDep,
-    sessions: SessionmakerDep,
     jobs: JobsDep,
     background: BackgroundTasks,
 ) -> Response:
     """Leave out the people ticked (exclude edits, from the version shown), then publish: all
     of it or, when publishing is refused, none of it."""
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
     left_out = form.getlist("exclude")
     try:
         version = _version_of(form.get("version"))
@@ -264,12 +243,8 @@ async def publish_pairing(
 
 @router.post(PAIRING + "/unpublish")
 async def unpublish_pairing(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request, _csrf: PostedForm, managed: ManagedEventDep, db: SessionDep
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    _form, managed = posted
     try:
         await lifecycle.apply(db, managed.access, "unpublish")
     except AppError as refused:
@@ -278,13 +253,8 @@ async def unpublish_pairing(
 
 
 @router.get(PAIRING + "/export")
-async def export_pairing(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> Response:
+async def export_pairing(request: Request, managed: ManagedEventDep, db: SessionDep) -> Response:
     """The pairing as a file (CSV, plain text or PDF), as the API's export gives it."""
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
     fmt = request.query_params.get("format", "csv")
     explanations = request.query_params.get("explanations") == "1"
     if fmt not in EXPORT_FORMATS:

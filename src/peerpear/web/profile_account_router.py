@@ -13,13 +13,18 @@ from pydantic import ValidationError
 
 from peerpear.auth import account, verification
 from peerpear.auth.cas import safe_next
-from peerpear.auth.deps import ClientAddress, OptionalUser, RequestToken
+from peerpear.auth.deps import ClientAddress, RequestToken
 from peerpear.auth.router import clear_session_cookie
 from peerpear.auth.schemas import PasswordChangeIn
 from peerpear.deps import JobsDep, RawReaderDep, SessionDep, SessionmakerDep
 from peerpear.errors import AppError, InvalidState
 from peerpear.mail.delivery import enqueue_mail
-from peerpear.web.deps import checked_form, csrf_refused, redirect, settings_of, to_sign_in
+from peerpear.web.deps import (
+    PostedForm,
+    SignedIn,
+    redirect,
+    settings_of,
+)
 from peerpear.web.profile_router import AccountForms, profile_page
 from peerpear.web.text import WAIT_STATUSES, field_errors, sentence, wait_sentence
 
@@ -34,18 +39,14 @@ PASSWORDS_DIFFER = "The two new passwords are not the same: type the new one twi
 @router.post("/verify-email/resend")
 async def resend_verification(
     request: Request,
-    user: OptionalUser,
+    form: PostedForm,
+    user: SignedIn,
     db: SessionDep,
     sessions: SessionmakerDep,
     reader: RawReaderDep,
     jobs: JobsDep,
     background: BackgroundTasks,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    if user is None:
-        return to_sign_in(request)
     # Back where the button was (the profile, or an event that asked for a confirmed address).
     back = safe_next(str(form.get("next") or "")) or PROFILE
     try:
@@ -73,7 +74,8 @@ async def resend_verification(
 @router.post("/profile/password")
 async def change_password(
     request: Request,
-    user: OptionalUser,
+    form: PostedForm,
+    user: SignedIn,
     token: RequestToken,
     address: ClientAddress,
     db: SessionDep,
@@ -82,11 +84,6 @@ async def change_password(
     jobs: JobsDep,
     background: BackgroundTasks,
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    if user is None:
-        return to_sign_in(request)
     typed = {name: str(form.get(name) or "")[:_MAX_FIELD] for name in PASSWORD_FIELDS}
 
     async def again(forms: AccountForms, status_code: int = 422) -> Response:
@@ -133,12 +130,9 @@ def _password_errors(details: object) -> dict[str, str]:
 
 
 @router.post("/profile/sign-out-everywhere")
-async def sign_out_everywhere(request: Request, user: OptionalUser, db: SessionDep) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    if user is None:
-        return to_sign_in(request)
+async def sign_out_everywhere(
+    request: Request, form: PostedForm, user: SignedIn, db: SessionDep
+) -> Response:
     await account.sign_out_everywhere(db, user)
     response = redirect("/sign-in", flash_key="signed-out-everywhere")
     clear_session_cookie(response, settings_of(request))

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from peerpear.auth import service as auth_service
-from peerpear.auth.deps import OptionalUser
 from peerpear.deps import RawReaderDep, SessionDep
 from peerpear.me import service
 from peerpear.me.schemas import MAX_HOBBIES, MePatch, ProfileIn, class_year_range
@@ -26,7 +25,13 @@ from peerpear.models import User
 from peerpear.organizations.service import list_mine
 from peerpear.raw_reads import RawReader
 from peerpear.schemas_common import Pagination
-from peerpear.web.deps import checked_form, csrf_refused, page, redirect, settings_of, to_sign_in
+from peerpear.web.deps import (
+    PostedForm,
+    SignedIn,
+    page,
+    redirect,
+    settings_of,
+)
 from peerpear.web.text import readable, sentence
 
 router = APIRouter(include_in_schema=False)
@@ -170,22 +175,15 @@ def _typed(form: FormData) -> dict[str, str]:
 
 @router.get("/profile")
 async def profile_form(
-    request: Request, user: OptionalUser, db: SessionDep, reader: RawReaderDep
+    request: Request, user: SignedIn, db: SessionDep, reader: RawReaderDep
 ) -> Response:
-    if user is None:
-        return to_sign_in(request)
     return await profile_page(request, user, db, reader)
 
 
 @router.post("/profile")
 async def save_profile(
-    request: Request, user: OptionalUser, db: SessionDep, reader: RawReaderDep
+    request: Request, form: PostedForm, user: SignedIn, db: SessionDep, reader: RawReaderDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    if user is None:
-        return to_sign_in(request)
     typed = _typed(form)
     checked = _validated(typed)
     if isinstance(checked, dict):

@@ -9,14 +9,13 @@ change (409) or invalid input (422) comes back as the form with the reason.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
 
-from peerpear.auth.deps import OptionalUser
-from peerpear.deps import SessionDep, SessionmakerDep
+from peerpear.deps import SessionDep
 from peerpear.errors import InvalidState, ValidationFailed
 from peerpear.events import service as events
 from peerpear.models import Question
@@ -26,14 +25,13 @@ from peerpear.questionnaires.schemas import QuestionIn, QuestionUpdate
 from peerpear.registrations.service import event_questions
 from peerpear.schemas_common import Pagination
 from peerpear.web import question_form as qform
-from peerpear.web.deps import checked_form, csrf_refused, redirect
+from peerpear.web.deps import PageInstead, PostedForm, redirect
 from peerpear.web.events_access import MAX_ID
 from peerpear.web.manage_deps import (
     MANAGE_EVENT,
     ManagedEvent,
+    ManagedEventDep,
     manage_page,
-    managed_event,
-    managed_post,
 )
 from peerpear.web.text import sentence
 
@@ -113,23 +111,14 @@ async def _builder(
 
 
 @router.get(QUESTIONS)
-async def builder(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> Response:
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+async def builder(request: Request, managed: ManagedEventDep) -> Response:
     return await _builder(request, managed)
 
 
 @router.post(QUESTIONS)
 async def add_question(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request, form: PostedForm, managed: ManagedEventDep, db: SessionDep
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
     typed = qform.read(form)
     shown = {**qform.BLANK, "required": "", **typed}
     try:
@@ -142,31 +131,29 @@ async def add_question(
         return await _builder(
             request, managed, values=shown, list_error=sentence(refused.message), status_code=409
         )
-    return redirect(f"/manage/events/{event_id}/questions", flash_key="question-added")
+    return redirect(f"{managed.url}/questions", flash_key="question-added")
 
 
 async def _question_of(
-    request: Request,
-    event_id: int,
-    question_id: int,
-    user: Any,
-    db: SessionDep,
-    sessions: SessionmakerDep,
-) -> tuple[ManagedEvent, Question] | Response:
-    """The event (as ``managed_event`` answers) and its question; a question of another event,
-    or none, is the event's builder's 404."""
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+    request: Request, question_id: int, managed: ManagedEventDep, db: SessionDep
+) -> tuple[ManagedEvent, Question]:
+    """The event (as ``ManagedEventDep`` answers) and its question; a question of another
+    event, or none, is the event's builder's 404."""
     question = await db.get(Question, question_id) if 1 <= question_id <= MAX_ID else None
     if question is None or question.event_id != managed.access.event.id:
-        return await _builder(
-            request,
-            managed,
-            list_error="There is no such question in this event (it may have been deleted).",
-            status_code=status.HTTP_404_NOT_FOUND,
+        raise PageInstead(
+            await _builder(
+                request,
+                managed,
+                list_error="There is no such question in this event (it may have been deleted).",
+                status_code=status.HTTP_404_NOT_FOUND,
+            )
         )
     return managed, question
+
+
+# One question of an event its admins manage (after the form's token, where there is a form).
+ManagedQuestion = Annotated[tuple[ManagedEvent, Question], Depends(_question_of)]
 
 
 def _edit_page(
@@ -192,35 +179,14 @@ def _edit_page(
 
 
 @router.get(QUESTION)
-async def edit_question_form(
-    request: Request,
-    event_id: int,
-    question_id: int,
-    user: OptionalUser,
-    db: SessionDep,
-    sessions: SessionmakerDep,
-) -> Response:
-    found = await _question_of(request, event_id, question_id, user, db, sessions)
-    if isinstance(found, Response):
-        return found
+async def edit_question_form(request: Request, found: ManagedQuestion) -> Response:
     return _edit_page(request, *found)
 
 
 @router.post(QUESTION)
 async def edit_question(
-    request: Request,
-    event_id: int,
-    question_id: int,
-    user: OptionalUser,
-    db: SessionDep,
-    sessions: SessionmakerDep,
+    request: Request, form: PostedForm, found: ManagedQuestion, db: SessionDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    found = await _question_of(request, event_id, question_id, user, db, sessions)
-    if isinstance(found, Response):
-        return found
     managed, question = found
     typed = qform.read(form)
     shown = {**qform.values_of(question), **typed}
@@ -236,24 +202,13 @@ async def edit_question(
     except InvalidState as refused:
         errors = _refusal(refused)
         return _edit_page(request, managed, question, values=shown, errors=errors, status_code=409)
-    return redirect(f"/manage/events/{event_id}/questions", flash_key="question-saved")
+    return redirect(f"{managed.url}/questions", flash_key="question-saved")
 
 
 @router.post(QUESTION + "/delete")
 async def delete_question(
-    request: Request,
-    event_id: int,
-    question_id: int,
-    user: OptionalUser,
-    db: SessionDep,
-    sessions: SessionmakerDep,
+    request: Request, form: PostedForm, found: ManagedQuestion, db: SessionDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    found = await _question_of(request, event_id, question_id, user, db, sessions)
-    if isinstance(found, Response):
-        return found
     managed, question = found
     try:
         await questions.delete_question(db, question, managed.access)
@@ -261,7 +216,7 @@ async def delete_question(
         return await _builder(
             request, managed, list_error=sentence(refused.message), status_code=409
         )
-    return redirect(f"/manage/events/{event_id}/questions", flash_key="question-deleted")
+    return redirect(f"{managed.url}/questions", flash_key="question-deleted")
 
 
 def _moved(order: list[int], question_id: int, direction: str) -> list[int]:
@@ -277,19 +232,8 @@ def _moved(order: list[int], question_id: int, direction: str) -> list[int]:
 
 @router.post(QUESTION + "/move")
 async def move_question(
-    request: Request,
-    event_id: int,
-    question_id: int,
-    user: OptionalUser,
-    db: SessionDep,
-    sessions: SessionmakerDep,
+    request: Request, form: PostedForm, found: ManagedQuestion, db: SessionDep
 ) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request, user)
-    found = await _question_of(request, event_id, question_id, user, db, sessions)
-    if isinstance(found, Response):
-        return found
     managed, question = found
     direction = "up" if form.get("direction") == "up" else "down"
     order = [q.id for q in await _ordered(managed)]
@@ -300,19 +244,15 @@ async def move_question(
             request, managed, list_error=sentence(refused.message), status_code=409
         )
     return redirect(
-        f"/manage/events/{event_id}/questions" + f"#question-{question.id}",
+        f"{managed.url}/questions#question-{question.id}",
         flash_key="question-moved",
     )
 
 
 @router.post(QUESTIONS + "/copy")
 async def copy_questions(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request, form: PostedForm, managed: ManagedEventDep, db: SessionDep
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
     source = str(form.get("from_event_id") or "").strip()
     if not source.isdigit() or not 1 <= int(source) <= MAX_ID:
         return await _builder(
@@ -328,4 +268,4 @@ async def copy_questions(
         return await _builder(
             request, managed, copy_error=sentence(refused.message), status_code=409
         )
-    return redirect(f"/manage/events/{event_id}/questions", flash_key="questions-copied")
+    return redirect(f"{managed.url}/questions", flash_key="questions-copied")

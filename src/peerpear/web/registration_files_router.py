@@ -15,13 +15,17 @@ from fastapi import APIRouter, File, Request, UploadFile, status
 from fastapi.responses import Response, StreamingResponse
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from peerpear.auth.deps import OptionalUser
 from peerpear.deps import SessionDep, SessionmakerDep
 from peerpear.errors import InvalidState, ValidationFailed
 from peerpear.organizations.member_import import MAX_CSV_BYTES
 from peerpear.registrations import export, registration_import
 from peerpear.registrations.schemas import ImportReport
-from peerpear.web.manage_deps import ManagedEvent, manage_page, managed_event, managed_post
+from peerpear.web.deps import PostedForm
+from peerpear.web.manage_deps import (
+    ManagedEvent,
+    ManagedEventDep,
+    manage_page,
+)
 from peerpear.web.registrations_router import REGISTRATIONS
 from peerpear.web.text import sentence
 
@@ -51,30 +55,20 @@ def _import_page(
 
 
 @router.get(REGISTRATIONS + "/import")
-async def import_form(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> Response:
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+async def import_form(request: Request, managed: ManagedEventDep) -> Response:
     return _import_page(request, managed)
 
 
 @router.post(REGISTRATIONS + "/import")
 async def import_registrations(
     request: Request,
-    event_id: int,
-    user: OptionalUser,
+    form: PostedForm,
+    managed: ManagedEventDep,
     db: SessionDep,
-    sessions: SessionmakerDep,
     # Declared so the upload limit (body_limit.py) applies, not the JSON one; read through the
-    # CSRF-checked form below.
+    # CSRF-checked form.
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
     upload = form.get("file")
     if not isinstance(upload, StarletteUpload) or not upload.filename:
         return _import_page(request, managed, error="Choose a CSV file to import.", status_code=422)
@@ -103,11 +97,8 @@ async def import_registrations(
 
 @router.get(REGISTRATIONS + "/export")
 async def export_registrations(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request, managed: ManagedEventDep, event_id: int, sessions: SessionmakerDep
 ) -> Response:
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
     name = export.filename(event_id)
     return StreamingResponse(
         export.csv_lines(sessions, event_id),

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, BackgroundTasks, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, status
 from fastapi.responses import Response
 
-from peerpear.auth.deps import OptionalUser
-from peerpear.deps import JobsDep, SessionDep, SessionmakerDep
+from peerpear.deps import JobsDep, SessionDep
 from peerpear.errors import InvalidState, ValidationFailed
 from peerpear.llm import summaries
 from peerpear.mail.delivery import enqueue_mail
@@ -27,16 +26,14 @@ from peerpear.models import EventStatus, Question, Registration, RegistrationRol
 from peerpear.registrations import admin
 from peerpear.registrations.service import ROLES_BY_SCHEME, event_questions
 from peerpear.schemas_common import Pagination
-from peerpear.web.deps import redirect, settings_of
-from peerpear.web.events_access import MAX_ID
+from peerpear.web.deps import PostedForm, redirect, settings_of
 from peerpear.web.flash import counted
 from peerpear.web.manage_deps import (
     MANAGE_EVENT,
     ManagedEvent,
+    ManagedEventDep,
     manage_page,
-    managed_event,
-    managed_post,
-    refused_page,
+    part_of_event,
 )
 from peerpear.web.text import field_errors, sentence
 
@@ -145,42 +142,24 @@ async def _list_page(
 
 
 @router.get(REGISTRATIONS)
-async def registrations_page(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> Response:
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+async def registrations_page(request: Request, managed: ManagedEventDep) -> Response:
     return await _list_page(request, managed, ListView.read(request.query_params))
 
 
 async def _registration_of(
-    request: Request, managed: ManagedEvent, registration_id: int
-) -> Registration | Response:
-    """The event's registration, else the 404 page (one of another event is not found here)."""
-    found = (
-        await managed.db.get(Registration, registration_id) if registration_id <= MAX_ID else None
-    )
-    if found is None or found.event_id != managed.access.event.id:
-        return refused_page(request, managed.access.user, forbidden=False, what="registration")
-    return found
+    request: Request, registration_id: int, managed: ManagedEventDep
+) -> Registration:
+    return await part_of_event(request, managed, Registration, registration_id, "registration")
+
+
+# One registration of an event its admins manage (after the form's token, where there is one).
+ManagedRegistration = Annotated[Registration, Depends(_registration_of)]
 
 
 @router.get(ONE_REGISTRATION)
 async def registration_page(
-    request: Request,
-    event_id: int,
-    registration_id: int,
-    user: OptionalUser,
-    db: SessionDep,
-    sessions: SessionmakerDep,
+    request: Request, managed: ManagedEventDep, registration: ManagedRegistration, db: SessionDep
 ) -> Response:
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
-    registration = await _registration_of(request, managed, registration_id)
-    if isinstance(registration, Response):
-        return registration
     person = await db.get_one(User, registration.user_id)
     values = await admin.answers_of(db, [registration.id])
     shown = admin.admin_out(registration, person, values.get(registration.id, {}))
@@ -191,26 +170,18 @@ async def registration_page(
         tab="registrations",
         title=f"{person.first_name} {person.last_name} · {managed.access.event.title}".strip(),
         registration=shown,
-        questions=ordered(await event_questions(db, event_id)),
+        questions=ordered(await event_questions(db, managed.access.event.id)),
     )
 
 
 @router.post(ONE_REGISTRATION + "/role")
 async def set_role(
     request: Request,
-    event_id: int,
-    registration_id: int,
-    user: OptionalUser,
+    form: PostedForm,
+    managed: ManagedEventDep,
+    registration: ManagedRegistration,
     db: SessionDep,
-    sessions: SessionmakerDep,
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
-    registration = await _registration_of(request, managed, registration_id)
-    if isinstance(registration, Response):
-        return registration
     # The list the form was on (its query string), to go back to.
     view = ListView.read(dict(parse_qsl(str(form.get("back") or ""))))
     chosen = str(form.get("role") or "")
@@ -239,17 +210,13 @@ async def set_role(
 @router.post(REGISTRATIONS + "/summaries")
 async def request_summaries(
     request: Request,
+    form: PostedForm,
+    managed: ManagedEventDep,
     event_id: int,
-    user: OptionalUser,
     db: SessionDep,
-    sessions: SessionmakerDep,
     jobs: JobsDep,
     background: BackgroundTasks,
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
     requested = await summaries.mark_pending(db, event_id, everyone=form.get("all") == "yes")
     if requested:
         # After the response, hence after the commit: the job reads the pending rows.
@@ -261,19 +228,14 @@ async def request_summaries(
 @router.post(REGISTRATIONS + "/reminders")
 async def send_reminders(
     request: Request,
-    event_id: int,
-    user: OptionalUser,
+    _csrf: PostedForm,
+    managed: ManagedEventDep,
     db: SessionDep,
-    sessions: SessionmakerDep,
     jobs: JobsDep,
     background: BackgroundTasks,
 ) -> Response:
     """Remind now the people whose questionnaire is unfinished (as the API's POST .../reminders);
     a closed event's list comes back with the reason next to the button."""
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    _, managed = posted
     try:
         queued = await queue_reminders(db, settings_of(request), managed.access.event)
     except InvalidState as refused:

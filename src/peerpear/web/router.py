@@ -23,12 +23,12 @@ from peerpear.events.service import list_open_to, list_registered_for
 from peerpear.schemas_common import Pagination
 from peerpear.web.account_router import router as account_router
 from peerpear.web.deps import (
+    SignedIn,
     checked_form,
     csrf_refused,
     page,
     redirect,
     settings_of,
-    to_sign_in,
 )
 from peerpear.web.event_router import router as event_router
 from peerpear.web.events_page import PAGE_SIZE, organization_names
@@ -159,10 +159,8 @@ async def sign_out(request: Request, token: RequestToken, db: SessionDep) -> Res
 
 @router.get("/events")
 async def events(
-    request: Request, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request, user: SignedIn, db: SessionDep, sessions: SessionmakerDep
 ) -> Response:
-    if user is None:
-        return to_sign_in(request)
     first_page = Pagination(limit=PAGE_SIZE, offset=0)
     listed = await list_open_to(db, sessions, user, first_page)
     registered = await list_registered_for(db, sessions, user, first_page)

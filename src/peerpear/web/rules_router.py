@@ -16,20 +16,18 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from peerpear.auth.deps import OptionalUser
-from peerpear.deps import SessionDep, SessionmakerDep
+from peerpear.deps import SessionDep
 from peerpear.errors import InvalidState, ValidationFailed
 from peerpear.models import PairRuleKind
 from peerpear.registrations import admin, pair_rules
 from peerpear.registrations.schemas import MAX_RULES, PairRulesIn, PairRulesOut, Person
 from peerpear.schemas_common import Pagination
-from peerpear.web.deps import redirect
+from peerpear.web.deps import PostedForm, redirect
 from peerpear.web.manage_deps import (
     MANAGE_EVENT,
     ManagedEvent,
+    ManagedEventDep,
     manage_page,
-    managed_event,
-    managed_post,
 )
 from peerpear.web.text import sentence
 
@@ -99,12 +97,7 @@ async def _rules_page(
 
 
 @router.get(RULES)
-async def rules_page(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> Response:
-    managed = await managed_event(request, event_id, user, db, sessions)
-    if isinstance(managed, Response):
-        return managed
+async def rules_page(request: Request, managed: ManagedEventDep) -> Response:
     return await _rules_page(request, managed)
 
 
@@ -155,12 +148,8 @@ async def _replace(
 
 @router.post(RULES)
 async def add_rule(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request, form: PostedForm, managed: ManagedEventDep, event_id: int, db: SessionDep
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
     kind_value = str(form.get("kind") or "")
     kind = PairRuleKind(kind_value) if kind_value in KIND_LABELS else None
     chosen = _ids([str(value) for value in form.getlist("user_id")])
@@ -183,12 +172,8 @@ async def add_rule(
 
 @router.post(RULES + "/remove")
 async def remove_rule(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
+    request: Request, form: PostedForm, managed: ManagedEventDep, event_id: int, db: SessionDep
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
     kind_value = str(form.get("kind") or "")
     pair = _ids([str(value) for value in form.getlist("user_id")])
     pairs = pairs_of(await pair_rules.read_rules(db, event_id))

@@ -4,7 +4,7 @@ cancel, adopt as the working pairing) and two runs side by side.
 Thin routes over the services the API's pairing-run routes call (``pairing.runs``,
 ``pairing.working.adopt``, ``llm.suggest``); their refusals come back as the page with the
 reason next to what it concerns (422 for settings that do not fit, 409 for a state that does
-not allow it). Authorization is ``managed_event`` (the API's ``AdminEvent``); a run of another
+not allow it). Authorization is ``ManagedEventDep`` (the API's ``AdminEvent``); a run of another
 event is not found here.
 """
 
@@ -16,7 +16,6 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peerpear.auth.deps import OptionalUser
 from peerpear.deps import JobsDep, SessionDep, SessionmakerDep, SettingsDep, get_llm
@@ -25,7 +24,7 @@ from peerpear.jobs.tasks import RUN_PAIRING, run_key
 from peerpear.llm import suggest as suggestions
 from peerpear.llm.base import LLMClient
 from peerpear.llm.suggest_schemas import MAX_WISH, SuggestIn, SuggestOut
-from peerpear.models import PairingRun, Question, RunStatus, User
+from peerpear.models import PairingRun, Question, RunStatus
 from peerpear.models.enums import FINISHED_RUN_STATUSES
 from peerpear.pairing import runs, working
 from peerpear.pairing.parameters import default_mode
@@ -33,15 +32,14 @@ from peerpear.pairing.run_schemas import RunOut
 from peerpear.pairing.working_schemas import AdoptIn
 from peerpear.schemas_common import Pagination
 from peerpear.web import run_form
-from peerpear.web.deps import redirect
+from peerpear.web.deps import PostedForm, redirect
 from peerpear.web.events_access import MAX_ID
 from peerpear.web.manage_deps import (
     MANAGE_EVENT,
     ManagedEvent,
+    ManagedEventDep,
     manage_page,
-    managed_event,
-    managed_post,
-    refused_page,
+    part_of_event,
 )
 from peerpear.web.text import WAIT_STATUSES, sentence
 
@@ -105,37 +103,21 @@ async def _runs_page(
     )
 
 
-async def _managed(
-    request: Request, event_id: int, user: OptionalUser, db: SessionDep, sessions: SessionmakerDep
-) -> ManagedEvent | Response:
-    return await managed_event(request, event_id, user, db, sessions)
-
-
-Managed = Annotated[ManagedEvent | Response, Depends(_managed)]
-
-
 @router.get(RUNS)
-async def runs_list(request: Request, managed: Managed) -> Response:
-    if isinstance(managed, Response):
-        return managed
+async def runs_list(request: Request, managed: ManagedEventDep) -> Response:
     return await _runs_page(request, managed, run_form.initial())
 
 
 @router.post(RUNS)
 async def start_run(
     request: Request,
-    event_id: int,
-    user: OptionalUser,
+    form: PostedForm,
+    managed: ManagedEventDep,
     db: SessionDep,
-    sessions: SessionmakerDep,
     jobs: JobsDep,
     llm: LLMDep,
     background: BackgroundTasks,
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
     questions = await _questions(managed)
     start = run_form.read(form, questions)
     params = run_form.parameters(start, questions)
@@ -161,17 +143,14 @@ async def start_run(
 @router.post(RUNS + "/suggest")
 async def suggest_settings(
     request: Request,
-    event_id: int,
+    form: PostedForm,
+    managed: ManagedEventDep,
     user: OptionalUser,
     db: SessionDep,
     sessions: SessionmakerDep,
     settings: SettingsDep,
     llm: LLMDep,
 ) -> Response:
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    form, managed = posted
     wish = str(form.get("wish") or "")[: 2 * MAX_WISH]  # longer is refused all the same
     start = run_form.initial()
     try:
@@ -213,9 +192,7 @@ def _compare_ids(request: Request) -> list[int] | None:
 
 
 @router.get(RUNS + "/compare")
-async def compare_runs(request: Request, managed: Managed) -> Response:
-    if isinstance(managed, Response):
-        return managed
+async def compare_runs(request: Request, managed: ManagedEventDep) -> Response:
     ids = _compare_ids(request)
     compared, error, code = None, None, status.HTTP_200_OK
     if ids is None:
@@ -238,12 +215,13 @@ async def compare_runs(request: Request, managed: Managed) -> Response:
     )
 
 
-async def _run_of(request: Request, managed: ManagedEvent, run_id: int) -> PairingRun | Response:
-    """The run if it is one of the event's, else the not-found page."""
-    run = await managed.db.get(PairingRun, run_id) if 1 <= run_id <= MAX_ID else None
-    if run is None or run.event_id != managed.access.event.id:
-        return refused_page(request, managed.access.user, forbidden=False, what="run")
-    return run
+async def _run_of(request: Request, run_id: int, managed: ManagedEventDep) -> PairingRun:
+    """The run of the path if it is one of the event's, else the not-found page."""
+    return await part_of_event(request, managed, PairingRun, run_id, "run")
+
+
+# A run of an event its admins manage (after the form's token, where there is a form).
+ManagedRun = Annotated[PairingRun, Depends(_run_of)]
 
 
 async def _run_page(
@@ -279,45 +257,18 @@ def runs_api_url(run_id: int) -> str:
 
 
 @router.get(RUN)
-async def run_detail(request: Request, run_id: int, managed: Managed) -> Response:
-    if isinstance(managed, Response):
-        return managed
-    run = await _run_of(request, managed, run_id)
-    if isinstance(run, Response):
-        return run
+async def run_detail(request: Request, managed: ManagedEventDep, run: ManagedRun) -> Response:
     return await _run_page(request, managed, run)
-
-
-async def _posted_run(
-    request: Request,
-    event_id: int,
-    run_id: int,
-    user: User | None,
-    db: AsyncSession,
-    sessions: async_sessionmaker[AsyncSession],
-) -> tuple[ManagedEvent, PairingRun] | Response:
-    """The CSRF check, the event and the run of a POST on a run, else the page to answer."""
-    posted = await managed_post(request, event_id, user, db, sessions)
-    if isinstance(posted, Response):
-        return posted
-    _form, managed = posted
-    run = await _run_of(request, managed, run_id)
-    return run if isinstance(run, Response) else (managed, run)
 
 
 @router.post(RUN + "/cancel")
 async def cancel_run(
     request: Request,
-    event_id: int,
-    run_id: int,
-    user: OptionalUser,
+    _csrf: PostedForm,
+    managed: ManagedEventDep,
+    run: ManagedRun,
     db: SessionDep,
-    sessions: SessionmakerDep,
 ) -> Response:
-    found = await _posted_run(request, event_id, run_id, user, db, sessions)
-    if isinstance(found, Response):
-        return found
-    managed, run = found
     try:
         await runs.cancel_run(db, run, managed.access)
     except InvalidState as refused:  # it finished meanwhile
@@ -334,16 +285,11 @@ async def cancel_run(
 @router.post(RUN + "/adopt")
 async def adopt_run(
     request: Request,
-    event_id: int,
-    run_id: int,
-    user: OptionalUser,
+    _csrf: PostedForm,
+    managed: ManagedEventDep,
+    run: ManagedRun,
     db: SessionDep,
-    sessions: SessionmakerDep,
 ) -> Response:
-    found = await _posted_run(request, event_id, run_id, user, db, sessions)
-    if isinstance(found, Response):
-        return found
-    managed, run = found
     try:
         await working.adopt(db, managed.access, AdoptIn(run_id=run.id))
     except (InvalidState, ValidationFailed) as refused:  # the event is not closed, not succeeded
